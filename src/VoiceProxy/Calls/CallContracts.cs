@@ -1,0 +1,31 @@
+using System.Text.Json;
+using VoiceProxy.Compliance;
+using VoiceProxy.Data;
+
+namespace VoiceProxy.Calls;
+
+public sealed record CustomerBody(string? State, string? TimeZone);
+
+public sealed record CallRequestBody(
+    string? To, string? Purpose, string? Template, string? Language, Dictionary<string, string>? Variables,
+    string? From, CustomerBody? Customer, DateTimeOffset? At = null);
+
+/// <summary>A request that passed validation.</summary>
+public sealed record ValidCallRequest(CallIntent Intent, string Template, string Language, IReadOnlyDictionary<string, string> Variables,
+    CustomerLocation? Customer, string RequestHash);
+
+public sealed record CallEventView(DateTimeOffset At, string Type, JsonElement Detail);
+
+public sealed record CallView(
+    string Id, string Seller, string To, string From, string Purpose, string Template, string Language,
+    IReadOnlyDictionary<string, string> Variables, string Status, string? AnsweredBy, int? DurationSeconds, string? TwilioCallSid,
+    bool OptedOut, DateTimeOffset RequestedAt, DateTimeOffset UpdatedAt, Decision Decision, IReadOnlyList<CallEventView> Events)
+{
+    internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    internal static CallView Of(CallRecord c) => new(
+        c.Id, c.Seller, c.To, c.From, c.Purpose, c.Template, c.Language,
+        JsonSerializer.Deserialize<Dictionary<string, string>>(c.VariablesJson, Json)!, c.Status, c.AnsweredBy, c.DurationSeconds,
+        c.TwilioCallSid, c.OptedOut, c.RequestedAt, c.UpdatedAt, JsonSerializer.Deserialize<Decision>(c.DecisionJson, Json)!,
+        c.Events.OrderBy(e => e.Id).Select(e => new CallEventView(e.At, e.Type, JsonSerializer.Deserialize<JsonElement>(e.DetailJson))).ToList());
+}

@@ -1,0 +1,93 @@
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using VoiceProxy.Audit;
+using VoiceProxy.Compliance;
+using VoiceProxy.Data;
+using VoiceProxy.Infrastructure;
+using VoiceProxy.Twilio;
+
+namespace VoiceProxy.Calls;
+
+/// <summary>How a call request ended, for the API to turn into a response.</summary>
+public enum CallOutcome { Placed, Blocked, Conflict, TwilioFailed }
+
+public sealed record CallResult(CallOutcome Outcome, CallRecord? Call);
+
+/// <summary>validate → gather facts → decide → commit the record → ask Twilio → record the answer.</summary>
+internal sealed class CallService(
+    VoiceProxyDb db, FactGatherer facts, Gate gate, CallPlacer placer, AuditLog audit, StripedLock locks, TimeProvider time, ILogger<CallService> log)
+{
+    public async Task<Decision> DryRunAsync(ValidCallRequest request, DateTimeOffset at, CancellationToken ct) =>
+        gate.Decide(request.Intent, await facts.GatherAsync(request.Intent, request.Customer, at, ct), at);
+
+    public async Task<CallResult> PlaceAsync(ValidCallRequest request, string? idempotencyKey, string actor, CancellationToken ct)
+    {
+        var intent = request.Intent;
+        CallRecord call;
+        // One decision at a time per seller and number, so that caps count every call committed before it.
+        using (await locks.AcquireAsync($"{intent.Seller}|{intent.To}", ct))
+        {
+            if (idempotencyKey is not null && await FindByKeyAsync(intent.Seller, idempotencyKey, ct) is { } earlier)
+                return Replay(earlier, request);
+
+            var now = time.GetUtcNow();
+            var decision = gate.Decide(intent, await facts.GatherAsync(intent, request.Customer, now, ct), now);
+            call = new CallRecord
+            {
+                Id = Guid.CreateVersion7(now).ToString(), Seller = intent.Seller, To = intent.To, From = intent.From,
+                Purpose = Purposes.Name(intent.Purpose), Template = request.Template, Language = request.Language,
+                VariablesJson = JsonSerializer.Serialize(request.Variables, CallView.Json),
+                CustomerState = request.Customer?.State, CustomerTimeZone = request.Customer?.TimeZone,
+                Allowed = decision.Allowed, DecisionJson = JsonSerializer.Serialize(decision, CallView.Json),
+                IdempotencyKey = idempotencyKey, RequestHash = request.RequestHash,
+                Status = decision.Allowed ? "queued" : "blocked", RequestedAt = now, UpdatedAt = now,
+            };
+            db.Calls.Add(call);
+            AddEvent(call, "call.requested", new { actor, idempotencyKey, request.Template, request.Language, request.Customer });
+            AddEvent(call, "call.decided", new { decision.Allowed, reasons = decision.Reasons.Select(r => r.Code), decision.NextAllowedAt });
+            audit.Append("call.requested", actor, intent.Seller, call.Id, new { call.To, call.From, call.Purpose, call.Template, call.Language, idempotencyKey });
+            audit.Append("call.decided", actor, intent.Seller, call.Id, decision);
+            try
+            {
+                await db.SaveChangesAsync(ct);
+            }
+            catch (DbUpdateException) when (idempotencyKey is not null)
+            {
+                // Another request with this key (and another number) committed first.
+                db.ChangeTracker.Clear();
+                return Replay(await FindByKeyAsync(intent.Seller, idempotencyKey, CancellationToken.None) ?? throw new InvalidOperationException("Idempotency race lost without a winner."), request);
+            }
+        }
+
+        using var scope = log.BeginScope(new Dictionary<string, object> { ["CallId"] = call.Id });
+        log.LogInformation("Call decided: {Allowed} {Reasons}", call.Allowed, string.Join(",", JsonSerializer.Deserialize<Decision>(call.DecisionJson, CallView.Json)!.Reasons.Select(r => r.Code)));
+        if (!call.Allowed) return new CallResult(CallOutcome.Blocked, call);
+
+        var result = await placer.PlaceAsync(call);
+        call.Status = result.Status;
+        call.TwilioCallSid = result.CallSid;
+        call.UpdatedAt = time.GetUtcNow();
+        AddEvent(call, "twilio.create", new { result.Status, result.CallSid, result.HttpStatus, result.Detail });
+        audit.Append("twilio.request", "voiceproxy", call.Seller, call.Id, result.Sent.Where(p => p.Key != "To").ToDictionary());
+        audit.Append("twilio.response", "voiceproxy", call.Seller, call.Id, new { result.Status, result.CallSid, result.HttpStatus, result.Detail });
+        await db.SaveChangesAsync(CancellationToken.None);
+        log.LogInformation("Twilio answered: {Status} {CallSid} {Detail}", result.Status, result.CallSid, result.Detail);
+        return new CallResult(result.CallSid is null ? CallOutcome.TwilioFailed : CallOutcome.Placed, call);
+    }
+
+    public Task<CallRecord?> FindAsync(string id, CancellationToken ct) =>
+        db.Calls.AsNoTracking().Include(c => c.Events).FirstOrDefaultAsync(c => c.Id == id, ct);
+
+    private Task<CallRecord?> FindByKeyAsync(string seller, string key, CancellationToken ct) =>
+        db.Calls.AsNoTracking().Include(c => c.Events).FirstOrDefaultAsync(c => c.Seller == seller && c.IdempotencyKey == key, ct);
+
+    /// <summary>The same key with the same body gets the first answer again; with another body, a conflict.</summary>
+    private static CallResult Replay(CallRecord earlier, ValidCallRequest request) =>
+        earlier.RequestHash != request.RequestHash ? new(CallOutcome.Conflict, earlier)
+        : !earlier.Allowed ? new(CallOutcome.Blocked, earlier)
+        : earlier.TwilioCallSid is null ? new(CallOutcome.TwilioFailed, earlier)
+        : new(CallOutcome.Placed, earlier);
+
+    private void AddEvent(CallRecord call, string type, object detail) =>
+        call.Events.Add(new CallEvent { CallId = call.Id, At = time.GetUtcNow(), Type = type, DetailJson = JsonSerializer.Serialize(detail, CallView.Json) });
+}

@@ -1,0 +1,71 @@
+using System.Security.Claims;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
+using VoiceProxy.Compliance;
+using VoiceProxy.Data;
+using VoiceProxy.Infrastructure;
+using VoiceProxy.Security;
+
+namespace VoiceProxy.Calls;
+
+internal static class CallsApi
+{
+    public static RouteGroupBuilder MapCalls(this IEndpointRouteBuilder routes)
+    {
+        var group = routes.MapGroup("/v1").WithTags("Calls");
+        group.MapPost("/calls", Place).RequireAuthorization(Policies.Caller);
+        group.MapGet("/calls/{id}", Get).RequireAuthorization(Policies.CallerOrSupervisor);
+        group.MapPost("/compliance/check", Check).RequireAuthorization(Policies.Caller);
+        return group;
+    }
+
+    private static async Task<Results<Created<CallView>, ValidationProblem, ProblemHttpResult>> Place(
+        CallRequestBody body, [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey, ClaimsPrincipal user,
+        CallValidation validation, CallService calls, IOptions<VoiceProxyOptions> options, CancellationToken ct)
+    {
+        if (idempotencyKey is { Length: 0 or > 200 }) return Problems.Invalid("Idempotency-Key", "must be 1 to 200 characters.");
+        if (body.At is not null) return Problems.Invalid("at", "is only for POST /v1/compliance/check; a call is decided now.");
+        var (request, errors) = validation.Validate(body, options.Value.FindSeller(user.BoundSeller()!)!);
+        if (request is null) return Problems.Invalid(errors);
+
+        var result = await calls.PlaceAsync(request, idempotencyKey, user.KeyName(), ct);
+        var call = result.Call!;
+        return result.Outcome switch
+        {
+            CallOutcome.Placed => TypedResults.Created($"/v1/calls/{call.Id}", CallView.Of(call)),
+            CallOutcome.Blocked => Blocked(call),
+            CallOutcome.Conflict => Problems.Create(409, "idempotency-conflict", "Idempotency key reused",
+                "This Idempotency-Key was used with a different request body.", new Dictionary<string, object?> { ["callId"] = call.Id }),
+            _ => Problems.Create(503, "twilio-unavailable", "Twilio did not place the call",
+                $"The call was allowed but Twilio did not accept it (status '{call.Status}'); nothing else will be tried for this request.",
+                new Dictionary<string, object?> { ["callId"] = call.Id, ["status"] = call.Status }),
+        };
+    }
+
+    private static ProblemHttpResult Blocked(CallRecord call)
+    {
+        var decision = JsonSerializer.Deserialize<Decision>(call.DecisionJson, CallView.Json)!;
+        return Problems.Create(422, "call-blocked", "The call is not allowed",
+            string.Join(" ", decision.Reasons.Select(r => r.Message)),
+            new Dictionary<string, object?> { ["callId"] = call.Id, ["reasons"] = decision.Reasons, ["nextAllowedAt"] = decision.NextAllowedAt });
+    }
+
+    private static async Task<Results<Ok<CallView>, ProblemHttpResult>> Get(string id, ClaimsPrincipal user, CallService calls, CancellationToken ct)
+    {
+        var call = await calls.FindAsync(id, ct);
+        // A Caller key is told nothing about another seller's calls, not even that they exist.
+        if (call is null || (user.BoundSeller() is { } seller && seller != call.Seller)) return Problems.NotFound("The call");
+        return TypedResults.Ok(CallView.Of(call));
+    }
+
+    private static async Task<Results<Ok<Decision>, ValidationProblem>> Check(
+        CallRequestBody body, ClaimsPrincipal user, CallValidation validation, CallService calls, IOptions<VoiceProxyOptions> options,
+        TimeProvider time, CancellationToken ct)
+    {
+        var (request, errors) = validation.Validate(body, options.Value.FindSeller(user.BoundSeller()!)!);
+        if (request is null) return Problems.Invalid(errors);
+        return TypedResults.Ok(await calls.DryRunAsync(request, body.At ?? time.GetUtcNow(), ct));
+    }
+}

@@ -1,0 +1,75 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using VoiceProxy.Consent;
+using VoiceProxy.Data;
+using VoiceProxy.DoNotCall;
+using VoiceProxy.Infrastructure;
+
+namespace VoiceProxy.Compliance;
+
+/// <summary>Where the called party may be, as the caller supplied it (optional; it only adds candidates).</summary>
+public sealed record CustomerLocation(string? State, string? TimeZone);
+
+/// <summary>Does all the I/O the decision needs, so that <see cref="Gate.Decide"/> stays pure.</summary>
+internal sealed class FactGatherer(VoiceProxyDb db, IDncRegistry registry, NpaTable npa, Gate gate, IOptions<VoiceProxyOptions> options)
+{
+    public async Task<CallFacts> GatherAsync(CallIntent intent, CustomerLocation? customer, DateTimeOffset at, CancellationToken ct)
+    {
+        var seller = options.Value.FindSeller(intent.Seller)!;
+        var consents = await ConsentLedger.HistoryAsync(db, intent.Seller, intent.To, ct);
+        var dnc = await InternalDnc.CurrentAsync(db, intent.Seller, intent.To, ct);
+        var (_, window) = gate.Settings.CapFor(intent.Purpose);
+        var since = at - window;
+        var purpose = Purposes.Name(intent.Purpose);
+        var recent = await db.Calls.AsNoTracking()
+            .Where(c => c.Seller == intent.Seller && c.To == intent.To && c.Allowed && c.Purpose == purpose
+                && c.RequestedAt > since && c.RequestedAt <= at)
+            .Select(c => c.RequestedAt)
+            .ToListAsync(ct);
+        var location = Locate(intent.To, customer);
+        return new CallFacts(
+            ConsentLedger.Current(consents, Scopes.Transactional),
+            ConsentLedger.Current(consents, Scopes.Marketing),
+            dnc?.At,
+            Registries(intent, location),
+            location,
+            recent,
+            new SellerPolicy(seller.CallerIds, seller.WrittenConsentExemptsRegistry));
+    }
+
+    /// <summary>Marketing calls consult the national list and the list of every candidate state that keeps one.</summary>
+    private List<RegistryFact> Registries(CallIntent intent, Location? location)
+    {
+        if (intent.Purpose != Purpose.Marketing) return [];
+        var lists = (location?.States ?? []).Where(gate.Settings.States.RegistryStates.Contains).Select(RegistryLists.State).Prepend(RegistryLists.National);
+        return lists.Select(l => registry.Check(l, intent.To)).ToList();
+    }
+
+    /// <summary>Candidates: every state and zone of the area code, plus the customer's state (with its zones) and zone.</summary>
+    public Location? Locate(string to, CustomerLocation? customer)
+    {
+        if (npa.Find(Phone.Npa(to)) is not { } entry) return null;
+        var states = entry.States.ToList();
+        var zones = entry.TimeZones.ToList();
+        var source = $"area code {entry.Npa}";
+        if (customer?.State is { } state)
+        {
+            states.Add(state);
+            zones.AddRange(npa.ZonesOf(state));
+            source += $" + customer state {state}";
+        }
+        if (customer?.TimeZone is { } zone)
+        {
+            zones.Add(zone);
+            source += $" + customer zone {zone}";
+        }
+        return new Location(states.Distinct().ToList(), zones.Distinct().Select(TimeZones.Find).ToList(), source);
+    }
+}
+
+internal static class TimeZones
+{
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, TimeZoneInfo> Cache = new();
+    public static TimeZoneInfo Find(string id) => Cache.GetOrAdd(id, TimeZoneInfo.FindSystemTimeZoneById);
+    public static bool IsValid(string? id) => id is not null && (Cache.ContainsKey(id) || TimeZoneInfo.TryFindSystemTimeZoneById(id, out _));
+}

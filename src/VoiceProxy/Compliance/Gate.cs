@@ -1,0 +1,64 @@
+namespace VoiceProxy.Compliance;
+
+/// <summary>The decision: a pure function of the request, the facts and the instant.</summary>
+public sealed class Gate(GateSettings settings)
+{
+    private static readonly IRule[] Rules =
+    [
+        new ConsentRule(), new InternalDncRule(), new RegistryFreshnessRule(), new RegistryRule(national: true),
+        new RegistryRule(national: false), new LocationRule(), new FederalHoursRule(), new StateHoursRule(),
+        new RestrictedDayRule(), new FrequencyRule(), new CallerIdRule(),
+    ];
+
+    /// <summary>How far ahead nextAllowedAt looks; past that, waiting is not the answer.</summary>
+    private const int LookAheadDays = 8;
+
+    public GateSettings Settings => settings;
+
+    public Decision Decide(CallIntent intent, CallFacts facts, DateTimeOffset at)
+    {
+        var context = new RuleContext(intent, facts, at, settings);
+        var results = Rules.Select(r => (Rule: r, Checks: r.Evaluate(context).ToList())).ToList();
+        var checks = results.SelectMany(r => r.Checks).ToList();
+        var reasons = checks.Where(c => c.Outcome == Outcome.Block).Select(c => new Reason(c.Code!, c.Rule, c.Message!)).ToList();
+        var onlyTime = reasons.Count > 0 && results.All(r => r.Rule.DependsOnTime || r.Checks.All(c => c.Outcome != Outcome.Block));
+        var lists = facts.Registries.Select(r => new ListConsulted(r.List, r.AsOf)).ToList();
+        return new Decision(reasons.Count == 0, at, checks, reasons, onlyTime ? NextAllowedAt(context) : null, lists);
+    }
+
+    /// <summary>The earliest instant after now at which every time rule passes. Such an instant is always one at
+    /// which some time rule stops blocking: a window opening in a candidate zone, or a capped call leaving the window.</summary>
+    private static DateTimeOffset? NextAllowedAt(RuleContext c)
+    {
+        var timeRules = Rules.Where(r => r.DependsOnTime).ToArray();
+        return Candidates(c)
+            .Where(t => t > c.At)
+            .Order()
+            .Cast<DateTimeOffset?>()
+            .FirstOrDefault(t => timeRules.All(r => r.Evaluate(c with { At = t!.Value }).All(x => x.Outcome != Outcome.Block)));
+    }
+
+    private static IEnumerable<DateTimeOffset> Candidates(RuleContext c)
+    {
+        var (_, window) = c.Settings.CapFor(c.Intent.Purpose);
+        foreach (var call in FrequencyRule.InWindow(c.Facts.RecentCalls, c.At, window))
+            yield return call + window;
+
+        var openings = c.Settings.States.CallingHours
+            .SelectMany(h => (h.Days?.Values.Select(w => w.Start) ?? []).Append(h.Start))
+            .Append(new TimeOnly(8, 0))
+            .Distinct()
+            .ToList();
+        foreach (var zone in c.Facts.Location?.Zones ?? [])
+        {
+            var today = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(c.At, zone).DateTime);
+            for (var d = 0; d <= LookAheadDays; d++)
+                foreach (var opening in openings)
+                {
+                    var local = today.AddDays(d).ToDateTime(opening);
+                    if (zone.IsInvalidTime(local)) continue;
+                    yield return new DateTimeOffset(local, zone.GetUtcOffset(local)).ToUniversalTime();
+                }
+        }
+    }
+}

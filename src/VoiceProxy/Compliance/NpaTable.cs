@@ -1,0 +1,60 @@
+using System.Collections.Frozen;
+using System.Reflection;
+
+namespace VoiceProxy.Compliance;
+
+public sealed record NpaEntry(string Npa, IReadOnlyList<string> States, IReadOnlyList<string> TimeZones);
+
+/// <summary>The reviewed table of US area codes (Compliance/Data/npa.csv): which states and time zones each covers.</summary>
+public sealed class NpaTable
+{
+    private readonly FrozenDictionary<string, NpaEntry> _entries;
+    private readonly FrozenDictionary<string, string[]> _zonesByState;
+
+    private NpaTable(IEnumerable<NpaEntry> entries)
+    {
+        _entries = entries.ToFrozenDictionary(e => e.Npa);
+        _zonesByState = _entries.Values
+            .SelectMany(e => e.States.Select(s => (State: s, e.TimeZones)))
+            .GroupBy(x => x.State)
+            .ToFrozenDictionary(g => g.Key, g => g.SelectMany(x => x.TimeZones).Distinct().Order(StringComparer.Ordinal).ToArray());
+    }
+
+    public int Count => _entries.Count;
+    public IEnumerable<string> States => _zonesByState.Keys;
+
+    public NpaEntry? Find(string npa) => _entries.GetValueOrDefault(npa);
+
+    /// <summary>Every time zone of any area code of the state; empty for an unknown state.</summary>
+    public IReadOnlyList<string> ZonesOf(string state) => _zonesByState.GetValueOrDefault(state) ?? [];
+
+    public static NpaTable LoadEmbedded()
+    {
+        using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream("VoiceProxy.Compliance.Data.npa.csv")
+            ?? throw new InvalidOperationException("Embedded npa.csv is missing.");
+        using var reader = new StreamReader(stream);
+        return Parse(reader);
+    }
+
+    /// <summary>Parses rows of <c>npa,states,timeZones,note</c>; lines starting with # are comments.</summary>
+    public static NpaTable Parse(TextReader reader)
+    {
+        var entries = new List<NpaEntry>();
+        var lineNumber = 0;
+        var sawHeader = false;
+        for (var line = reader.ReadLine(); line is not null; line = reader.ReadLine())
+        {
+            lineNumber++;
+            if (line.Length == 0 || line.StartsWith('#')) continue;
+            if (!sawHeader) { sawHeader = true; continue; }
+            var cells = line.Split(',', 4);
+            if (cells.Length < 3 || cells[0].Length != 3 || !cells[0].All(char.IsAsciiDigit))
+                throw new FormatException($"npa.csv line {lineNumber}: expected npa,states,timeZones,note.");
+            foreach (var zone in cells[2].Split(';'))
+                if (!TimeZoneInfo.TryFindSystemTimeZoneById(zone, out _))
+                    throw new FormatException($"npa.csv line {lineNumber}: unknown time zone '{zone}'.");
+            entries.Add(new NpaEntry(cells[0], cells[1].Split(';'), cells[2].Split(';')));
+        }
+        return new NpaTable(entries);
+    }
+}

@@ -1,0 +1,251 @@
+namespace VoiceProxy.Compliance;
+
+/// <summary>What every rule sees: the request, the facts, the instant and the rule settings.</summary>
+public sealed record RuleContext(CallIntent Intent, CallFacts Facts, DateTimeOffset At, GateSettings Settings)
+{
+    public bool IsMarketing => Intent.Purpose == Purpose.Marketing;
+}
+
+public sealed record GateSettings(int RegistryMaxAgeDays, int MarketingPer24Hours, int TransactionalMaxCalls, TimeSpan TransactionalWindow, StateRules States)
+{
+    public (int Max, TimeSpan Window) CapFor(Purpose purpose) => purpose == Purpose.Marketing
+        ? (MarketingPer24Hours, TimeSpan.FromHours(24))
+        : (TransactionalMaxCalls, TransactionalWindow);
+}
+
+/// <summary>One rule: a stable id, a citation, and one or more checks for a call.</summary>
+public interface IRule
+{
+    string Id { get; }
+    /// <summary>A rule whose block lifts by waiting; it takes part in nextAllowedAt.</summary>
+    bool DependsOnTime => false;
+    IEnumerable<Check> Evaluate(RuleContext c);
+}
+
+internal sealed class ConsentRule : IRule
+{
+    public string Id => "consent";
+    private const string Citation = "47 CFR 64.1200(a)(1)-(3); 16 CFR 310.4(b)(1)(v)";
+
+    public IEnumerable<Check> Evaluate(RuleContext c)
+    {
+        var (own, other) = c.IsMarketing ? (c.Facts.Marketing, c.Facts.Transactional) : (c.Facts.Transactional, c.Facts.Marketing);
+        var scope = c.IsMarketing ? "marketing" : "transactional";
+        if (own.State == ConsentState.Revoked)
+            yield return Check.Blocked(Id, Citation, ReasonCodes.ConsentRevoked, $"The customer revoked {scope} consent on {own.Since:O}.");
+        else if (own.State == ConsentState.Granted && (!c.IsMarketing || own.IsWritten))
+            yield return new(Id, Outcome.Pass, Citation, $"{own.Kind} {scope} consent since {own.Since:O}");
+        else if (own.State == ConsentState.Granted)
+            yield return Check.Blocked(Id, Citation, ReasonCodes.ConsentInsufficient,
+                $"Marketing calls need express written consent; only {own.Kind} consent is recorded.");
+        else if (other.State == ConsentState.Granted)
+            yield return Check.Blocked(Id, Citation, ReasonCodes.ConsentInsufficient,
+                $"Consent is recorded only for {(c.IsMarketing ? "transactional" : "marketing")} calls; consent is per purpose.");
+        else
+            yield return Check.Blocked(Id, Citation, ReasonCodes.ConsentMissing, $"No {scope} consent is recorded for this number and seller.");
+    }
+}
+
+internal sealed class InternalDncRule : IRule
+{
+    public string Id => "dnc_internal";
+    private const string Citation = "47 CFR 64.1200(d)(3), (d)(6)";
+
+    public IEnumerable<Check> Evaluate(RuleContext c)
+    {
+        yield return c.Facts.InternalDncSince is { } since
+            ? Check.Blocked(Id, Citation, ReasonCodes.DncInternal, $"The number is on the seller's do-not-call list since {since:O}.")
+            : new(Id, Outcome.Pass, Citation, "not on the seller's list");
+    }
+}
+
+internal sealed class RegistryFreshnessRule : IRule
+{
+    public string Id => "registry_freshness";
+    private const string Citation = "47 CFR 64.1200(c)(2)(i)(D); 16 CFR 310.4(b)(3)(iv)";
+
+    public IEnumerable<Check> Evaluate(RuleContext c)
+    {
+        if (!c.IsMarketing)
+        {
+            yield return new(Id, Outcome.NotApplicable, Citation, "registries apply to marketing calls only");
+            yield break;
+        }
+        var today = DateOnly.FromDateTime(c.At.UtcDateTime);
+        var bad = c.Facts.Registries
+            .Where(r => r.AsOf is null || today.DayNumber - r.AsOf.Value.DayNumber > c.Settings.RegistryMaxAgeDays)
+            .Select(r => r.AsOf is null ? $"{r.List}: no copy loaded" : $"{r.List}: copy of {r.AsOf:yyyy-MM-dd} is {today.DayNumber - r.AsOf.Value.DayNumber} days old")
+            .ToList();
+        var detail = string.Join("; ", c.Facts.Registries.Select(r => $"{r.List} as of {r.AsOf?.ToString("yyyy-MM-dd") ?? "none"}"));
+        yield return bad.Count > 0
+            ? Check.Blocked(Id, Citation, ReasonCodes.RegistryStale,
+                $"A registry copy older than {c.Settings.RegistryMaxAgeDays} days, or none, may not be used: {string.Join("; ", bad)}.", detail)
+            : new(Id, Outcome.Pass, Citation, detail);
+    }
+}
+
+/// <summary>The national registry, or the state lists: marketing only; lifted by express written consent unless the seller refuses the exemption.</summary>
+internal sealed class RegistryRule(bool national) : IRule
+{
+    public string Id => national ? "dnc_national" : "dnc_state";
+    private string Citation => national
+        ? "47 CFR 64.1200(c)(2); 16 CFR 310.4(b)(1)(iii)(B)"
+        : "state do-not-call statutes (CO, FL, IN, LA, MA, MO, OK, PA, TN, TX, WY)";
+
+    public IEnumerable<Check> Evaluate(RuleContext c)
+    {
+        var lists = c.Facts.Registries.Where(r => r.List == "national" == national).ToList();
+        if (!c.IsMarketing || lists.Count == 0)
+        {
+            yield return new(Id, Outcome.NotApplicable, Citation, c.IsMarketing ? "no state list covers the candidate states" : "marketing calls only");
+            yield break;
+        }
+        var listed = lists.Where(r => r.Listed).ToList();
+        var asOf = string.Join(", ", lists.Select(r => $"{r.List} as of {r.AsOf?.ToString("yyyy-MM-dd") ?? "none"}"));
+        if (listed.Count == 0)
+            yield return new(Id, Outcome.Pass, Citation, $"not listed ({asOf})");
+        else if (c.Facts.Marketing.IsWritten && c.Facts.Seller.WrittenConsentExemptsRegistry)
+            yield return new(Id, Outcome.Exempt, Citation, $"listed on {string.Join(", ", listed.Select(l => l.List))} ({asOf}); express written consent since {c.Facts.Marketing.Since:O}");
+        else
+            yield return Check.Blocked(Id, Citation, national ? ReasonCodes.DncNational : ReasonCodes.DncState,
+                $"The number is on the {string.Join(", ", listed.Select(l => l.List))} do-not-call list" +
+                (c.Facts.Marketing.IsWritten ? " and the seller does not accept written consent as an exemption." : " and no express written consent exempts it."),
+                $"listed ({asOf})");
+    }
+}
+
+internal sealed class LocationRule : IRule
+{
+    public string Id => "location";
+    private const string Citation = "47 CFR 64.1200(c)(1) (called party's location)";
+
+    public IEnumerable<Check> Evaluate(RuleContext c)
+    {
+        yield return c.Facts.Location is { } l
+            ? new(Id, Outcome.Pass, Citation, $"{l.Source}: states {string.Join("/", l.States)}; zones {string.Join("/", l.Zones.Select(z => z.Id))}")
+            : Check.Blocked(Id, Citation, ReasonCodes.UnknownLocation,
+                $"Area code {Infrastructure.Phone.Npa(c.Intent.To)} is not in the reviewed area-code table, so the called party's time zone is unknown.");
+    }
+}
+
+/// <summary>Federal 8:00-21:00 in every candidate time zone, for every call.</summary>
+internal sealed class FederalHoursRule : IRule
+{
+    public string Id => "calling_hours";
+    public bool DependsOnTime => true;
+    private const string Citation = "47 CFR 64.1200(c)(1); 16 CFR 310.4(c)";
+    private static readonly HoursWindow Window = new(new(8, 0), new(21, 0));
+
+    public IEnumerable<Check> Evaluate(RuleContext c)
+    {
+        if (c.Facts.Location is not { } l)
+        {
+            yield return new(Id, Outcome.NotApplicable, Citation, "location unknown");
+            yield break;
+        }
+        var times = l.Zones.Select(z => (Zone: z, Local: TimeZoneInfo.ConvertTime(c.At, z))).ToList();
+        var detail = string.Join("; ", times.Select(t => $"{t.Local:HH:mm} {t.Zone.Id}"));
+        var outside = times.Where(t => !Window.Contains(TimeOnly.FromDateTime(t.Local.DateTime))).ToList();
+        yield return outside.Count == 0
+            ? new(Id, Outcome.Pass, Citation, detail)
+            : Check.Blocked(Id, Citation, ReasonCodes.OutsideCallingHours,
+                $"Calls are allowed {Window} local time; it is {string.Join(" and ", outside.Select(t => $"{t.Local:HH:mm} in {t.Zone.Id}"))}.", detail);
+    }
+}
+
+/// <summary>State windows, each evaluated in every candidate time zone (the stricter reading).</summary>
+internal sealed class StateHoursRule : IRule
+{
+    public string Id => "state_calling_hours";
+    public bool DependsOnTime => true;
+
+    public IEnumerable<Check> Evaluate(RuleContext c)
+    {
+        var applicable = c.Facts.Location is { } l
+            ? c.Settings.States.CallingHours.Where(h => l.States.Contains(h.State) && StateRules.AppliesTo(h.AppliesTo, c.Intent.Purpose)).ToList()
+            : [];
+        if (applicable.Count == 0)
+        {
+            yield return new(Id, Outcome.NotApplicable, "state law", "no state window applies to this call");
+            yield break;
+        }
+        foreach (var rule in applicable)
+        {
+            var outside = c.Facts.Location!.Zones
+                .Select(z => (Zone: z, Local: TimeZoneInfo.ConvertTime(c.At, z)))
+                .Where(t => !rule.WindowOn(t.Local.DayOfWeek).Contains(TimeOnly.FromDateTime(t.Local.DateTime)))
+                .ToList();
+            var detail = $"{rule.State} {rule.Start:HH\\:mm}-{rule.End:HH\\:mm}" + (rule.Days is null ? "" : " (other hours on " + string.Join(", ", rule.Days.Keys) + ")");
+            yield return outside.Count == 0
+                ? new(Id, Outcome.Pass, rule.Citation, detail)
+                : Check.Blocked(Id, rule.Citation, ReasonCodes.OutsideCallingHours,
+                    $"{rule.State} allows these calls {rule.WindowOn(outside[0].Local.DayOfWeek)} local time; it is {string.Join(" and ", outside.Select(t => $"{t.Local:ddd HH:mm} in {t.Zone.Id}"))}.", detail);
+        }
+    }
+}
+
+internal sealed class RestrictedDayRule : IRule
+{
+    public string Id => "restricted_day";
+    public bool DependsOnTime => true;
+
+    public IEnumerable<Check> Evaluate(RuleContext c)
+    {
+        var applicable = c.Facts.Location is { } l
+            ? c.Settings.States.RestrictedDays.Where(r => l.States.Contains(r.State) && StateRules.AppliesTo(r.AppliesTo, c.Intent.Purpose)).ToList()
+            : [];
+        if (applicable.Count == 0)
+        {
+            yield return new(Id, Outcome.NotApplicable, "state law", "no state day restriction applies to this call");
+            yield break;
+        }
+        foreach (var rule in applicable)
+        {
+            var banned = c.Facts.Location!.Zones
+                .Select(z => (Zone: z, Local: TimeZoneInfo.ConvertTime(c.At, z)))
+                .Where(t => rule.Days.Contains(t.Local.DayOfWeek))
+                .ToList();
+            var detail = $"{rule.State}: none on {string.Join(", ", rule.Days)}";
+            yield return banned.Count == 0
+                ? new(Id, Outcome.Pass, rule.Citation, detail)
+                : Check.Blocked(Id, rule.Citation, ReasonCodes.RestrictedDay,
+                    $"{rule.State} bans these calls on {banned[0].Local.DayOfWeek}; it is {banned[0].Local:dddd} in {banned[0].Zone.Id}.", detail);
+        }
+    }
+}
+
+internal sealed class FrequencyRule : IRule
+{
+    public string Id => "frequency_cap";
+    public bool DependsOnTime => true;
+
+    public IEnumerable<Check> Evaluate(RuleContext c)
+    {
+        var (max, window) = c.Settings.CapFor(c.Intent.Purpose);
+        var citation = c.IsMarketing
+            ? "Fla. Stat. 501.616(6)(b); 15 O.S. 775C.4; Md. Com. Law 14-4502 (applied everywhere)"
+            : "FCC 20-186 (47 CFR 64.1200(a)(3)); VoiceProxy:Caps:TransactionalMaxCalls";
+        var count = InWindow(c.Facts.RecentCalls, c.At, window).Count();
+        var detail = $"{count} of {max} {(c.IsMarketing ? "marketing" : "transactional")} calls in the last {window.TotalHours:0} hours";
+        yield return count < max
+            ? new(Id, Outcome.Pass, citation, detail)
+            : Check.Blocked(Id, citation, ReasonCodes.FrequencyCap,
+                $"This seller already placed {count} {(c.IsMarketing ? "marketing" : "transactional")} calls to this number in the last {window.TotalHours:0} hours (limit {max}).", detail);
+    }
+
+    public static IEnumerable<DateTimeOffset> InWindow(IEnumerable<DateTimeOffset> calls, DateTimeOffset at, TimeSpan window) =>
+        calls.Where(t => t > at - window && t <= at);
+}
+
+internal sealed class CallerIdRule : IRule
+{
+    public string Id => "caller_id";
+    private const string Citation = "47 CFR 64.1601(e)";
+
+    public IEnumerable<Check> Evaluate(RuleContext c)
+    {
+        yield return c.Facts.Seller.CallerIds.Contains(c.Intent.From)
+            ? new(Id, Outcome.Pass, Citation, "the seller's own number")
+            : Check.Blocked(Id, Citation, ReasonCodes.CallerIdNotAllowed, "The 'from' number is not one of the seller's caller IDs.");
+    }
+}

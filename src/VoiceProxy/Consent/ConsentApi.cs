@@ -1,0 +1,101 @@
+using System.Security.Claims;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+using VoiceProxy.Audit;
+using VoiceProxy.Compliance;
+using VoiceProxy.Data;
+using VoiceProxy.Infrastructure;
+using VoiceProxy.Security;
+
+namespace VoiceProxy.Consent;
+
+public sealed record ConsentEvidence(string? DisclosureText, string? PageUrl, string? IpAddress, string? UserAgent);
+public sealed record ConsentRequest(string? Phone, string? Scope, string? Kind, DateTimeOffset? CapturedAt, string? Source, ConsentEvidence? Evidence);
+public sealed record RevocationRequest(string? Phone, string? Scope, string? Channel, string? Note);
+
+public sealed record ConsentEntryView(long Id, string Action, string? Scope, string? Kind, DateTimeOffset At, DateTimeOffset RecordedAt,
+    string? Source, string? Channel, string? Note, JsonElement? Evidence, string RecordedBy)
+{
+    internal static ConsentEntryView From(ConsentEntry e) => new(e.Id, e.Action == ConsentAction.Grant ? "grant" : "revoke", e.Scope, e.Kind,
+        e.EffectiveAt, e.RecordedAt, e.Source, e.Channel, e.Note,
+        e.EvidenceJson is null ? null : JsonSerializer.Deserialize<JsonElement>(e.EvidenceJson), e.RecordedBy);
+}
+
+public sealed record ScopeState(string State, string? Kind, DateTimeOffset? Since);
+public sealed record ConsentView(string Phone, string Seller, IReadOnlyDictionary<string, ScopeState> Current, IReadOnlyList<ConsentEntryView> History);
+
+internal static class ConsentApi
+{
+    public static RouteGroupBuilder MapConsents(this IEndpointRouteBuilder routes)
+    {
+        var group = routes.MapGroup("/v1/consents").WithTags("Consent");
+        group.MapPost("/", Grant).RequireAuthorization(Policies.Caller);
+        group.MapPost("/revocations", Revoke).RequireAuthorization(Policies.Caller);
+        group.MapGet("/{phone}", Get).RequireAuthorization(Policies.CallerOrSupervisor);
+        return group;
+    }
+
+    private static async Task<Results<Created<ConsentEntryView>, ValidationProblem>> Grant(
+        ConsentRequest body, ClaimsPrincipal user, VoiceProxyDb db, AuditLog audit, TimeProvider time, CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        var errors = new Dictionary<string, string[]>();
+        if (Phone.ValidateUsNumber(body.Phone) is { } phoneError) errors["phone"] = [phoneError];
+        if (!Scopes.All.Contains(body.Scope)) errors["scope"] = ["must be 'transactional' or 'marketing'."];
+        if (body.Kind is not (ConsentKinds.Express or ConsentKinds.ExpressWritten)) errors["kind"] = ["must be 'express' or 'express_written'."];
+        if (body.Kind == ConsentKinds.ExpressWritten && string.IsNullOrWhiteSpace(body.Evidence?.DisclosureText))
+            errors["evidence.disclosureText"] = ["is required for express_written consent: keep the disclosure exactly as shown."];
+        if (body.CapturedAt > now) errors["capturedAt"] = ["may not be in the future."];
+        if (errors.Count > 0) return Problems.Invalid(errors);
+
+        var seller = user.BoundSeller()!;
+        var entry = new ConsentEntry
+        {
+            Seller = seller, Phone = body.Phone!, Action = ConsentAction.Grant, Scope = body.Scope, Kind = body.Kind,
+            EffectiveAt = body.CapturedAt ?? now, RecordedAt = now, Source = body.Source, RecordedBy = user.KeyName(),
+            EvidenceJson = body.Evidence is null ? null : JsonSerializer.Serialize(body.Evidence, AuditLog.Json),
+        };
+        db.Consents.Add(entry);
+        audit.Append("consent.granted", user.KeyName(), seller, body.Phone, body);
+        await db.SaveChangesAsync(ct);
+        return TypedResults.Created($"/v1/consents/{Uri.EscapeDataString(entry.Phone)}", ConsentEntryView.From(entry));
+    }
+
+    private static async Task<Results<Created<ConsentEntryView>, ValidationProblem>> Revoke(
+        RevocationRequest body, ClaimsPrincipal user, VoiceProxyDb db, AuditLog audit, TimeProvider time, CancellationToken ct)
+    {
+        var errors = new Dictionary<string, string[]>();
+        if (Phone.ValidateUsNumber(body.Phone) is { } phoneError) errors["phone"] = [phoneError];
+        if (body.Scope is not null && !Scopes.All.Contains(body.Scope)) errors["scope"] = ["must be 'transactional', 'marketing', or omitted for all."];
+        if (errors.Count > 0) return Problems.Invalid(errors);
+
+        var entry = NewRevocation(user.BoundSeller()!, body.Phone!, body.Scope, body.Channel ?? "api", body.Note, user.KeyName(), time.GetUtcNow());
+        db.Consents.Add(entry);
+        audit.Append("consent.revoked", user.KeyName(), entry.Seller, body.Phone, body);
+        await db.SaveChangesAsync(ct);
+        return TypedResults.Created($"/v1/consents/{Uri.EscapeDataString(entry.Phone)}", ConsentEntryView.From(entry));
+    }
+
+    public static ConsentEntry NewRevocation(string seller, string phone, string? scope, string channel, string? note, string by, DateTimeOffset at) => new()
+    {
+        Seller = seller, Phone = phone, Action = ConsentAction.Revoke, Scope = scope, Channel = channel, Note = note,
+        EffectiveAt = at, RecordedAt = at, RecordedBy = by,
+    };
+
+    private static async Task<Results<Ok<ConsentView>, ValidationProblem>> Get(
+        string phone, string? seller, ClaimsPrincipal user, VoiceProxyDb db, IOptions<VoiceProxyOptions> options, CancellationToken ct)
+    {
+        if (Phone.ValidateUsNumber(phone) is { } phoneError) return Problems.Invalid("phone", phoneError);
+        var (scope, error) = SellerScope.ForRead(user, seller, options.Value);
+        if (scope is null) return Problems.Invalid("seller", error!);
+
+        var history = await ConsentLedger.HistoryAsync(db, scope, phone, ct);
+        var current = Scopes.All.ToDictionary(s => s, s =>
+        {
+            var c = ConsentLedger.Current(history, s);
+            return new ScopeState(c.State.ToString().ToLowerInvariant(), c.Kind, c.Since);
+        });
+        return TypedResults.Ok(new ConsentView(phone, scope, current, ConsentLedger.Ordered(history).Select(ConsentEntryView.From).ToList()));
+    }
+}

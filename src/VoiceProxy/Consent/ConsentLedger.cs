@@ -1,0 +1,37 @@
+using Microsoft.EntityFrameworkCore;
+using VoiceProxy.Compliance;
+using VoiceProxy.Data;
+
+namespace VoiceProxy.Consent;
+
+public static class Scopes
+{
+    public const string Transactional = "transactional";
+    public const string Marketing = "marketing";
+    public static readonly string[] All = [Transactional, Marketing];
+}
+
+/// <summary>Derives current consent from the append-only history.</summary>
+internal static class ConsentLedger
+{
+    /// <summary>History in the customer's order: a grant counts from when it was captured, a revocation from when it was made;
+    /// at the same instant the revocation wins. A revocation ends every earlier grant; the strongest later grant stands.</summary>
+    public static ConsentStatus Current(IEnumerable<ConsentEntry> history, string scope)
+    {
+        var status = ConsentStatus.None;
+        foreach (var e in Ordered(history).Where(e => e.Scope == scope || (e.Action == ConsentAction.Revoke && e.Scope is null)))
+        {
+            if (e.Action == ConsentAction.Revoke)
+                status = new(ConsentState.Revoked, null, e.EffectiveAt);
+            else if (status.State != ConsentState.Granted || (e.Kind == ConsentKinds.ExpressWritten && !status.IsWritten))
+                status = new(ConsentState.Granted, e.Kind, e.EffectiveAt);
+        }
+        return status;
+    }
+
+    public static IEnumerable<ConsentEntry> Ordered(IEnumerable<ConsentEntry> history) =>
+        history.OrderBy(e => e.EffectiveAt).ThenBy(e => e.Action).ThenBy(e => e.Id);
+
+    public static Task<List<ConsentEntry>> HistoryAsync(VoiceProxyDb db, string seller, string phone, CancellationToken ct) =>
+        db.Consents.AsNoTracking().Where(e => e.Seller == seller && e.Phone == phone).ToListAsync(ct);
+}

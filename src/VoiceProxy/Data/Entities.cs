@@ -1,0 +1,91 @@
+namespace VoiceProxy.Data;
+
+/// <summary>One requested call: the request, the decision taken on it and what Twilio reported.</summary>
+public sealed class CallRecord
+{
+    public required string Id { get; init; }
+    public required string Seller { get; init; }
+    public required string To { get; init; }
+    public required string From { get; init; }
+    public required string Purpose { get; init; }
+    public required string Template { get; init; }
+    public required string Language { get; init; }
+    public required string VariablesJson { get; init; }
+    public string? CustomerState { get; init; }
+    public string? CustomerTimeZone { get; init; }
+    public required bool Allowed { get; init; }
+    public required string DecisionJson { get; init; }
+    public string? IdempotencyKey { get; init; }
+    public string? RequestHash { get; init; }
+    public required string Status { get; set; }
+    public string? AnsweredBy { get; set; }
+    public int? DurationSeconds { get; set; }
+    public string? TwilioCallSid { get; set; }
+    public bool OptedOut { get; set; }
+    public int LastSequenceNumber { get; set; } = -1;
+    public required DateTimeOffset RequestedAt { get; init; }
+    public DateTimeOffset UpdatedAt { get; set; }
+    public List<CallEvent> Events { get; init; } = [];
+}
+
+/// <summary>An entry on a call's timeline. Append-only.</summary>
+public sealed class CallEvent
+{
+    public long Id { get; init; }
+    public required string CallId { get; init; }
+    public required DateTimeOffset At { get; init; }
+    public required string Type { get; init; }
+    public required string DetailJson { get; init; }
+    /// <summary>Twilio's I-Twilio-Idempotency-Token, so a redelivered webhook is recorded once.</summary>
+    public string? DedupKey { get; init; }
+}
+
+/// <summary>A consent grant or revocation. Append-only: a revocation is a new entry.</summary>
+public sealed class ConsentEntry
+{
+    public long Id { get; init; }
+    public required string Seller { get; init; }
+    public required string Phone { get; init; }
+    public required ConsentAction Action { get; init; }
+    /// <summary>null on a revocation of every scope.</summary>
+    public string? Scope { get; init; }
+    public string? Kind { get; init; }
+    /// <summary>When it was given or revoked: the customer's moment, which orders the history.</summary>
+    public required DateTimeOffset EffectiveAt { get; init; }
+    public required DateTimeOffset RecordedAt { get; init; }
+    public string? Source { get; init; }
+    public string? Channel { get; init; }
+    public string? Note { get; init; }
+    public string? EvidenceJson { get; init; }
+    public required string RecordedBy { get; init; }
+}
+
+public enum ConsentAction { Grant = 1, Revoke = 2 }
+
+/// <summary>A change to a seller's internal do-not-call list. Append-only: removal is a new entry.</summary>
+public sealed class DncEntry
+{
+    public long Id { get; init; }
+    public required string Seller { get; init; }
+    public required string Phone { get; init; }
+    public required DncAction Action { get; init; }
+    public required string Reason { get; init; }
+    public required DateTimeOffset At { get; init; }
+    public required string RecordedBy { get; init; }
+}
+
+public enum DncAction { Add = 1, Remove = 2 }
+
+/// <summary>One audit event. Append-only; <see cref="Hash"/> chains each event to the one before it.</summary>
+public sealed class AuditEvent
+{
+    public long Id { get; init; }
+    public required DateTimeOffset At { get; init; }
+    public required string Type { get; init; }
+    public required string Actor { get; init; }
+    public string? Seller { get; init; }
+    public string? Subject { get; init; }
+    public required string PayloadJson { get; init; }
+    public string? PreviousHash { get; set; }
+    public string? Hash { get; set; }
+}

@@ -1,0 +1,66 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
+
+namespace VoiceProxy.Data;
+
+public sealed class VoiceProxyDb(DbContextOptions<VoiceProxyDb> options) : DbContext(options)
+{
+    public DbSet<CallRecord> Calls => Set<CallRecord>();
+    public DbSet<CallEvent> CallEvents => Set<CallEvent>();
+    public DbSet<ConsentEntry> Consents => Set<ConsentEntry>();
+    public DbSet<DncEntry> DncEntries => Set<DncEntry>();
+    public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
+
+    protected override void ConfigureConventions(ModelConfigurationBuilder builder)
+    {
+        // SQLite cannot compare or order DateTimeOffset; every instant is stored as UTC ticks instead.
+        if (Database.IsSqlite())
+            builder.Properties<DateTimeOffset>().HaveConversion<UtcTicksConverter>();
+        builder.Properties<string>().HaveMaxLength(4000);
+    }
+
+    protected override void OnModelCreating(ModelBuilder b)
+    {
+        b.Entity<CallRecord>(e =>
+        {
+            e.ToTable("calls");
+            e.HasKey(c => c.Id);
+            e.Property(c => c.Id).HasMaxLength(40);
+            e.Property(c => c.VariablesJson).HasMaxLength(65536);
+            e.Property(c => c.DecisionJson).HasMaxLength(65536);
+            e.HasIndex(c => new { c.Seller, c.To, c.RequestedAt });
+            e.HasIndex(c => c.RequestedAt);
+            e.HasIndex(c => new { c.Seller, c.IdempotencyKey }).IsUnique();
+            e.HasIndex(c => c.TwilioCallSid);
+            e.HasMany(c => c.Events).WithOne().HasForeignKey(ev => ev.CallId);
+        });
+        b.Entity<CallEvent>(e =>
+        {
+            e.ToTable("call_events");
+            e.Property(c => c.DetailJson).HasMaxLength(65536);
+            e.HasIndex(c => new { c.CallId, c.DedupKey }).IsUnique();
+        });
+        b.Entity<ConsentEntry>(e =>
+        {
+            e.ToTable("consent_entries");
+            e.Property(c => c.Action).HasConversion<string>().HasMaxLength(10);
+            e.Property(c => c.EvidenceJson).HasMaxLength(65536);
+            e.HasIndex(c => new { c.Seller, c.Phone });
+        });
+        b.Entity<DncEntry>(e =>
+        {
+            e.ToTable("dnc_entries");
+            e.Property(c => c.Action).HasConversion<string>().HasMaxLength(10);
+            e.HasIndex(c => new { c.Seller, c.Phone });
+        });
+        b.Entity<AuditEvent>(e =>
+        {
+            e.ToTable("audit_events");
+            e.Property(c => c.PayloadJson).HasMaxLength(65536);
+            e.HasIndex(c => c.At);
+        });
+    }
+
+    private sealed class UtcTicksConverter() : ValueConverter<DateTimeOffset, long>(
+        v => v.UtcTicks, v => new DateTimeOffset(v, TimeSpan.Zero));
+}

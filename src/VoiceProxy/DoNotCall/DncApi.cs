@@ -1,0 +1,86 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
+using VoiceProxy.Audit;
+using VoiceProxy.Compliance;
+using VoiceProxy.Data;
+using VoiceProxy.Infrastructure;
+using VoiceProxy.Security;
+
+namespace VoiceProxy.DoNotCall;
+
+public sealed record DncRequest(string? Phone, string? Reason);
+public sealed record DncRemoval(string? Reason);
+public sealed record InternalListing(bool Listed, DateTimeOffset? Since, string? Reason);
+public sealed record RegistryListing(string List, bool Listed, DateOnly? AsOf);
+public sealed record DncView(string Phone, string Seller, InternalListing Internal, RegistryListing National, IReadOnlyList<RegistryListing> States);
+
+internal static class DncApi
+{
+    public static RouteGroupBuilder MapDoNotCall(this IEndpointRouteBuilder routes)
+    {
+        var group = routes.MapGroup("/v1").WithTags("Do not call");
+        group.MapPost("/dnc", Add).RequireAuthorization(Policies.Caller);
+        group.MapGet("/dnc/{phone}", Get).RequireAuthorization(Policies.CallerOrSupervisor);
+        group.MapDelete("/dnc/{phone}", Remove).RequireAuthorization(Policies.Admin);
+        group.MapGet("/registry", (IDncRegistry registry, TimeProvider time, IOptions<VoiceProxyOptions> o) =>
+            TypedResults.Ok(registry.Status(DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime), o.Value.Registry.MaxAgeDays)))
+            .RequireAuthorization(Policies.Supervisor);
+        return group;
+    }
+
+    private static async Task<Results<Created<DncView>, ValidationProblem>> Add(
+        DncRequest body, ClaimsPrincipal user, VoiceProxyDb db, AuditLog audit, TimeProvider time, IDncRegistry registry, CancellationToken ct)
+    {
+        var errors = new Dictionary<string, string[]>();
+        if (Phone.ValidateUsNumber(body.Phone) is { } phoneError) errors["phone"] = [phoneError];
+        if (string.IsNullOrWhiteSpace(body.Reason)) errors["reason"] = ["is required."];
+        if (errors.Count > 0) return Problems.Invalid(errors);
+
+        var seller = user.BoundSeller()!;
+        db.DncEntries.Add(InternalDnc.NewAddition(seller, body.Phone!, body.Reason!, user.KeyName(), time.GetUtcNow()));
+        audit.Append("dnc.added", user.KeyName(), seller, body.Phone, body);
+        await db.SaveChangesAsync(ct);
+        return TypedResults.Created($"/v1/dnc/{Uri.EscapeDataString(body.Phone!)}", await ViewAsync(db, registry, seller, body.Phone!, ct));
+    }
+
+    private static async Task<Results<Ok<DncView>, ValidationProblem>> Get(
+        string phone, string? seller, ClaimsPrincipal user, VoiceProxyDb db, IDncRegistry registry, IOptions<VoiceProxyOptions> options, CancellationToken ct)
+    {
+        if (Phone.ValidateUsNumber(phone) is { } phoneError) return Problems.Invalid("phone", phoneError);
+        var (scope, error) = SellerScope.ForRead(user, seller, options.Value);
+        if (scope is null) return Problems.Invalid("seller", error!);
+        return TypedResults.Ok(await ViewAsync(db, registry, scope, phone, ct));
+    }
+
+    private static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> Remove(
+        string phone, string? seller, [FromBody] DncRemoval? body, ClaimsPrincipal user, VoiceProxyDb db, AuditLog audit,
+        TimeProvider time, IOptions<VoiceProxyOptions> options, CancellationToken ct)
+    {
+        if (Phone.ValidateUsNumber(phone) is { } phoneError) return Problems.Invalid("phone", phoneError);
+        if (string.IsNullOrWhiteSpace(body?.Reason)) return Problems.Invalid("reason", "is required: say why the number may be called again.");
+        var (scope, error) = SellerScope.ForRead(user, seller, options.Value);
+        if (scope is null) return Problems.Invalid("seller", error!);
+        if (await InternalDnc.CurrentAsync(db, scope, phone, ct) is null) return Problems.NotFound("The number on this seller's do-not-call list");
+
+        db.DncEntries.Add(new DncEntry
+        {
+            Seller = scope, Phone = phone, Action = DncAction.Remove, Reason = body.Reason, At = time.GetUtcNow(), RecordedBy = user.KeyName(),
+        });
+        audit.Append("dnc.removed", user.KeyName(), scope, phone, new { phone, body.Reason });
+        await db.SaveChangesAsync(ct);
+        return TypedResults.NoContent();
+    }
+
+    private static async Task<DncView> ViewAsync(VoiceProxyDb db, IDncRegistry registry, string seller, string phone, CancellationToken ct)
+    {
+        var entry = await InternalDnc.CurrentAsync(db, seller, phone, ct);
+        var national = registry.Check(RegistryLists.National, phone);
+        var states = registry.Status(DateOnly.MinValue, 0).Select(s => s.List).Where(l => l != RegistryLists.National)
+            .Select(l => registry.Check(l, phone)).Select(ToListing).ToList();
+        return new DncView(phone, seller, new InternalListing(entry is not null, entry?.At, entry?.Reason), ToListing(national), states);
+    }
+
+    private static RegistryListing ToListing(RegistryFact f) => new(f.List, f.Listed, f.AsOf);
+}

@@ -1,0 +1,51 @@
+using System.Text.RegularExpressions;
+using PhoneNumbers;
+
+namespace VoiceProxy.Infrastructure;
+
+/// <summary>Phone number parsing for the API: E.164 in, US (NANP, US and its territories) only.</summary>
+internal static partial class Phone
+{
+    private static readonly PhoneNumberUtil Util = PhoneNumberUtil.GetInstance();
+    private static readonly HashSet<string> UsRegions = ["US", "PR", "VI", "GU", "AS", "MP"];
+
+    [GeneratedRegex(@"^\+[1-9]\d{6,14}$")]
+    private static partial Regex E164();
+
+    public static bool IsE164(string? value) => value is not null && E164().IsMatch(value);
+
+    /// <summary>Returns null when the number can be called, else why not.</summary>
+    public static string? ValidateUsNumber(string? value)
+    {
+        if (string.IsNullOrEmpty(value)) return "is required.";
+        if (!IsE164(value)) return "must be an E.164 number such as +14155550123.";
+        if (!value.StartsWith("+1", StringComparison.Ordinal) || value.Length != 12)
+            return "must be a US number (+1 and 10 digits); other countries are not supported.";
+        PhoneNumber parsed;
+        try { parsed = Util.Parse(value, null); }
+        catch (NumberParseException) { return "is not a valid phone number."; }
+        if (!Util.IsValidNumber(parsed)) return "is not a valid North American number.";
+        var region = Util.GetRegionCodeForNumber(parsed);
+        if (!UsRegions.Contains(region)) return $"must be a US number; this one is in {region}.";
+        return Util.GetNumberType(parsed) switch
+        {
+            PhoneNumberType.PREMIUM_RATE => "is a premium-rate (900) number, which is never called.",
+            PhoneNumberType.TOLL_FREE or PhoneNumberType.SHARED_COST or PhoneNumberType.UAN or PhoneNumberType.PAGER
+                => "is not a geographic number that can be called.",
+            _ => null,
+        };
+    }
+
+    /// <summary>The area code (NPA) of a validated +1 number.</summary>
+    public static string Npa(string e164) => e164.Substring(2, 3);
+
+    /// <summary>For logs: only the last four digits are kept.</summary>
+    public static string Mask(string? value) =>
+        value is null || value.Length <= 4 ? "****" : new string('*', value.Length - 4) + value[^4..];
+}
+
+internal static class Languages
+{
+    public static readonly string[] All = ["en-US", "es-US"];
+    public static bool IsSupported(string? language) => language is not null && All.Contains(language);
+}

@@ -1,0 +1,97 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
+using VoiceProxy.Audit;
+using VoiceProxy.Calls;
+using VoiceProxy.Compliance;
+using VoiceProxy.Data;
+using VoiceProxy.DoNotCall;
+using VoiceProxy.Twilio;
+using VoiceProxy.Twiml;
+
+namespace VoiceProxy.Infrastructure;
+
+internal static class ServiceRegistration
+{
+    public static IServiceCollection AddVoiceProxyOptions(this IServiceCollection services, IConfiguration config)
+    {
+        services.AddOptions<VoiceProxyOptions>().Bind(config.GetSection(VoiceProxyOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<VoiceProxyOptions>, VoiceProxyOptionsValidator>();
+        services.AddOptions<TwilioOptions>().Bind(config.GetSection(TwilioOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<TwilioOptions>, TwilioOptionsValidator>();
+        services.TryAddSingleton(TimeProvider.System);
+        return services;
+    }
+
+    public static IServiceCollection AddVoiceProxyData(this IServiceCollection services, IConfiguration config)
+    {
+        var connection = config.GetConnectionString("VoiceProxy") ?? "Data Source=voiceproxy.db";
+        services.AddDbContext<VoiceProxyDb>(o => o.UseSqlite(connection));
+        services.AddScoped<AuditLog>();
+        services.AddHealthChecks()
+            .AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
+        return services;
+    }
+
+    public static IServiceCollection AddCompliance(this IServiceCollection services)
+    {
+        services.AddSingleton(_ => NpaTable.LoadEmbedded());
+        services.AddSingleton(sp =>
+        {
+            var o = sp.GetRequiredService<IOptions<VoiceProxyOptions>>().Value;
+            return new Gate(new GateSettings(o.Registry.MaxAgeDays, o.Caps.MarketingPer24Hours, o.Caps.TransactionalMaxCalls,
+                TimeSpan.FromHours(o.Caps.TransactionalWindowHours), StateRules.LoadEmbedded()));
+        });
+        services.AddSingleton<IDncRegistry, SnapshotRegistry>();
+        services.AddScoped<FactGatherer>();
+        return services;
+    }
+
+    public static IServiceCollection AddCalls(this IServiceCollection services)
+    {
+        services.AddSingleton(sp =>
+        {
+            var path = sp.GetRequiredService<IOptions<VoiceProxyOptions>>().Value.TemplatesPath
+                ?? Path.Combine(AppContext.BaseDirectory, "twiml-templates");
+            return TemplateCatalog.Load(path);
+        });
+        services.AddSingleton<CallValidation>();
+        services.AddSingleton<StripedLock>();
+        services.AddScoped<CallService>();
+        services.AddTwilioHttp();
+        services.AddScoped<CallPlacer>();
+        return services;
+    }
+
+    /// <summary>Applies migrations and loads what start-up must prove good: templates, rule data, registry, options.</summary>
+    public static void PrepareVoiceProxy(this WebApplication app)
+    {
+        using (var scope = app.Services.CreateScope())
+            scope.ServiceProvider.GetRequiredService<VoiceProxyDb>().Database.Migrate();
+        app.Services.GetRequiredService<TemplateCatalog>();
+        app.Services.GetRequiredService<Gate>();
+        app.Services.GetRequiredService<NpaTable>();
+        app.Services.GetRequiredService<IDncRegistry>();
+        var twilio = app.Services.GetRequiredService<IOptions<TwilioOptions>>().Value;
+        if (twilio.EffectiveMode == TwilioMode.Simulated)
+            app.Logger.LogWarning("Twilio mode is SIMULATED: no real calls will be placed. Set Twilio:AccountSid and Twilio:AuthToken for Live mode.");
+        else
+            app.Logger.LogInformation("Twilio mode is Live: calls are placed through {ApiBaseUrl}.", twilio.ApiBaseUrl);
+    }
+}
+
+internal sealed class DatabaseHealthCheck(VoiceProxyDb db) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken ct = default)
+    {
+        try
+        {
+            return await db.Database.CanConnectAsync(ct) ? HealthCheckResult.Healthy() : HealthCheckResult.Unhealthy("The database cannot be reached.");
+        }
+        catch (Exception e)
+        {
+            return HealthCheckResult.Unhealthy("The database cannot be reached.", e);
+        }
+    }
+}

@@ -1,0 +1,130 @@
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.Extensions.Options;
+using VoiceProxy.Security;
+
+namespace VoiceProxy.Infrastructure;
+
+/// <summary>The <c>VoiceProxy</c> configuration section.</summary>
+public sealed class VoiceProxyOptions
+{
+    public const string Section = "VoiceProxy";
+
+    /// <summary>Absolute URL at which Twilio reaches this service. Default <c>http://localhost:5080</c>; required in Live mode.</summary>
+    public string? PublicBaseUrl { get; set; }
+
+    /// <summary>The businesses on whose behalf calls are made. At least one.</summary>
+    public List<SellerOptions> Sellers { get; set; } = [];
+
+    /// <summary>API keys. At least one.</summary>
+    public List<ApiKeyOptions> ApiKeys { get; set; } = [];
+
+    /// <summary>The keypad digit that opts out during a call. Default <c>9</c>; one of 0-9.</summary>
+    public string OptOutDigit { get; set; } = "9";
+
+    /// <summary>Registry snapshot folder and freshness.</summary>
+    public RegistryOptions Registry { get; set; } = new();
+
+    /// <summary>Frequency caps.</summary>
+    public CapOptions Caps { get; set; } = new();
+
+    /// <summary>Folder of TwiML message templates. Default: the <c>twiml-templates</c> folder copied beside the program.</summary>
+    public string? TemplatesPath { get; set; }
+
+    public SellerOptions? FindSeller(string id) => Sellers.FirstOrDefault(s => s.Id == id);
+}
+
+public sealed class SellerOptions
+{
+    public string Id { get; set; } = "";
+    public string LegalName { get; set; } = "";
+    /// <summary>E.164 number at which a person can make a do-not-call request.</summary>
+    public string CallbackNumber { get; set; } = "";
+    /// <summary>The seller's own E.164 numbers that may appear as caller ID; the first is the default.</summary>
+    public List<string> CallerIds { get; set; } = [];
+    /// <summary>Default <c>en-US</c>.</summary>
+    public string DefaultLanguage { get; set; } = "en-US";
+    /// <summary>Toll-free number that reaches the automated opt-out line. Optional.</summary>
+    public string? OptOutNumber { get; set; }
+    /// <summary>Whether express written marketing consent lifts the national and state registries for this seller. Default <c>true</c>.</summary>
+    public bool WrittenConsentExemptsRegistry { get; set; } = true;
+}
+
+public sealed class ApiKeyOptions
+{
+    public string Name { get; set; } = "";
+    /// <summary>The key in plain text; or give <see cref="KeySha256"/> instead.</summary>
+    public string? Key { get; set; }
+    /// <summary>Hex SHA-256 of the key.</summary>
+    public string? KeySha256 { get; set; }
+    public ApiRole Role { get; set; }
+    /// <summary>The seller a <c>Caller</c> key belongs to.</summary>
+    public string? Seller { get; set; }
+
+    public byte[] Hash() => KeySha256 is { Length: > 0 }
+        ? Convert.FromHexString(KeySha256)
+        : SHA256.HashData(Encoding.UTF8.GetBytes(Key ?? ""));
+}
+
+public sealed class RegistryOptions
+{
+    /// <summary>Folder of registry snapshots. Default <c>registry-data</c> under the working directory.</summary>
+    public string Path { get; set; } = "registry-data";
+    /// <summary>Oldest registry copy that may be used, in days. Default 31 (47 CFR 64.1200(c)(2)(i)(D)); range 1-31.</summary>
+    public int MaxAgeDays { get; set; } = 31;
+}
+
+public sealed class CapOptions
+{
+    /// <summary>Marketing calls per seller and number in a rolling 24 hours. Default 3 (Fla. Stat. 501.616(6)(b)); range 1-3.</summary>
+    public int MarketingPer24Hours { get; set; } = 3;
+    /// <summary>Transactional calls per seller and number in a rolling window. Default 5; range 1-100.</summary>
+    public int TransactionalMaxCalls { get; set; } = 5;
+    /// <summary>The transactional window in hours. Default 24; range 1-720.</summary>
+    public int TransactionalWindowHours { get; set; } = 24;
+}
+
+internal sealed class VoiceProxyOptionsValidator : IValidateOptions<VoiceProxyOptions>
+{
+    public ValidateOptionsResult Validate(string? name, VoiceProxyOptions o)
+    {
+        var errors = new List<string>();
+        void Require(bool ok, string key, string message) { if (!ok) errors.Add($"{VoiceProxyOptions.Section}:{key} {message}"); }
+
+        if (o.PublicBaseUrl is not null)
+            Require(Uri.TryCreate(o.PublicBaseUrl, UriKind.Absolute, out var u) && u.Scheme is "http" or "https",
+                "PublicBaseUrl", "must be an absolute http(s) URL.");
+        Require(o.Sellers.Count > 0, "Sellers", "must name at least one seller.");
+        for (var i = 0; i < o.Sellers.Count; i++)
+        {
+            var s = o.Sellers[i];
+            Require(s.Id.Length > 0, $"Sellers:{i}:Id", "is required.");
+            Require(o.Sellers.Count(x => x.Id == s.Id) == 1, $"Sellers:{i}:Id", $"'{s.Id}' is used twice.");
+            Require(s.LegalName.Trim().Length > 0, $"Sellers:{i}:LegalName", "is required.");
+            Require(Phone.IsE164(s.CallbackNumber), $"Sellers:{i}:CallbackNumber", "must be an E.164 number.");
+            Require(s.CallerIds.Count > 0, $"Sellers:{i}:CallerIds", "must list at least one number.");
+            for (var j = 0; j < s.CallerIds.Count; j++)
+                Require(Phone.IsE164(s.CallerIds[j]), $"Sellers:{i}:CallerIds:{j}", "must be an E.164 number.");
+            Require(s.OptOutNumber is null || Phone.IsE164(s.OptOutNumber), $"Sellers:{i}:OptOutNumber", "must be an E.164 number.");
+            Require(Languages.IsSupported(s.DefaultLanguage), $"Sellers:{i}:DefaultLanguage", $"must be one of {string.Join(", ", Languages.All)}.");
+        }
+        Require(o.ApiKeys.Count > 0, "ApiKeys", "must list at least one key.");
+        for (var i = 0; i < o.ApiKeys.Count; i++)
+        {
+            var k = o.ApiKeys[i];
+            Require(k.Name.Length > 0, $"ApiKeys:{i}:Name", "is required.");
+            Require(k.Key is { Length: >= 16 } ^ k.KeySha256 is { Length: > 0 }, $"ApiKeys:{i}:Key", "or KeySha256 is required (exactly one; a plain key has at least 16 characters).");
+            Require(k.KeySha256 is null || (k.KeySha256.Length == 64 && k.KeySha256.All(Uri.IsHexDigit)), $"ApiKeys:{i}:KeySha256", "must be 64 hex digits.");
+            Require(Enum.IsDefined(k.Role), $"ApiKeys:{i}:Role", "must be Caller, Supervisor or Admin.");
+            if (k.Role == ApiRole.Caller)
+                Require(k.Seller is not null && o.FindSeller(k.Seller) is not null, $"ApiKeys:{i}:Seller", "must name a configured seller for a Caller key.");
+        }
+        Require(o.OptOutDigit is { Length: 1 } && char.IsAsciiDigit(o.OptOutDigit[0]), "OptOutDigit", "must be one digit 0-9.");
+        Require(o.Registry.MaxAgeDays is >= 1 and <= 31, "Registry:MaxAgeDays", "must be between 1 and 31.");
+        Require(o.Registry.Path.Length > 0, "Registry:Path", "is required.");
+        Require(o.Caps.MarketingPer24Hours is >= 1 and <= 3, "Caps:MarketingPer24Hours", "must be between 1 and 3.");
+        Require(o.Caps.TransactionalMaxCalls is >= 1 and <= 100, "Caps:TransactionalMaxCalls", "must be between 1 and 100.");
+        Require(o.Caps.TransactionalWindowHours is >= 1 and <= 720, "Caps:TransactionalWindowHours", "must be between 1 and 720.");
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+}

@@ -1,0 +1,35 @@
+using VoiceProxy.Calls;
+using VoiceProxy.Consent;
+using VoiceProxy.DoNotCall;
+using VoiceProxy.Infrastructure;
+using VoiceProxy.Security;
+
+// Sub-commands (registry import, audit verify) run and exit instead of serving.
+if (await Cli.TryRunAsync(args) is { } exitCode) return exitCode;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.AddVoiceProxyLogging();                                               // Serilog: one line per request, numbers masked
+builder.Services.AddVoiceProxyOptions(builder.Configuration);                  // typed, validated settings
+builder.Services.AddVoiceProxyData(builder.Configuration);                     // EF Core store, audit log, health
+builder.Services.AddApiKeyAuthentication();                                    // Bearer API keys and roles
+builder.Services.AddCompliance();                                              // area codes, state rules, registry, the gate
+builder.Services.AddCalls();                                                   // templates, placement through Twilio
+builder.Services.AddProblemDetails();                                          // RFC 9457 errors
+builder.Services.AddExceptionHandler<BadRequestHandler>();                     // unreadable bodies are 400s
+builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+
+var app = builder.Build();
+app.PrepareVoiceProxy();                                                       // migrate and load everything once
+app.UseExceptionHandler();                                                     // never a stack trace
+app.UseStatusCodePages();                                                      // problem+json for bare status codes
+app.UseVoiceProxyRequestLogging();                                             // request log lines
+app.UseAuthentication();
+app.UseAuthorization();
+app.MapHealth();                                                               // /health/live, /health/ready
+app.MapCalls();                                                                // /v1/calls, /v1/compliance/check
+app.MapConsents();                                                             // /v1/consents
+app.MapDoNotCall();                                                            // /v1/dnc, /v1/registry
+await app.RunAsync();
+return 0;
+
+public partial class Program;

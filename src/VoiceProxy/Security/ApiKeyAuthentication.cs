@@ -1,0 +1,75 @@
+using System.Security.Claims;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Encodings.Web;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.Extensions.Options;
+using VoiceProxy.Infrastructure;
+
+namespace VoiceProxy.Security;
+
+public enum ApiRole { Caller = 1, Supervisor, Admin }
+
+/// <summary>Bearer API keys from configuration; keys are compared as SHA-256 digests in constant time.</summary>
+internal sealed class ApiKeyAuthenticationHandler(
+    IOptionsMonitor<AuthenticationSchemeOptions> options,
+    ILoggerFactory logger,
+    UrlEncoder encoder,
+    IOptions<VoiceProxyOptions> config)
+    : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+{
+    public const string SchemeName = "ApiKey";
+    public const string SellerClaim = "seller";
+
+    private readonly (ApiKeyOptions Key, byte[] Hash)[] _keys = config.Value.ApiKeys.Select(k => (k, k.Hash())).ToArray();
+
+    protected override Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        string? header = Request.Headers.Authorization;
+        if (header is null || !header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+            return Task.FromResult(AuthenticateResult.NoResult());
+
+        var presented = SHA256.HashData(Encoding.UTF8.GetBytes(header["Bearer ".Length..].Trim()));
+        ApiKeyOptions? match = null;
+        foreach (var (key, hash) in _keys)
+            if (CryptographicOperations.FixedTimeEquals(presented, hash)) match ??= key;
+        if (match is null) return Task.FromResult(AuthenticateResult.Fail("Unknown API key."));
+
+        List<Claim> claims = [new(ClaimTypes.Name, match.Name), new(ClaimTypes.Role, match.Role.ToString())];
+        if (match.Seller is not null) claims.Add(new(SellerClaim, match.Seller));
+        var principal = new ClaimsPrincipal(new ClaimsIdentity(claims, SchemeName));
+        return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName)));
+    }
+
+    protected override Task HandleChallengeAsync(AuthenticationProperties properties) =>
+        Problems.Write(Context, StatusCodes.Status401Unauthorized, "Unauthorized",
+            "Send a valid API key as 'Authorization: Bearer <key>'.", challenge: true);
+
+    protected override Task HandleForbiddenAsync(AuthenticationProperties properties) =>
+        Problems.Write(Context, StatusCodes.Status403Forbidden, "Forbidden", "This API key's role may not do this.");
+}
+
+internal static class Policies
+{
+    public const string Caller = nameof(Caller);
+    public const string Supervisor = nameof(Supervisor);
+    public const string Admin = nameof(Admin);
+    public const string CallerOrSupervisor = nameof(CallerOrSupervisor);
+
+    public static IServiceCollection AddApiKeyAuthentication(this IServiceCollection services)
+    {
+        services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
+        services.AddAuthorizationBuilder()
+            .AddPolicy(Caller, p => p.RequireRole(nameof(ApiRole.Caller)))
+            .AddPolicy(Supervisor, p => p.RequireRole(nameof(ApiRole.Supervisor), nameof(ApiRole.Admin)))
+            .AddPolicy(Admin, p => p.RequireRole(nameof(ApiRole.Admin)))
+            .AddPolicy(CallerOrSupervisor, p => p.RequireRole(nameof(ApiRole.Caller), nameof(ApiRole.Supervisor), nameof(ApiRole.Admin)));
+        return services;
+    }
+
+    /// <summary>The seller a Caller key is bound to; null for Supervisor and Admin keys.</summary>
+    public static string? BoundSeller(this ClaimsPrincipal user) => user.FindFirstValue(ApiKeyAuthenticationHandler.SellerClaim);
+
+    public static string KeyName(this ClaimsPrincipal user) => user.Identity?.Name ?? "anonymous";
+}

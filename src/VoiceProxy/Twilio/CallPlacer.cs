@@ -1,0 +1,63 @@
+using Microsoft.Extensions.Options;
+using Twilio.Clients;
+using Twilio.Exceptions;
+using Twilio.Http;
+using Twilio.Rest.Api.V2010.Account;
+using Twilio.Types;
+using VoiceProxy.Data;
+using VoiceProxy.Infrastructure;
+
+namespace VoiceProxy.Twilio;
+
+/// <summary>What became of one create-call request. <see cref="Status"/> is ours: initiated, failed (Twilio refused:
+/// nothing placed) or unknown (the answer was lost: a call may exist).</summary>
+public sealed record PlacementResult(string Status, string? CallSid, int? HttpStatus, string Detail, IReadOnlyDictionary<string, string> Sent);
+
+/// <summary>Places calls with the Twilio SDK through the named, resilient HTTP client.</summary>
+internal sealed class CallPlacer(IHttpClientFactory http, IOptions<TwilioOptions> twilio, IOptions<VoiceProxyOptions> options)
+{
+    public static readonly List<string> StatusEvents = ["initiated", "ringing", "answered", "completed"];
+
+    public CreateCallOptions BuildRequest(CallRecord call)
+    {
+        var baseUrl = WebhookUrls.Base(options.Value);
+        return new CreateCallOptions(new PhoneNumber(call.To), new PhoneNumber(call.From))
+        {
+            PathAccountSid = twilio.Value.EffectiveAccountSid,
+            Url = new Uri($"{baseUrl}/twilio/voice/{call.Id}"),
+            Method = global::Twilio.Http.HttpMethod.Post,
+            StatusCallback = new Uri($"{baseUrl}/twilio/status/{call.Id}"),
+            StatusCallbackMethod = global::Twilio.Http.HttpMethod.Post,
+            StatusCallbackEvent = StatusEvents,
+            MachineDetection = "DetectMessageEnd",
+            Timeout = twilio.Value.RingTimeoutSeconds,
+        };
+    }
+
+    public async Task<PlacementResult> PlaceAsync(CallRecord call)
+    {
+        var request = BuildRequest(call);
+        var sent = request.GetParams().GroupBy(p => p.Key).ToDictionary(g => g.Key, g => string.Join(",", g.Select(p => p.Value)));
+        var client = new TwilioRestClient(twilio.Value.EffectiveAccountSid, twilio.Value.EffectiveAuthToken,
+            httpClient: new SystemNetHttpClient(http.CreateClient(TwilioHttp.ClientName)));
+        try
+        {
+            var created = await CallResource.CreateAsync(request, client);
+            return new PlacementResult("initiated", created.Sid, 201, $"Twilio status {created.Status}", sent);
+        }
+        catch (ApiException e) when (e.Status is >= 400 and < 500)
+        {
+            return new PlacementResult("failed", null, e.Status, $"Twilio refused the call: {e.Code} {e.Message}", sent);
+        }
+        catch (Exception e) when (e is ApiException or ApiConnectionException or TimeoutException or HttpRequestException
+            or Polly.Timeout.TimeoutRejectedException or TaskCanceledException)
+        {
+            return new PlacementResult("unknown", null, (e as ApiException)?.Status, $"Twilio's answer was lost ({e.GetType().Name}: {e.InnerException?.Message ?? e.Message}); a call may exist.", sent);
+        }
+    }
+}
+
+internal static class WebhookUrls
+{
+    public static string Base(VoiceProxyOptions o) => (o.PublicBaseUrl ?? "http://localhost:5080").TrimEnd('/');
+}

@@ -1,0 +1,46 @@
+using Microsoft.Extensions.Options;
+
+namespace VoiceProxy.Twilio;
+
+public enum TwilioMode { Live, Simulated }
+
+/// <summary>The <c>Twilio</c> configuration section.</summary>
+public sealed class TwilioOptions
+{
+    public const string Section = "Twilio";
+    public const string SimulatedAccountSid = "AC00000000000000000000000000000000";
+
+    /// <summary>Account SID (AC + 32 hex digits). Required in Live mode.</summary>
+    public string? AccountSid { get; set; }
+    /// <summary>Auth token; also validates webhook signatures. Required in Live mode.</summary>
+    public string? AuthToken { get; set; }
+    /// <summary>Base URL of Twilio's REST API. Default <c>https://api.twilio.com</c>; tests point it at a stand-in.</summary>
+    public string ApiBaseUrl { get; set; } = "https://api.twilio.com";
+    /// <summary><c>Live</c> or <c>Simulated</c>. Default: Live when credentials are set, else Simulated.</summary>
+    public TwilioMode? Mode { get; set; }
+    /// <summary>Seconds Twilio lets the phone ring. Default 30; range 15-60 (47 CFR 64.1200(a)(6) asks for at least 15).</summary>
+    public int RingTimeoutSeconds { get; set; } = 30;
+
+    public TwilioMode EffectiveMode => Mode ?? (string.IsNullOrEmpty(AccountSid) || string.IsNullOrEmpty(AuthToken) ? TwilioMode.Simulated : TwilioMode.Live);
+    public string EffectiveAccountSid => string.IsNullOrEmpty(AccountSid) ? SimulatedAccountSid : AccountSid;
+    /// <summary>In Simulated mode without a token, webhooks are signed with this development-only token.</summary>
+    public string EffectiveAuthToken => string.IsNullOrEmpty(AuthToken) ? "simulated-auth-token" : AuthToken;
+}
+
+internal sealed class TwilioOptionsValidator : IValidateOptions<TwilioOptions>
+{
+    public ValidateOptionsResult Validate(string? name, TwilioOptions o)
+    {
+        var errors = new List<string>();
+        if (o.EffectiveMode == TwilioMode.Live)
+        {
+            if (o.AccountSid is not { Length: 34 } sid || !sid.StartsWith("AC", StringComparison.Ordinal) || !sid[2..].All(Uri.IsHexDigit))
+                errors.Add("Twilio:AccountSid must be AC followed by 32 hex digits in Live mode.");
+            if (string.IsNullOrEmpty(o.AuthToken)) errors.Add("Twilio:AuthToken is required in Live mode.");
+        }
+        if (!Uri.TryCreate(o.ApiBaseUrl, UriKind.Absolute, out var u) || u.Scheme is not ("http" or "https"))
+            errors.Add("Twilio:ApiBaseUrl must be an absolute http(s) URL.");
+        if (o.RingTimeoutSeconds is < 15 or > 60) errors.Add("Twilio:RingTimeoutSeconds must be between 15 and 60.");
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+}
