@@ -10,7 +10,7 @@ if (await Cli.TryRunAsync(args) is { } exitCode) return exitCode;
 var builder = WebApplication.CreateBuilder(args);
 builder.AddVoiceProxyLogging();                                               // Serilog: one line per request, numbers masked
 builder.Services.AddVoiceProxyOptions(builder.Configuration);                  // typed, validated settings
-builder.Services.AddVoiceProxyData(builder.Configuration);                     // EF Core store, audit log, health
+builder.Services.AddVoiceProxyData();                                          // EF Core store, audit log, health
 builder.Services.AddApiKeyAuthentication();                                    // Bearer API keys and roles
 builder.Services.AddCompliance();                                              // area codes, state rules, registry, the gate
 builder.Services.AddCalls();                                                   // templates, placement through Twilio

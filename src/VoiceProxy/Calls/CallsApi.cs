@@ -40,7 +40,7 @@ internal static class CallsApi
                 "This Idempotency-Key was used with a different request body.", new Dictionary<string, object?> { ["callId"] = call.Id }),
             _ => Problems.Create(503, "twilio-unavailable", "Twilio did not place the call",
                 $"The call was allowed but Twilio did not accept it (status '{call.Status}'); nothing else will be tried for this request.",
-                new Dictionary<string, object?> { ["callId"] = call.Id, ["status"] = call.Status }),
+                new Dictionary<string, object?> { ["callId"] = call.Id, ["callStatus"] = call.Status }),
         };
     }
 

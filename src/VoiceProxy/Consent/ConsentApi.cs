@@ -83,12 +83,12 @@ internal static class ConsentApi
         EffectiveAt = at, RecordedAt = at, RecordedBy = by,
     };
 
-    private static async Task<Results<Ok<ConsentView>, ValidationProblem>> Get(
+    private static async Task<Results<Ok<ConsentView>, ValidationProblem, ProblemHttpResult>> Get(
         string phone, string? seller, ClaimsPrincipal user, VoiceProxyDb db, IOptions<VoiceProxyOptions> options, CancellationToken ct)
     {
         if (Phone.ValidateUsNumber(phone) is { } phoneError) return Problems.Invalid("phone", phoneError);
-        var (scope, error) = SellerScope.ForRead(user, seller, options.Value);
-        if (scope is null) return Problems.Invalid("seller", error!);
+        var (scope, problem) = SellerScope.Resolve(user, seller, options.Value);
+        if (scope is null) return problem!;
 
         var history = await ConsentLedger.HistoryAsync(db, scope, phone, ct);
         var current = Scopes.All.ToDictionary(s => s, s =>

@@ -45,12 +45,12 @@ internal static class DncApi
         return TypedResults.Created($"/v1/dnc/{Uri.EscapeDataString(body.Phone!)}", await ViewAsync(db, registry, seller, body.Phone!, ct));
     }
 
-    private static async Task<Results<Ok<DncView>, ValidationProblem>> Get(
+    private static async Task<Results<Ok<DncView>, ValidationProblem, ProblemHttpResult>> Get(
         string phone, string? seller, ClaimsPrincipal user, VoiceProxyDb db, IDncRegistry registry, IOptions<VoiceProxyOptions> options, CancellationToken ct)
     {
         if (Phone.ValidateUsNumber(phone) is { } phoneError) return Problems.Invalid("phone", phoneError);
-        var (scope, error) = SellerScope.ForRead(user, seller, options.Value);
-        if (scope is null) return Problems.Invalid("seller", error!);
+        var (scope, problem) = SellerScope.Resolve(user, seller, options.Value);
+        if (scope is null) return problem!;
         return TypedResults.Ok(await ViewAsync(db, registry, scope, phone, ct));
     }
 
@@ -60,8 +60,8 @@ internal static class DncApi
     {
         if (Phone.ValidateUsNumber(phone) is { } phoneError) return Problems.Invalid("phone", phoneError);
         if (string.IsNullOrWhiteSpace(body?.Reason)) return Problems.Invalid("reason", "is required: say why the number may be called again.");
-        var (scope, error) = SellerScope.ForRead(user, seller, options.Value);
-        if (scope is null) return Problems.Invalid("seller", error!);
+        var (scope, problem) = SellerScope.Resolve(user, seller, options.Value);
+        if (scope is null) return problem!;
         if (await InternalDnc.CurrentAsync(db, scope, phone, ct) is null) return Problems.NotFound("The number on this seller's do-not-call list");
 
         db.DncEntries.Add(new DncEntry
@@ -77,8 +77,8 @@ internal static class DncApi
     {
         var entry = await InternalDnc.CurrentAsync(db, seller, phone, ct);
         var national = registry.Check(RegistryLists.National, phone);
-        var states = registry.Status(DateOnly.MinValue, 0).Select(s => s.List).Where(l => l != RegistryLists.National)
-            .Select(l => registry.Check(l, phone)).Select(ToListing).ToList();
+        var states = registry.Lists.Where(l => l != RegistryLists.National).Order(StringComparer.Ordinal)
+            .Select(l => ToListing(registry.Check(l, phone))).ToList();
         return new DncView(phone, seller, new InternalListing(entry is not null, entry?.At, entry?.Reason), ToListing(national), states);
     }
 

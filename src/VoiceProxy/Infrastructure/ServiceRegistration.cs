@@ -24,10 +24,10 @@ internal static class ServiceRegistration
         return services;
     }
 
-    public static IServiceCollection AddVoiceProxyData(this IServiceCollection services, IConfiguration config)
+    public static IServiceCollection AddVoiceProxyData(this IServiceCollection services)
     {
-        var connection = config.GetConnectionString("VoiceProxy") ?? "Data Source=voiceproxy.db";
-        services.AddDbContext<VoiceProxyDb>(o => o.UseSqlite(connection));
+        services.AddDbContext<VoiceProxyDb>((sp, o) =>
+            o.UseSqlite(sp.GetRequiredService<IConfiguration>().GetConnectionString("VoiceProxy") ?? "Data Source=voiceproxy.db"));
         services.AddScoped<AuditLog>();
         services.AddHealthChecks()
             .AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
