@@ -118,6 +118,13 @@ public sealed class VoiceProxyApplication : WebApplicationFactory<Program>
         ((SnapshotRegistry)Services.GetRequiredService<IDncRegistry>()).Reload();
     }
 
+    /// <summary>Reads the database directly, as a check beside the API.</summary>
+    public T Query<T>(Func<VoiceProxy.Data.VoiceProxyDb, T> query)
+    {
+        using var scope = Services.CreateScope();
+        return query(scope.ServiceProvider.GetRequiredService<VoiceProxy.Data.VoiceProxyDb>());
+    }
+
     public DateOnly Today => DateOnly.FromDateTime(Time.GetUtcNow().UtcDateTime);
 
     protected override void Dispose(bool disposing)
