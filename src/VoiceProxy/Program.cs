@@ -1,3 +1,4 @@
+using VoiceProxy.Audit;
 using VoiceProxy.Calls;
 using VoiceProxy.Consent;
 using VoiceProxy.DoNotCall;
@@ -11,6 +12,7 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddVoiceProxyLogging();                                               // Serilog: one line per request, numbers masked
 builder.Services.AddVoiceProxyOptions(builder.Configuration);                  // typed, validated settings
 builder.Services.AddVoiceProxyData();                                          // EF Core store, audit log, health
+builder.Services.AddAuditChain();                                              // hash-chains audit events as they are saved
 builder.Services.AddApiKeyAuthentication();                                    // Bearer API keys and roles
 builder.Services.AddCompliance();                                              // area codes, state rules, registry, the gate
 builder.Services.AddCalls();                                                   // templates, placement through Twilio
@@ -29,6 +31,7 @@ app.MapHealth();                                                               /
 app.MapCalls();                                                                // /v1/calls, /v1/compliance/check
 app.MapConsents();                                                             // /v1/consents
 app.MapDoNotCall();                                                            // /v1/dnc, /v1/registry
+app.MapAudit();                                                                // /v1/audit/verify
 await app.RunAsync();
 return 0;
 

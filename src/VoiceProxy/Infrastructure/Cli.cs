@@ -8,6 +8,7 @@ internal static class Cli
 {
     public static async Task<int?> TryRunAsync(string[] args)
     {
+        if (args is ["audit", ..]) return await Audit.AuditCli.RunAsync(args[1..]);
         if (args.Length == 0 || args[0] != "registry") return null;
         try
         {
