@@ -53,6 +53,7 @@ public sealed class NpaTable
             foreach (var zone in cells[2].Split(';'))
                 if (!TimeZoneInfo.TryFindSystemTimeZoneById(zone, out _))
                     throw new FormatException($"npa.csv line {lineNumber}: unknown time zone '{zone}'.");
+            if (entries.Any(e => e.Npa == cells[0])) throw new FormatException($"npa.csv line {lineNumber}: area code {cells[0]} is listed twice.");
             entries.Add(new NpaEntry(cells[0], cells[1].Split(';'), cells[2].Split(';')));
         }
         return new NpaTable(entries);

@@ -19,8 +19,11 @@ public sealed record StateHours(string State, TimeOnly Start, TimeOnly End, stri
 
 public sealed record RestrictedDays(string State, DayOfWeek[] Days, string AppliesTo, string Citation);
 
+public sealed record StateHolidays(string State, DateOnly[] Dates, string AppliesTo, string Citation);
+
 /// <summary>The state overlays, as data (Compliance/Data/state-rules.json).</summary>
-public sealed record StateRules(StateHours[] CallingHours, RestrictedDays[] RestrictedDays, string[] RegistryStates)
+public sealed record StateRules(StateHours[] CallingHours, RestrictedDays[] RestrictedDays, StateHolidays[] Holidays,
+    DateOnly HolidaysCoveredThrough, string[] RegistryStates)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
 

@@ -59,9 +59,11 @@ internal sealed class InternalDncRule : IRule
     }
 }
 
+/// <summary>Depends on time: a copy that is fresh now goes stale, so nextAllowedAt never promises an instant past its age limit.</summary>
 internal sealed class RegistryFreshnessRule : IRule
 {
     public string Id => "registry_freshness";
+    public bool DependsOnTime => true;
     private const string Citation = "47 CFR 64.1200(c)(2)(i)(D); 16 CFR 310.4(b)(3)(iv)";
 
     public IEnumerable<Check> Evaluate(RuleContext c)
@@ -72,7 +74,10 @@ internal sealed class RegistryFreshnessRule : IRule
             yield break;
         }
         var today = DateOnly.FromDateTime(c.At.UtcDateTime);
-        var bad = c.Facts.Registries
+        var consulted = c.Facts.Registries.Any(r => r.List == DoNotCall.RegistryLists.National)
+            ? c.Facts.Registries
+            : c.Facts.Registries.Prepend(new RegistryFact(DoNotCall.RegistryLists.National, false, null));
+        var bad = consulted
             .Where(r => r.AsOf is null || today.DayNumber - r.AsOf.Value.DayNumber > c.Settings.RegistryMaxAgeDays)
             .Select(r => r.AsOf is null ? $"{r.List}: no copy loaded" : $"{r.List}: copy of {r.AsOf:yyyy-MM-dd} is {today.DayNumber - r.AsOf.Value.DayNumber} days old")
             .ToList();
@@ -184,6 +189,8 @@ internal sealed class StateHoursRule : IRule
     }
 }
 
+/// <summary>Days on which a state bans the call: weekdays (Sunday) and state legal holidays, in every candidate zone.
+/// One check per state.</summary>
 internal sealed class RestrictedDayRule : IRule
 {
     public string Id => "restricted_day";
@@ -191,26 +198,43 @@ internal sealed class RestrictedDayRule : IRule
 
     public IEnumerable<Check> Evaluate(RuleContext c)
     {
-        var applicable = c.Facts.Location is { } l
-            ? c.Settings.States.RestrictedDays.Where(r => l.States.Contains(r.State) && StateRules.AppliesTo(r.AppliesTo, c.Intent.Purpose)).ToList()
-            : [];
+        var states = c.Settings.States;
+        var location = c.Facts.Location;
+        var applicable = location is null ? [] : location.States.Select(state => (
+                State: state,
+                Days: states.RestrictedDays.FirstOrDefault(r => r.State == state && StateRules.AppliesTo(r.AppliesTo, c.Intent.Purpose)),
+                Holidays: states.Holidays.FirstOrDefault(r => r.State == state && StateRules.AppliesTo(r.AppliesTo, c.Intent.Purpose))))
+            .Where(x => x.Days is not null || x.Holidays is not null)
+            .ToList();
         if (applicable.Count == 0)
         {
             yield return new(Id, Outcome.NotApplicable, "state law", "no state day restriction applies to this call");
             yield break;
         }
-        foreach (var rule in applicable)
+        var local = location!.Zones.Select(z => (Zone: z, Local: TimeZoneInfo.ConvertTime(c.At, z))).ToList();
+        foreach (var (state, days, holidays) in applicable)
         {
-            var banned = c.Facts.Location!.Zones
-                .Select(z => (Zone: z, Local: TimeZoneInfo.ConvertTime(c.At, z)))
-                .Where(t => rule.Days.Contains(t.Local.DayOfWeek))
-                .ToList();
-            var detail = $"{rule.State}: none on {string.Join(", ", rule.Days)}";
-            yield return banned.Count == 0
-                ? new(Id, Outcome.Pass, rule.Citation, detail)
-                : Check.Blocked(Id, rule.Citation, ReasonCodes.RestrictedDay,
-                    $"{rule.State} bans these calls on {banned[0].Local.DayOfWeek}; it is {banned[0].Local:dddd} in {banned[0].Zone.Id}.", detail);
+            var citation = string.Join("; ", new[] { days?.Citation, holidays?.Citation }.OfType<string>());
+            var detail = $"{state}: none on " + string.Join(" or ", new[]
+            {
+                days is null ? null : string.Join(", ", days.Days) + "s",
+                holidays is null ? null : $"state legal holidays (known through {states.HolidaysCoveredThrough:yyyy-MM-dd})",
+            }.OfType<string>());
+            var why = local.Select(t => Ban(state, days, holidays, t.Local, states.HolidaysCoveredThrough) is { } ban ? $"{ban} in {t.Zone.Id}" : null)
+                .OfType<string>().FirstOrDefault();
+            yield return why is null
+                ? new(Id, Outcome.Pass, citation, detail)
+                : Check.Blocked(Id, citation, ReasonCodes.RestrictedDay, $"{state} bans these calls today: {why}.", detail);
         }
+    }
+
+    private static string? Ban(string state, RestrictedDays? days, StateHolidays? holidays, DateTimeOffset local, DateOnly coveredThrough)
+    {
+        var date = DateOnly.FromDateTime(local.DateTime);
+        if (days?.Days.Contains(local.DayOfWeek) == true) return $"it is {local:dddd}";
+        if (holidays is null) return null;
+        if (date > coveredThrough) return $"{state}'s legal holidays are known only through {coveredThrough:yyyy-MM-dd} (extend state-rules.json)";
+        return holidays.Dates.Contains(date) ? $"{date:yyyy-MM-dd} is a state legal holiday" : null;
     }
 }
 

@@ -67,7 +67,8 @@ public static class RegistryImporter
         Span<char> digits = stackalloc char[11];
         var n = 0;
         var text = line.Trim();
-        if (text.StartsWith("+")) text = text[1..];
+        var plus = text.StartsWith("+");
+        if (plus) text = text[1..];
         var commas = 0;
         foreach (var ch in text)
         {
@@ -75,7 +76,7 @@ public static class RegistryImporter
             if (!char.IsAsciiDigit(ch) || n == 11) return false;
             digits[n++] = ch;
         }
-        var ten = n == 11 && digits[0] == '1' ? digits[1..11] : n == 10 ? digits[..10] : default;
+        var ten = n == 11 && digits[0] == '1' ? digits[1..11] : n == 10 && !plus ? digits[..10] : default;
         if (ten.Length != 10 || ten[0] < '2' || ten[3] < '2') return false;
         number = long.Parse(ten);
         return true;

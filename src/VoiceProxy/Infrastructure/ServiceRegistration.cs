@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using VoiceProxy.Audit;
 using VoiceProxy.Calls;
 using VoiceProxy.Compliance;
+using VoiceProxy.Consent;
 using VoiceProxy.Data;
 using VoiceProxy.DoNotCall;
 using VoiceProxy.Twilio;
@@ -61,6 +62,9 @@ internal static class ServiceRegistration
         services.AddScoped<CallService>();
         services.AddTwilioHttp();
         services.AddScoped<CallPlacer>();
+        services.AddSingleton<TwimlRenderer>();
+        services.AddScoped<CallWebhooks>();
+        services.AddScoped<OptOutService>();
         return services;
     }
 
@@ -70,7 +74,9 @@ internal static class ServiceRegistration
         using (var scope = app.Services.CreateScope())
             scope.ServiceProvider.GetRequiredService<VoiceProxyDb>().Database.Migrate();
         app.Services.GetRequiredService<TemplateCatalog>();
-        app.Services.GetRequiredService<Gate>();
+        var holidaysEnd = app.Services.GetRequiredService<Gate>().Settings.States.HolidaysCoveredThrough;
+        if (DateOnly.FromDateTime(app.Services.GetRequiredService<TimeProvider>().GetUtcNow().UtcDateTime).AddDays(60) > holidaysEnd)
+            app.Logger.LogWarning("State holiday lists end on {End}: marketing calls to AL, LA, MS, PA, RI and UT are blocked after that; extend Compliance/Data/state-rules.json.", holidaysEnd);
         app.Services.GetRequiredService<NpaTable>();
         app.Services.GetRequiredService<IDncRegistry>();
         var twilio = app.Services.GetRequiredService<IOptions<TwilioOptions>>().Value;

@@ -29,9 +29,7 @@ public sealed class StartupTests
     [Fact]
     public void Startup_BadTemplate_FailsNamingFileAndReason()
     {
-        var folder = Directory.CreateTempSubdirectory("templates-").FullName;
-        Directory.CreateDirectory(Path.Combine(folder, "en-US"));
-        Directory.CreateDirectory(Path.Combine(folder, "es-US"));
+        var folder = CopyOfTemplates();
         File.WriteAllText(Path.Combine(folder, "en-US", "evil.xml"), """<Message purpose="transactional"><Dial>+19005550000</Dial></Message>""");
         using var app = new VoiceProxyApplication(new() { ["VoiceProxy:TemplatesPath"] = folder });
 
@@ -39,5 +37,19 @@ public sealed class StartupTests
 
         Assert.Contains("evil.xml", error.GetBaseException().Message);
         Assert.Contains("<Dial> is not allowed", error.GetBaseException().Message);
+    }
+
+    /// <summary>A writable copy of the shipped templates, to break one file at a time.</summary>
+    internal static string CopyOfTemplates()
+    {
+        var source = Path.Combine(AppContext.BaseDirectory, "twiml-templates");
+        var folder = Directory.CreateTempSubdirectory("templates-").FullName;
+        foreach (var file in Directory.EnumerateFiles(source, "*.xml", SearchOption.AllDirectories))
+        {
+            var target = Path.Combine(folder, Path.GetRelativePath(source, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
+        return folder;
     }
 }

@@ -1,0 +1,24 @@
+namespace VoiceProxy.Twilio;
+
+internal static class WebhooksApi
+{
+    /// <summary>Twilio's callbacks. Every one is signature-checked; each answers TwiML (or 204 for status).</summary>
+    public static RouteGroupBuilder MapTwilioWebhooks(this IEndpointRouteBuilder routes)
+    {
+        var group = routes.MapGroup("/twilio").AddEndpointFilter<TwilioSignatureFilter>().DisableAntiforgery().ExcludeFromDescription();
+        group.MapPost("/voice/{callId}", async (string callId, HttpRequest request, CallWebhooks hooks, CancellationToken ct) =>
+            new TwimlResult((await hooks.VoiceAsync(callId, await request.ReadFormAsync(ct), ct)).Response));
+        group.MapPost("/gather/{callId}", async (string callId, int? attempt, HttpRequest request, CallWebhooks hooks, CancellationToken ct) =>
+            new TwimlResult((await hooks.GatherAsync(callId, attempt ?? 0, await request.ReadFormAsync(ct), ct)).Response));
+        group.MapPost("/status/{callId}", async (string callId, HttpRequest request, CallWebhooks hooks, CancellationToken ct) =>
+        {
+            await hooks.StatusAsync(callId, await request.ReadFormAsync(ct), request.Headers["I-Twilio-Idempotency-Token"], ct);
+            return TypedResults.NoContent();
+        });
+        group.MapPost("/inbound", async (HttpRequest request, CallWebhooks hooks, CancellationToken ct) =>
+            new TwimlResult(hooks.Inbound(await request.ReadFormAsync(ct)).Response));
+        group.MapPost("/inbound/confirm", async (string? seller, HttpRequest request, CallWebhooks hooks, CancellationToken ct) =>
+            new TwimlResult((await hooks.InboundConfirmAsync(seller, await request.ReadFormAsync(ct), ct)).Response));
+        return group;
+    }
+}
