@@ -4,6 +4,7 @@ using VoiceProxy.Consent;
 using VoiceProxy.DoNotCall;
 using VoiceProxy.Infrastructure;
 using VoiceProxy.Security;
+using VoiceProxy.Supervisor;
 using VoiceProxy.Twilio;
 
 // Sub-commands (registry import, audit verify) run and exit instead of serving.
@@ -33,6 +34,7 @@ app.MapCalls();                                                                /
 app.MapConsents();                                                             // /v1/consents
 app.MapDoNotCall();                                                            // /v1/dnc, /v1/registry
 app.MapAudit();                                                                // /v1/audit/verify
+app.MapReview();                                                               // supervisors: /v1/calls list, export, figures
 app.MapTwilioWebhooks();                                                       // /twilio/*: signed callbacks from Twilio
 await app.RunAsync();
 return 0;

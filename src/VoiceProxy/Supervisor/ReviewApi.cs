@@ -1,0 +1,106 @@
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using VoiceProxy.Calls;
+using VoiceProxy.Compliance;
+using VoiceProxy.Data;
+using VoiceProxy.Infrastructure;
+using VoiceProxy.Security;
+
+namespace VoiceProxy.Supervisor;
+
+/// <summary>One line of the call list.</summary>
+public sealed record CallSummary(
+    string Id, string Seller, string To, string From, string Purpose, string Template, string Language, string Status, bool Allowed,
+    IReadOnlyList<string> Reasons, string? AnsweredBy, int? DurationSeconds, bool OptedOut, string? TwilioCallSid,
+    DateTimeOffset RequestedAt, DateTimeOffset UpdatedAt);
+
+public sealed record CallPage(IReadOnlyList<CallSummary> Items, string? NextCursor);
+
+public sealed record AnsweredFigures(int Human, int Machine);
+
+/// <summary>Counts for a range: requested, placed (Twilio accepted), blocked and by which reason, opted out, answered.</summary>
+public sealed record CallFigures(int Requested, int Placed, int Blocked, IReadOnlyDictionary<string, int> BlockedByReason, int OptedOut, AnsweredFigures Answered);
+
+internal static class ReviewApi
+{
+    public static RouteGroupBuilder MapReview(this IEndpointRouteBuilder routes)
+    {
+        // Literal segments outrank the "{id}" parameter of GET /v1/calls/{id}, so these never reach it.
+        var group = routes.MapGroup("/v1/calls").WithTags("Review").RequireAuthorization(Policies.Supervisor);
+        group.MapGet("/", List);
+        group.MapGet("/export", Export);
+        group.MapGet("/figures", Figures);
+        return group;
+    }
+
+    private static async Task<Results<Ok<CallPage>, ValidationProblem>> List(
+        [AsParameters] CallQuery query, VoiceProxyDb db, IOptions<VoiceProxyOptions> options, CancellationToken ct)
+    {
+        var (filter, limit, cursor, errors) = CallFilter.Parse(query, options.Value);
+        if (filter is null) return Problems.Invalid(errors);
+        var rows = await Rows(CallFilter.NewestFirst(filter.Apply(db.Calls.AsNoTracking()), cursor)).Take(limit + 1).ToListAsync(ct);
+        var items = rows.Take(limit).Select(r => r.ToSummary()).ToList();
+        var next = rows.Count > limit ? new CallCursor(items[^1].RequestedAt, items[^1].Id).Encode() : null;
+        return TypedResults.Ok(new CallPage(items, next));
+    }
+
+    private static Results<PushStreamHttpResult, ValidationProblem> Export(
+        [AsParameters] CallQuery query, VoiceProxyDb db, IOptions<VoiceProxyOptions> options, TimeProvider time, HttpContext http)
+    {
+        if (query.Limit is not null || query.Cursor is not null) return Problems.Invalid("limit", "The export has every matching call; it takes no limit or cursor.");
+        var (filter, _, _, errors) = CallFilter.Parse(query, options.Value);
+        if (filter is null) return Problems.Invalid(errors);
+        var rows = Rows(CallFilter.NewestFirst(filter.Apply(db.Calls.AsNoTracking()), null)).AsAsyncEnumerable();
+        var name = string.Create(CultureInfo.InvariantCulture, $"calls-{time.GetUtcNow():yyyyMMdd-HHmmss}.csv");
+        http.Response.Headers.CacheControl = "no-store";
+        return TypedResults.Stream(body => CallCsv.WriteAsync(body, rows, http.RequestAborted), "text/csv; charset=utf-8", name);
+    }
+
+    private static async Task<Results<Ok<CallFigures>, ValidationProblem>> Figures(
+        [AsParameters] CallQuery query, VoiceProxyDb db, IOptions<VoiceProxyOptions> options, CancellationToken ct)
+    {
+        var (filter, _, _, errors) = CallFilter.Parse(query with { Limit = null, Cursor = null }, options.Value);
+        if (filter is null) return Problems.Invalid(errors);
+        var calls = filter.Apply(db.Calls.AsNoTracking());
+        var counts = await calls.GroupBy(_ => 1).Select(g => new
+        {
+            Requested = g.Count(),
+            Placed = g.Count(c => c.TwilioCallSid != null),
+            Blocked = g.Count(c => !c.Allowed),
+            OptedOut = g.Count(c => c.OptedOut),
+            Human = g.Count(c => c.AnsweredBy == "human"),
+            Machine = g.Count(c => c.AnsweredBy != null && c.AnsweredBy.StartsWith("machine")),
+        }).FirstOrDefaultAsync(ct);
+        var byReason = new SortedDictionary<string, int>(StringComparer.Ordinal);
+        await foreach (var json in calls.Where(c => !c.Allowed).Select(c => c.DecisionJson).AsAsyncEnumerable().WithCancellation(ct))
+            foreach (var code in ReasonCodesOf(json).Distinct())
+                byReason[code] = byReason.GetValueOrDefault(code) + 1;
+        return TypedResults.Ok(counts is null
+            ? new CallFigures(0, 0, 0, byReason, 0, new AnsweredFigures(0, 0))
+            : new CallFigures(counts.Requested, counts.Placed, counts.Blocked, byReason, counts.OptedOut, new AnsweredFigures(counts.Human, counts.Machine)));
+    }
+
+    /// <summary>Only the columns a list line or an export row needs; the decision is read only for blocked calls, the
+    /// only ones with reasons.</summary>
+    private static IQueryable<CallRow> Rows(IQueryable<CallRecord> calls) => calls.Select(c => new CallRow(
+        c.Id, c.Seller, c.To, c.From, c.Purpose, c.Template, c.Language, c.Status, c.Allowed, c.Allowed ? null : c.DecisionJson,
+        c.AnsweredBy, c.DurationSeconds, c.OptedOut, c.TwilioCallSid, c.RequestedAt, c.UpdatedAt));
+
+    internal static IReadOnlyList<string> ReasonCodesOf(string? decisionJson) =>
+        decisionJson is null ? [] : JsonSerializer.Deserialize<DecisionReasons>(decisionJson, CallView.Json)?.Reasons?.Select(r => r.Code).ToList() ?? [];
+
+    private sealed record DecisionReasons(IReadOnlyList<Reason>? Reasons);
+}
+
+/// <summary>A call as the list and the export read it.</summary>
+internal sealed record CallRow(
+    string Id, string Seller, string To, string From, string Purpose, string Template, string Language, string Status, bool Allowed,
+    string? DecisionJson, string? AnsweredBy, int? DurationSeconds, bool OptedOut, string? TwilioCallSid, DateTimeOffset RequestedAt, DateTimeOffset UpdatedAt)
+{
+    public CallSummary ToSummary() => new(Id, Seller, To, From, Purpose, Template, Language, Status, Allowed, ReviewApi.ReasonCodesOf(DecisionJson),
+        AnsweredBy, DurationSeconds, OptedOut, TwilioCallSid, RequestedAt, UpdatedAt);
+}
