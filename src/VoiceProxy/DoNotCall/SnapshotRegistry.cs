@@ -1,19 +1,25 @@
 using System.Collections.Frozen;
+using System.Diagnostics;
+using System.Globalization;
 using Microsoft.Extensions.Options;
 using VoiceProxy.Compliance;
 using VoiceProxy.Infrastructure;
 
 namespace VoiceProxy.DoNotCall;
 
-/// <summary>Serves the snapshots in the registry folder and swaps in a new one when an import renames it into place.
-/// Readers see one immutable set of snapshots at a time; a damaged file is logged and the previous copy kept.</summary>
+/// <summary>Serves the snapshots in the registry folder, memory-mapped, and swaps in a new one when an import renames it into place.
+/// A new file is verified before it is served, while the previous copy keeps answering; a damaged file is logged and the previous
+/// copy kept. A replaced mapping is released only when the last lookup using it has finished, so a decision in flight never fails.</summary>
 internal sealed class SnapshotRegistry : IDncRegistry, IDisposable
 {
     private readonly string _folder;
     private readonly ILogger<SnapshotRegistry> _log;
     private readonly FileSystemWatcher? _watcher;
     private readonly Lock _reloading = new();
-    private volatile FrozenDictionary<string, RegistrySnapshot> _snapshots = FrozenDictionary<string, RegistrySnapshot>.Empty;
+    private volatile FrozenDictionary<string, Loaded> _loaded = FrozenDictionary<string, Loaded>.Empty;
+    private bool _disposed;
+
+    private sealed record Loaded(RegistrySnapshot Snapshot, string File);
 
     public SnapshotRegistry(IOptions<VoiceProxyOptions> options, ILogger<SnapshotRegistry> log)
     {
@@ -29,47 +35,88 @@ internal sealed class SnapshotRegistry : IDncRegistry, IDisposable
         Reload();
     }
 
-    public IReadOnlyCollection<string> Lists => _snapshots.Keys;
+    public IReadOnlyCollection<string> Lists => _loaded.Keys;
 
     public RegistryFact Check(string list, string e164)
     {
-        if (!_snapshots.TryGetValue(list, out var snapshot)) return new RegistryFact(list, false, null);
-        return new RegistryFact(list, snapshot.Contains(long.Parse(e164.AsSpan(2))), snapshot.Header.AsOf);
+        // Only +1 numbers can be on a US registry.
+        var listedNumber = e164.Length == 12 && e164.StartsWith("+1", StringComparison.Ordinal)
+            && long.TryParse(e164.AsSpan(2), NumberStyles.None, CultureInfo.InvariantCulture, out var number) ? number : -1;
+        while (true)
+        {
+            if (!_loaded.TryGetValue(list, out var entry)) return new RegistryFact(list, false, null);
+            if (entry.Snapshot.TryContains(listedNumber, out var listed)) return new RegistryFact(list, listed, entry.Snapshot.Header.AsOf);
+            // Released between reading the map and taking hold of it: its successor is already published, so look again.
+        }
     }
 
     public IReadOnlyList<RegistryListStatus> Status(DateOnly today, int maxAgeDays) =>
-        _snapshots.Values.OrderBy(s => s.Header.List, StringComparer.Ordinal).Select(s =>
+        _loaded.Values.Select(l => l.Snapshot.Header).OrderBy(h => h.List, StringComparer.Ordinal).Select(h =>
         {
-            var age = today.DayNumber - s.Header.AsOf.DayNumber;
-            return new RegistryListStatus(s.Header.List, s.Header.AsOf, s.Header.Count, age, age > maxAgeDays);
+            var age = today.DayNumber - h.AsOf.DayNumber;
+            return new RegistryListStatus(h.List, h.AsOf, h.Count, age, age > maxAgeDays);
         }).ToList();
 
-    /// <summary>Loads every snapshot file; a list whose file cannot be read keeps its previous copy.</summary>
+    /// <summary>Maps every new or changed snapshot file; a list whose file cannot be read keeps its previous copy,
+    /// and a list whose file is gone is dropped (so marketing to it is blocked as stale, not allowed).</summary>
     public void Reload()
     {
         lock (_reloading)
         {
-            var previous = _snapshots;
-            var next = new Dictionary<string, RegistrySnapshot>();
+            if (_disposed) return;
+            var previous = _loaded;
+            var next = new Dictionary<string, Loaded>();
             foreach (var path in Directory.EnumerateFiles(_folder, "*.snapshot"))
             {
+                var name = Path.GetFileName(path);
+                var current = previous.Values.FirstOrDefault(l => l.File == name);
                 try
                 {
-                    var snapshot = RegistrySnapshot.Read(path);
-                    if (!previous.TryGetValue(snapshot.Header.List, out var old) || old.Header.CreatedAt != snapshot.Header.CreatedAt)
-                        _log.LogInformation("Registry snapshot loaded: {Snapshot}", RegistrySnapshot.Describe(snapshot.Header));
-                    next[snapshot.Header.List] = snapshot;
+                    if (current is not null && current.Snapshot.Root == Root(path))
+                    {
+                        next[current.Snapshot.Header.List] = current;
+                        continue;
+                    }
+                    var started = Stopwatch.GetTimestamp();
+                    var snapshot = RegistrySnapshot.Map(path);
+                    if (RegistryLists.FileName(snapshot.Header.List) != name)
+                    {
+                        snapshot.Dispose();
+                        throw new InvalidDataException($"it holds the {snapshot.Header.List} list");
+                    }
+                    _log.LogInformation("Registry snapshot loaded: {Snapshot}, verified and mapped in {Milliseconds:0} ms",
+                        RegistrySnapshot.Describe(snapshot.Header), Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                    next[snapshot.Header.List] = new Loaded(snapshot, name);
                 }
                 catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException or System.Text.Json.JsonException)
                 {
-                    _log.LogWarning("Registry snapshot {File} not loaded, keeping the previous copy: {Error}", Path.GetFileName(path), e.Message);
-                    foreach (var kept in previous.Values.Where(s => RegistryLists.FileName(s.Header.List) == Path.GetFileName(path)))
-                        next[kept.Header.List] = kept;
+                    _log.LogWarning("Registry snapshot {File} not loaded, keeping the previous copy: {Error}", name, e.Message);
+                    if (current is not null) next[current.Snapshot.Header.List] = current;
                 }
             }
-            _snapshots = next.ToFrozenDictionary();
+            _loaded = next.ToFrozenDictionary();
+            // Published first, released second: a reader that still holds the old one finishes with it, a new reader finds the new one.
+            foreach (var old in previous.Values.Where(old => !next.Values.Contains(old))) old.Snapshot.Dispose();
         }
     }
 
-    public void Dispose() => _watcher?.Dispose();
+    /// <summary>The file's final hash, read from its last 32 bytes: the cheap way to see that a file is the one already mapped.</summary>
+    private static string Root(string path)
+    {
+        using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete);
+        var length = RandomAccess.GetLength(handle);
+        Span<byte> root = stackalloc byte[32];
+        return length >= 32 && RandomAccess.Read(handle, root, length - 32) == 32 ? Convert.ToHexStringLower(root) : "";
+    }
+
+    public void Dispose()
+    {
+        _watcher?.Dispose();
+        lock (_reloading)
+        {
+            _disposed = true;
+            foreach (var loaded in _loaded.Values) loaded.Snapshot.Dispose();
+            _loaded = FrozenDictionary<string, Loaded>.Empty;
+        }
+    }
 }
