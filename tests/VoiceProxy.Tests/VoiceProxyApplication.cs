@@ -47,6 +47,7 @@ public sealed class VoiceProxyApplication : WebApplicationFactory<Program>
             ["VoiceProxy:Sellers:0:LegalName"] = "Acme Outdoor Supply",
             ["VoiceProxy:Sellers:0:CallbackNumber"] = "+18005550199",
             ["VoiceProxy:Sellers:0:CallerIds:0"] = AcmeCallerId,
+            ["VoiceProxy:Sellers:0:OptOutNumber"] = "+18005550198",
             ["VoiceProxy:Sellers:0:CallerIds:1"] = "+14155550101",
             ["VoiceProxy:Sellers:1:Id"] = "globex",
             ["VoiceProxy:Sellers:1:LegalName"] = "Globex Home Goods",

@@ -114,8 +114,10 @@ internal sealed class TwimlRenderer(TemplateCatalog catalog, IOptions<VoiceProxy
             {
                 case "Say":
                     var text = TemplateCatalog.Placeholder().Replace(verb.Value, m => values[m.Groups[1].Value]).Trim();
-                    parent.Append(new Say(text, voice: (string?)verb.Attribute("voice"), loop: (int?)verb.Attribute("loop"),
-                        language: (string?)verb.Attribute("language") ?? language));
+                    var say = new Say(text, loop: (int?)verb.Attribute("loop"), language: (string?)verb.Attribute("language") ?? language);
+                    // The SDK writes an attribute for a null voice and fails, so only a voice the template names is set.
+                    if ((string?)verb.Attribute("voice") is { } voice) say.Voice = voice;
+                    parent.Append(say);
                     spoken.Add(text);
                     break;
                 case "Play":
