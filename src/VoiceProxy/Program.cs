@@ -16,6 +16,7 @@ builder.Services.AddVoiceProxyOptions(builder.Configuration);                  /
 builder.Services.AddVoiceProxyData();                                          // EF Core store, audit log, health
 builder.Services.AddAuditChain();                                              // hash-chains audit events as they are saved
 builder.Services.AddApiKeyAuthentication();                                    // Bearer API keys and roles
+builder.Services.AddSupervisorSignIn();                                        // supervisor page session cookie beside the keys
 builder.Services.AddCompliance();                                              // area codes, state rules, registry, the gate
 builder.Services.AddCalls();                                                   // templates, placement through Twilio
 builder.Services.AddProblemDetails();                                          // RFC 9457 errors
@@ -27,14 +28,17 @@ app.PrepareVoiceProxy();                                                       /
 app.UseExceptionHandler();                                                     // never a stack trace
 app.UseStatusCodePages();                                                      // problem+json for bare status codes
 app.UseVoiceProxyRequestLogging();                                             // request log lines
+app.UseStaticFiles();                                                          // the supervisor page's HTML, CSS and JS (wwwroot)
 app.UseAuthentication();
 app.UseAuthorization();
+app.UseAntiforgery();                                                          // anti-forgery tokens on the supervisor page's forms
 app.MapHealth();                                                               // /health/live, /health/ready
 app.MapCalls();                                                                // /v1/calls, /v1/compliance/check
 app.MapConsents();                                                             // /v1/consents
 app.MapDoNotCall();                                                            // /v1/dnc, /v1/registry
 app.MapAudit();                                                                // /v1/audit/verify
 app.MapReview();                                                               // supervisors: /v1/calls list, export, figures
+app.MapSupervisorPage();                                                       // /supervisor: the web page, sign-in and sign-out
 app.MapTwilioWebhooks();                                                       // /twilio/*: signed callbacks from Twilio
 await app.RunAsync();
 return 0;

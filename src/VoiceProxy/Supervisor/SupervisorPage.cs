@@ -1,0 +1,143 @@
+using System.Security.Claims;
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.AspNetCore.Antiforgery;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
+using VoiceProxy.Audit;
+using VoiceProxy.Data;
+using VoiceProxy.Infrastructure;
+using VoiceProxy.Security;
+
+namespace VoiceProxy.Supervisor;
+
+public sealed record AntiforgeryToken(string Field, string Token);
+public sealed record SupervisorSession(bool SignedIn, string? Name, AntiforgeryToken Antiforgery);
+
+/// <summary>
+/// The supervisor web page: static files from wwwroot/supervisor, and a session cookie obtained by signing in with a
+/// Supervisor or Admin key. The cookie is HttpOnly and SameSite=Strict, carries only the Supervisor role (a browser
+/// session reviews; it never administers), and is accepted on /v1 only for GET and HEAD, so the API cannot be driven
+/// across sites with it; the page's own forms carry anti-forgery tokens.
+/// </summary>
+internal static class SupervisorPage
+{
+    public const string CookieScheme = "SupervisorCookie";
+    public const string CookieName = "voiceproxy-supervisor";
+    private const string SelectorScheme = "ApiKeyOrSupervisorCookie";
+    private const string ContentSecurityPolicy =
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
+        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+    /// <summary>Adds the cookie scheme and makes the default scheme pick Bearer keys or the cookie per request.
+    /// Call after <see cref="Policies.AddApiKeyAuthentication"/>, whose default scheme this replaces.</summary>
+    public static IServiceCollection AddSupervisorSignIn(this IServiceCollection services)
+    {
+        services.AddAntiforgery(o =>
+        {
+            o.Cookie.Name = "voiceproxy-antiforgery";
+            o.Cookie.SameSite = SameSiteMode.Strict;
+            o.FormFieldName = "__antiforgery";
+        });
+        services.AddAuthentication()
+            .AddCookie(CookieScheme, o =>
+            {
+                o.Cookie.Name = CookieName;
+                o.Cookie.HttpOnly = true;
+                o.Cookie.SameSite = SameSiteMode.Strict;
+                o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+                o.ExpireTimeSpan = TimeSpan.FromHours(8);
+                o.SlidingExpiration = true;
+            })
+            .AddPolicyScheme(SelectorScheme, "API key, or the supervisor page's session", o =>
+            {
+                o.ForwardDefaultSelector = SelectScheme;
+                // Whatever authenticated, a refusal is the API's problem+json 401/403, never a redirect.
+                o.ForwardChallenge = ApiKeyAuthenticationHandler.SchemeName;
+                o.ForwardForbid = ApiKeyAuthenticationHandler.SchemeName;
+            });
+        services.Configure<AuthenticationOptions>(o => o.DefaultScheme = SelectorScheme);
+        return services;
+    }
+
+    private static string SelectScheme(HttpContext http)
+    {
+        var request = http.Request;
+        if (request.Headers.Authorization.Count > 0 || !request.Cookies.ContainsKey(CookieName)) return ApiKeyAuthenticationHandler.SchemeName;
+        return request.Path.StartsWithSegments("/supervisor") || HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method)
+            ? CookieScheme : ApiKeyAuthenticationHandler.SchemeName;
+    }
+
+    public static RouteGroupBuilder MapSupervisorPage(this IEndpointRouteBuilder routes)
+    {
+        var group = routes.MapGroup("/supervisor").WithTags("Supervisor page").ExcludeFromDescription();
+        group.MapGet("/", Page);
+        group.MapGet("/session", Session);
+        group.MapPost("/sign-in", SignIn);
+        group.MapPost("/sign-out", SignOut);
+        return group;
+    }
+
+    private static Results<FileStreamHttpResult, ProblemHttpResult> Page(IWebHostEnvironment env, HttpContext http)
+    {
+        var file = env.WebRootFileProvider.GetFileInfo("supervisor/index.html");
+        if (!file.Exists) return Problems.NotFound("The supervisor page (wwwroot/supervisor/index.html)");
+        var headers = http.Response.Headers;
+        headers.ContentSecurityPolicy = ContentSecurityPolicy;
+        headers.XContentTypeOptions = "nosniff";
+        headers.XFrameOptions = "DENY";
+        headers.CacheControl = "no-cache";
+        headers["Referrer-Policy"] = "no-referrer";
+        return TypedResults.File(file.CreateReadStream(), "text/html; charset=utf-8");
+    }
+
+    /// <summary>Who is signed in, and a fresh anti-forgery token for the page's forms (tokens are bound to the user).</summary>
+    private static Ok<SupervisorSession> Session(HttpContext http, IAntiforgery antiforgery, IOptions<AntiforgeryOptions> options)
+    {
+        var tokens = antiforgery.GetAndStoreTokens(http);
+        http.Response.Headers.CacheControl = "no-store";
+        var signedIn = http.User.Identity?.AuthenticationType == CookieScheme;
+        return TypedResults.Ok(new SupervisorSession(signedIn, signedIn ? http.User.KeyName() : null,
+            new AntiforgeryToken(options.Value.FormFieldName, tokens.RequestToken!)));
+    }
+
+    /// <summary>Form post (anti-forgery checked by the framework because the handler binds a form).</summary>
+    private static async Task<Results<NoContent, ProblemHttpResult>> SignIn(
+        [FromForm(Name = "key")] string? key, HttpContext http, IOptions<VoiceProxyOptions> options, VoiceProxyDb db, AuditLog audit,
+        ILogger<SupervisorSession> log)
+    {
+        var presented = SHA256.HashData(Encoding.UTF8.GetBytes((key ?? "").Trim()));
+        ApiKeyOptions? match = null;
+        foreach (var candidate in options.Value.ApiKeys)
+            if (CryptographicOperations.FixedTimeEquals(presented, candidate.Hash())) match ??= candidate;
+        if (match is null || match.Role is not (ApiRole.Supervisor or ApiRole.Admin))
+        {
+            log.LogWarning("Supervisor sign-in refused: {Why}", match is null ? "unknown key" : $"key '{match.Name}' has role {match.Role}");
+            return Problems.Create(401, "sign-in-refused", "Sign-in refused", "That is not a Supervisor key.");
+        }
+
+        var identity = new ClaimsIdentity([new(ClaimTypes.Name, match.Name), new(ClaimTypes.Role, nameof(ApiRole.Supervisor))], CookieScheme);
+        await http.SignInAsync(CookieScheme, new ClaimsPrincipal(identity), new AuthenticationProperties { IsPersistent = false });
+        audit.Append("supervisor.signed_in", match.Name, null, null, new { channel = "web" });
+        await db.SaveChangesAsync(http.RequestAborted);
+        return TypedResults.NoContent();
+    }
+
+    /// <summary>Checks the anti-forgery token itself: the form has nothing else for the framework to bind.</summary>
+    private static async Task<Results<NoContent, ProblemHttpResult>> SignOut(HttpContext http, IAntiforgery antiforgery)
+    {
+        try
+        {
+            await antiforgery.ValidateRequestAsync(http);
+        }
+        catch (AntiforgeryValidationException)
+        {
+            return Problems.Create(400, "antiforgery", "Anti-forgery check failed", "Reload the page and sign out again.");
+        }
+        await http.SignOutAsync(CookieScheme);
+        return TypedResults.NoContent();
+    }
+}

@@ -1,0 +1,217 @@
+// The supervisor page: plain DOM, no framework, no build step. Every value from the API goes in through
+// textContent, never innerHTML.
+"use strict";
+
+const $ = (id) => document.getElementById(id);
+const state = { antiforgery: null, cursors: [null], page: 0, filters: new URLSearchParams() };
+
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k === "class") node.className = v; else if (k === "dataset") Object.assign(node.dataset, v); else node.setAttribute(k, v);
+  }
+  for (const c of children) if (c !== null && c !== undefined) node.append(c instanceof Node ? c : String(c));
+  return node;
+}
+
+const utc = (iso) => (iso ? iso.replace("T", " ").replace(/\.\d+/, "").replace(/(Z|\+00:00)$/, "") : "");
+
+function badge(text, kind) { return el("span", { class: `badge ${kind}` }, text); }
+
+async function api(url) {
+  const response = await fetch(url, { headers: { Accept: "application/json" } });
+  if (response.status === 401) { showSignIn(); throw new Error("signed out"); }
+  const body = response.headers.get("content-type")?.includes("json") ? await response.json() : null;
+  if (!response.ok) throw Object.assign(new Error(body?.title ?? response.statusText), { problem: body });
+  return body;
+}
+
+async function refreshSession() {
+  const session = await (await fetch("/supervisor/session", { headers: { Accept: "application/json" } })).json();
+  state.antiforgery = session.antiforgery;
+  for (const input of document.querySelectorAll("input.antiforgery")) {
+    input.name = session.antiforgery.field;
+    input.value = session.antiforgery.token;
+  }
+  return session;
+}
+
+async function postForm(form) {
+  return fetch(form.action, { method: "POST", body: new FormData(form), headers: { Accept: "application/json" } });
+}
+
+function showSignIn() {
+  for (const id of ["list-view", "detail-view", "sign-out"]) $(id).hidden = true;
+  $("sign-in-view").hidden = false;
+  $("key").focus();
+}
+
+async function start() {
+  const session = await refreshSession();
+  if (!session.signedIn) { showSignIn(); return; }
+  $("who").textContent = `Signed in as ${session.name}`;
+  $("sign-in-view").hidden = true;
+  $("sign-out").hidden = false;
+  await route();
+}
+
+async function route() {
+  const match = location.hash.match(/^#\/calls\/([\w-]+)$/);
+  $("list-view").hidden = !!match;
+  $("detail-view").hidden = !match;
+  $("status").textContent = "";
+  if (match) await showCall(match[1]);
+  else await Promise.all([loadCalls(), loadFigures(), loadRegistry()]);
+}
+
+// ---- list -----------------------------------------------------------------------------------------------
+
+function readFilters() {
+  const form = $("filters");
+  const params = new URLSearchParams();
+  for (const [name, value] of new FormData(form)) {
+    if (!value) continue;
+    // datetime-local has no zone; the labels say UTC, so it is sent as UTC.
+    params.set(name, name === "from" || name === "to" ? `${value.length === 16 ? value + ":00" : value}Z` : value.trim());
+  }
+  return params;
+}
+
+function queryWith(extra = {}) {
+  const params = new URLSearchParams(state.filters);
+  for (const [k, v] of Object.entries(extra)) if (v) params.set(k, v);
+  const text = params.toString();
+  return text ? `?${text}` : "";
+}
+
+async function loadCalls() {
+  const error = $("filter-error");
+  error.hidden = true;
+  $("export").href = `/v1/calls/export${queryWith()}`;
+  let page;
+  try {
+    page = await api(`/v1/calls${queryWith({ limit: "25", cursor: state.cursors[state.page] })}`);
+  } catch (e) {
+    if (e.problem?.errors) {
+      error.textContent = Object.entries(e.problem.errors).map(([f, m]) => `${f}: ${m.join(" ")}`).join(" · ");
+      error.hidden = false;
+    }
+    return;
+  }
+  const body = $("calls").tBodies[0];
+  body.replaceChildren(...page.items.map(callRow));
+  $("calls-empty").hidden = page.items.length > 0;
+  state.cursors[state.page + 1] = page.nextCursor;
+  $("older").disabled = !page.nextCursor;
+  $("newer").disabled = state.page === 0;
+  $("page-label").textContent = `Page ${state.page + 1}`;
+  $("status").textContent = `${page.items.length} calls shown.`;
+}
+
+function callRow(c) {
+  const decision = c.allowed ? badge("allowed", "allowed") : badge("blocked", "blocked");
+  const reasons = c.reasons.length ? el("span", { class: "small-reasons" }, c.reasons.join(", ")) : null;
+  const open = el("a", { href: `#/calls/${c.id}`, class: "button secondary", "aria-label": `Open call to ${c.to} at ${utc(c.requestedAt)}` }, "Open");
+  const cell = (label, ...content) => el("td", { "data-label": label }, ...content);
+  return el("tr", { dataset: { id: c.id } },
+    cell("Requested", utc(c.requestedAt)),
+    cell("Seller", c.seller),
+    cell("To", c.to),
+    cell("Purpose", c.purpose),
+    cell("Decision", decision, reasons),
+    cell("Status", c.status, c.optedOut ? " " : null, c.optedOut ? badge("OPTED OUT", "opted-out") : null),
+    cell("Answered by", c.answeredBy ?? "—"),
+    cell("", open));
+}
+
+async function loadFigures() {
+  const params = new URLSearchParams(state.filters);
+  const f = await api(`/v1/calls/figures${params.toString() ? "?" + params : ""}`);
+  const from = state.filters.get("from"), to = state.filters.get("to");
+  $("figures-range").textContent = from || to ? `${from ? utc(from) : "start"} – ${to ? utc(to) : "now"} UTC` : "all time";
+  const figure = (label, value) => el("div", {}, el("dt", {}, label), el("dd", {}, value.toLocaleString("en-US")));
+  $("figures").replaceChildren(
+    figure("Requested", f.requested), figure("Placed", f.placed), figure("Blocked", f.blocked),
+    figure("Opted out", f.optedOut), figure("Answered: human", f.answered.human), figure("Answered: machine", f.answered.machine));
+  const reasons = Object.entries(f.blockedByReason);
+  $("by-reason").replaceChildren(...(reasons.length
+    ? reasons.map(([code, n]) => el("li", {}, `${code}: ${n.toLocaleString("en-US")}`))
+    : [el("li", { class: "muted" }, "none")]));
+}
+
+async function loadRegistry() {
+  const lists = await api("/v1/registry");
+  $("registry").tBodies[0].replaceChildren(...lists.map((l) => el("tr", {},
+    el("td", {}, l.list), el("td", {}, l.asOf), el("td", { class: "num" }, l.count.toLocaleString("en-US")),
+    el("td", { class: "num" }, `${l.ageDays} d`), el("td", {}, l.stale ? badge("stale", "stale") : badge("fresh", "fresh")))));
+  $("registry-empty").hidden = lists.length > 0;
+}
+
+// ---- detail ---------------------------------------------------------------------------------------------
+
+async function showCall(id) {
+  let call;
+  try { call = await api(`/v1/calls/${encodeURIComponent(id)}`); } catch (e) { $("status").textContent = `Could not load the call: ${e.message}`; return; }
+  $("detail-title").textContent = `Call to ${call.to} — ${utc(call.requestedAt)} UTC`;
+  $("opt-out-banner").hidden = !call.optedOut;
+  const pairs = [
+    ["Id", call.id], ["Seller", call.seller], ["To", call.to], ["From", call.from], ["Purpose", call.purpose],
+    ["Template", `${call.template} (${call.language})`], ["Status", call.status], ["Answered by", call.answeredBy ?? "—"],
+    ["Duration", call.durationSeconds == null ? "—" : `${call.durationSeconds} s`], ["Twilio SID", call.twilioCallSid ?? "—"],
+    ["Opted out", call.optedOut ? "YES" : "no"], ["Requested", `${utc(call.requestedAt)} UTC`], ["Updated", `${utc(call.updatedAt)} UTC`],
+  ];
+  $("d-summary").replaceChildren(...pairs.flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, v)]));
+  const d = call.decision;
+  $("d-verdict").replaceChildren(d.allowed ? badge("ALLOWED", "allowed") : badge("BLOCKED", "blocked"),
+    ` evaluated ${utc(d.evaluatedAt)} UTC`, d.nextAllowedAt ? ` · lawful from ${utc(d.nextAllowedAt)} UTC` : "");
+  $("d-reasons").replaceChildren(...d.reasons.map((r) => el("li", {}, el("strong", {}, r.code), ` — ${r.message}`)));
+  $("d-lists").textContent = d.lists?.length ? "Registry data used: " + d.lists.map((l) => `${l.list} as of ${l.asOf ?? "none"}`).join(", ") : "";
+  $("d-checks").tBodies[0].replaceChildren(...d.checks.map((c) => el("tr", {},
+    el("td", { "data-label": "Rule" }, c.rule), el("td", { "data-label": "Outcome" }, badge(c.outcome.replace("_", " "), c.outcome)),
+    el("td", { "data-label": "Citation" }, c.citation), el("td", { "data-label": "Detail" }, c.detail))));
+  const spoken = call.events.filter((e) => e.type === "message.rendered" && e.detail?.text).map((e) => e.detail.text);
+  $("d-message").textContent = spoken.length ? spoken.join("\n\n— repeated —\n\n")
+    : (call.allowed ? "No message was recorded: the call was not answered by a person or has not reached that point." : "None: the call was blocked and never placed.");
+  $("d-timeline").replaceChildren(...call.events.map((e) => {
+    const optOut = e.type.includes("opted_out") || e.type.includes("optout");
+    return el("li", { class: optOut ? "opt-out" : "" }, el("time", { datetime: e.at }, `${utc(e.at)} UTC`),
+      el("strong", {}, optOut ? `${e.type} — OPT-OUT` : e.type), el("pre", {}, JSON.stringify(e.detail, null, 1)));
+  }));
+  $("back").focus();
+}
+
+// ---- wiring ---------------------------------------------------------------------------------------------
+
+document.addEventListener("DOMContentLoaded", () => {
+  $("sign-in").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const response = await postForm(event.target);
+    $("key").value = "";
+    if (response.ok) { $("sign-in-error").hidden = true; await start(); return; }
+    const problem = await response.json().catch(() => null);
+    $("sign-in-error").textContent = problem?.detail ?? "Sign-in failed.";
+    $("sign-in-error").hidden = false;
+    await refreshSession();
+  });
+  $("sign-out").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    await postForm(event.target);
+    location.hash = "";
+    $("who").textContent = "";
+    await refreshSession();
+    showSignIn();
+  });
+  $("filters").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    state.filters = readFilters();
+    state.cursors = [null];
+    state.page = 0;
+    await Promise.all([loadCalls(), loadFigures()]);
+  });
+  $("filters").addEventListener("reset", () => setTimeout(() => $("filters").requestSubmit(), 0));
+  $("older").addEventListener("click", async () => { state.page++; await loadCalls(); });
+  $("newer").addEventListener("click", async () => { state.page = Math.max(0, state.page - 1); await loadCalls(); });
+  $("back").addEventListener("click", (event) => { event.preventDefault(); location.hash = ""; });
+  window.addEventListener("hashchange", () => route());
+  start();
+});
