@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
 using System.Security.Cryptography;
 
@@ -100,6 +101,7 @@ public static class RegistryImporter
 
     internal enum LineKind { Number, Blank, Bad }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // runs once per import: tiered JIT would spend it in unoptimized code
     internal static LineKind Classify(ReadOnlySpan<byte> line, out long number)
     {
         number = 0;
@@ -164,6 +166,7 @@ public static class RegistryImporter
         return scans;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // runs once per import: tiered JIT would spend it in unoptimized code
     private static FileScan Scan(string path, NumberSet set, Counters counters)
     {
         using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.SequentialScan);

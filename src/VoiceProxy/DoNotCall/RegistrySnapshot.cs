@@ -203,6 +203,7 @@ public sealed class RegistrySnapshot : IDisposable
 
     private delegate void BlockAction(int block, ReadOnlySpan<byte> container);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // a whole-file pass, run once: tiered JIT would spend it in unoptimized code
     private void ForEachBlock(BlockAction action)
     {
         var span = Span;

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text.Json;
@@ -10,6 +11,7 @@ namespace VoiceProxy.DoNotCall;
 /// file beside the target, flushed to disk, then renamed over the target, so a crash at any point leaves the previous file whole.</summary>
 internal static class SnapshotWriter
 {
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // runs once per import: tiered JIT would spend it in unoptimized code
     public static SnapshotHeader Write(string path, NumberSet set, Func<long, SnapshotHeader> header, IProgress<ImportProgress>? progress = null)
     {
         var counts = Count(set);
@@ -72,19 +74,23 @@ internal static class SnapshotWriter
     private static int[] Count(NumberSet set)
     {
         var counts = new int[NumberBlocks.Blocks];
-        Parallel.For(0, NumberBlocks.Codes, npa =>
-        {
-            if (!set.HasArea(npa)) return;
-            for (var block = npa * NumberBlocks.Codes; block < (npa + 1) * NumberBlocks.Codes; block++)
-            {
-                var count = 0;
-                foreach (var word in set.Block(block)) count += BitOperations.PopCount(word);
-                counts[block] = count;
-            }
-        });
+        Parallel.For(0, NumberBlocks.Codes, npa => CountArea(set, npa, counts));
         return counts;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // runs once per import: tiered JIT would spend it in unoptimized code
+    private static void CountArea(NumberSet set, int npa, int[] counts)
+    {
+        if (!set.HasArea(npa)) return;
+        for (var block = npa * NumberBlocks.Codes; block < (npa + 1) * NumberBlocks.Codes; block++)
+        {
+            var count = 0;
+            foreach (var word in set.Block(block)) count += BitOperations.PopCount(word);
+            counts[block] = count;
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // runs once per import: tiered JIT would spend it in unoptimized code
     private static Span<ushort> Lines(ReadOnlySpan<ulong> words, Span<ushort> lines)
     {
         var n = 0;
