@@ -16,11 +16,12 @@ builder.Services.AddVoiceProxyOptions(builder.Configuration);                  /
 builder.Services.AddVoiceProxyData();                                          // EF Core store, audit log, health
 builder.Services.AddAuditChain();                                              // hash-chains audit events as they are saved
 builder.Services.AddApiKeyAuthentication();                                    // Bearer API keys and roles
+builder.Services.AddRequestLimits();                                           // per-key rate limits
 builder.Services.AddSupervisorSignIn();                                        // supervisor page session cookie beside the keys
 builder.Services.AddCompliance();                                              // area codes, state rules, registry, the gate
 builder.Services.AddCalls();                                                   // templates, placement through Twilio
 builder.Services.AddProblemDetails();                                          // RFC 9457 errors
-builder.Services.AddExceptionHandler<BadRequestHandler>();                     // unreadable bodies are 400s
+builder.Services.AddExceptionHandler<ExceptionProblems>();                     // unreadable bodies 400, database down 503
 builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
 
 var app = builder.Build();
@@ -28,9 +29,11 @@ app.PrepareVoiceProxy();                                                       /
 app.UseExceptionHandler();                                                     // never a stack trace
 app.UseStatusCodePages();                                                      // problem+json for bare status codes
 app.UseVoiceProxyRequestLogging();                                             // request log lines
+app.UseBodySizeLimit();                                                        // 64 KB bodies
 app.UseStaticFiles();                                                          // the supervisor page's HTML, CSS and JS (wwwroot)
 app.UseAuthentication();
 app.UseAuthorization();
+app.UseRateLimiter();                                                          // after authentication: limits are per key
 app.UseAntiforgery();                                                          // anti-forgery tokens on the supervisor page's forms
 app.MapHealth();                                                               // /health/live, /health/ready
 app.MapCalls();                                                                // /v1/calls, /v1/compliance/check

@@ -23,44 +23,34 @@ internal sealed class CallService(
     public async Task<CallResult> PlaceAsync(ValidCallRequest request, string? idempotencyKey, string actor, CancellationToken ct)
     {
         var intent = request.Intent;
-        CallRecord call;
-        // One decision at a time per seller and number, so that caps count every call committed before it.
-        using (await locks.AcquireAsync($"{intent.Seller}|{intent.To}", ct))
-        {
-            if (idempotencyKey is not null && await FindByKeyAsync(intent.Seller, idempotencyKey, ct) is { } earlier)
-                return Replay(earlier, request);
+        // One request at a time per seller and number (so caps count every call committed before it) and per idempotency
+        // key (so a repeat waits for the first answer instead of racing it). Held until Twilio answers.
+        using var held = await locks.AcquireAsync([$"number|{intent.Seller}|{intent.To}", $"key|{intent.Seller}|{idempotencyKey}"], ct);
+        if (idempotencyKey is not null && await FindByKeyAsync(intent.Seller, idempotencyKey, ct) is { } earlier)
+            return Replay(earlier, request);
 
-            var now = time.GetUtcNow();
-            var decision = gate.Decide(intent, await facts.GatherAsync(intent, request.Customer, now, ct), now);
-            call = new CallRecord
-            {
-                Id = Guid.CreateVersion7(now).ToString(), Seller = intent.Seller, To = intent.To, From = intent.From,
-                Purpose = Purposes.Name(intent.Purpose), Template = request.Template, Language = request.Language,
-                VariablesJson = JsonSerializer.Serialize(request.Variables, CallView.Json),
-                CustomerState = request.Customer?.State, CustomerTimeZone = request.Customer?.TimeZone,
-                Allowed = decision.Allowed, DecisionJson = JsonSerializer.Serialize(decision, CallView.Json),
-                IdempotencyKey = idempotencyKey, RequestHash = request.RequestHash,
-                Status = decision.Allowed ? "queued" : "blocked", RequestedAt = now, UpdatedAt = now,
-            };
-            db.Calls.Add(call);
-            AddEvent(call, "call.requested", new { actor, idempotencyKey, request.Template, request.Language, request.Customer });
-            AddEvent(call, "call.decided", new { decision.Allowed, reasons = decision.Reasons.Select(r => r.Code), decision.NextAllowedAt });
-            audit.Append("call.requested", actor, intent.Seller, call.Id, new { call.To, call.From, call.Purpose, call.Template, call.Language, idempotencyKey });
-            audit.Append("call.decided", actor, intent.Seller, call.Id, decision);
-            try
-            {
-                await db.SaveChangesAsync(ct);
-            }
-            catch (DbUpdateException) when (idempotencyKey is not null)
-            {
-                // Another request with this key (and another number) committed first.
-                db.ChangeTracker.Clear();
-                return Replay(await FindByKeyAsync(intent.Seller, idempotencyKey, CancellationToken.None) ?? throw new InvalidOperationException("Idempotency race lost without a winner."), request);
-            }
-        }
+        var now = time.GetUtcNow();
+        var decision = gate.Decide(intent, await facts.GatherAsync(intent, request.Customer, now, ct), now);
+        var call = new CallRecord
+        {
+            Id = Guid.CreateVersion7(now).ToString(), Seller = intent.Seller, To = intent.To, From = intent.From,
+            Purpose = Purposes.Name(intent.Purpose), Template = request.Template, Language = request.Language,
+            VariablesJson = JsonSerializer.Serialize(request.Variables, CallView.Json),
+            CustomerState = request.Customer?.State, CustomerTimeZone = request.Customer?.TimeZone,
+            Allowed = decision.Allowed, DecisionJson = JsonSerializer.Serialize(decision, CallView.Json),
+            IdempotencyKey = idempotencyKey, RequestHash = request.RequestHash,
+            Status = decision.Allowed ? "queued" : "blocked", RequestedAt = now, UpdatedAt = now,
+        };
+        db.Calls.Add(call);
+        AddEvent(call, "call.requested", new { actor, idempotencyKey, request.Template, request.Language, request.Customer });
+        AddEvent(call, "call.decided", new { decision.Allowed, reasons = decision.Reasons.Select(r => r.Code), decision.NextAllowedAt });
+        audit.Append("call.requested", actor, intent.Seller, call.Id, new { call.To, call.From, call.Purpose, call.Template, call.Language, idempotencyKey });
+        audit.Append("call.decided", actor, intent.Seller, call.Id, decision);
+        // The decision is committed before Twilio is asked: a crash from here on leaves a record to reconcile, never a lost call.
+        await db.SaveChangesAsync(ct);
 
         using var scope = log.BeginScope(new Dictionary<string, object> { ["CallId"] = call.Id });
-        log.LogInformation("Call decided: {Allowed} {Reasons}", call.Allowed, string.Join(",", JsonSerializer.Deserialize<Decision>(call.DecisionJson, CallView.Json)!.Reasons.Select(r => r.Code)));
+        log.LogInformation("Call decided: {Allowed} {Reasons}", call.Allowed, string.Join(",", decision.Reasons.Select(r => r.Code)));
         if (!call.Allowed) return new CallResult(CallOutcome.Blocked, call);
 
         var result = await placer.PlaceAsync(call);

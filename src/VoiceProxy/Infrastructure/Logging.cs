@@ -7,10 +7,11 @@ namespace VoiceProxy.Infrastructure;
 
 internal static partial class Logging
 {
-    [GeneratedRegex(@"\d{7,}")]
+    [GeneratedRegex(@"(?<![A-Za-z0-9])(?:%2B|\+)?\d{7,15}(?![A-Za-z0-9])")]
     private static partial Regex LongDigits();
 
-    /// <summary>Masks every run of seven or more digits (a phone number) to its last four.</summary>
+    /// <summary>Masks every standalone run of 7 to 15 digits (a phone number, with or without its +) to its last four;
+    /// digits inside identifiers (call SIDs, GUIDs) are left alone.</summary>
     public static string MaskNumbers(string text) => LongDigits().Replace(text, m => Phone.Mask(m.Value));
 
     public static WebApplicationBuilder AddVoiceProxyLogging(this WebApplicationBuilder builder)

@@ -62,6 +62,8 @@ internal static class ServiceRegistration
         services.AddScoped<CallService>();
         services.AddTwilioHttp();
         services.AddScoped<CallPlacer>();
+        services.AddSingleton<CallReconciler>();
+        services.AddHostedService(sp => sp.GetRequiredService<CallReconciler>());
         services.AddSingleton<TwimlRenderer>();
         services.AddScoped<CallWebhooks>();
         services.AddScoped<OptOutService>();
@@ -87,17 +89,26 @@ internal static class ServiceRegistration
     }
 }
 
+/// <summary>Ready only when the database can be written: a read-only database fails it as surely as a missing one.</summary>
 internal sealed class DatabaseHealthCheck(VoiceProxyDb db) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken ct = default)
     {
         try
         {
-            return await db.Database.CanConnectAsync(ct) ? HealthCheckResult.Healthy() : HealthCheckResult.Unhealthy("The database cannot be reached.");
+            if (!await db.Database.CanConnectAsync(ct)) return HealthCheckResult.Unhealthy("The database cannot be reached.");
+            if (db.Database.IsSqlite())
+            {
+                // Rewriting the header's user_version with its own value is a real write that changes nothing.
+                var version = await db.Database.SqlQueryRaw<int>("SELECT user_version AS Value FROM pragma_user_version").SingleAsync(ct);
+                var rewrite = "PRAGMA user_version = " + version.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                await db.Database.ExecuteSqlRawAsync(rewrite, ct); // an int read from the database itself; PRAGMA takes no parameters
+            }
+            return HealthCheckResult.Healthy();
         }
-        catch (Exception e)
+        catch (Exception e) when (e is System.Data.Common.DbException or InvalidOperationException)
         {
-            return HealthCheckResult.Unhealthy("The database cannot be reached.", e);
+            return HealthCheckResult.Unhealthy("The database cannot be reached or written.", e);
         }
     }
 }

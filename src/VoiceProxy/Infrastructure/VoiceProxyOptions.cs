@@ -28,6 +28,9 @@ public sealed class VoiceProxyOptions
     /// <summary>Frequency caps.</summary>
     public CapOptions Caps { get; set; } = new();
 
+    /// <summary>Request size and rate limits.</summary>
+    public LimitOptions Limits { get; set; } = new();
+
     /// <summary>Folder of TwiML message templates. Default: the <c>twiml-templates</c> folder copied beside the program.</summary>
     public string? TemplatesPath { get; set; }
 
@@ -84,6 +87,16 @@ public sealed class CapOptions
     public int TransactionalWindowHours { get; set; } = 24;
 }
 
+public sealed class LimitOptions
+{
+    /// <summary>Largest request body accepted, in bytes. Default 65536; range 1024-1048576.</summary>
+    public int MaxBodyBytes { get; set; } = 65536;
+    /// <summary>Requests per second each API key may make on average. Default 50; range 1-100000.</summary>
+    public int PermitsPerSecond { get; set; } = 50;
+    /// <summary>Requests an API key may make at once above the average. Default 100; range 1-100000.</summary>
+    public int Burst { get; set; } = 100;
+}
+
 internal sealed class VoiceProxyOptionsValidator : IValidateOptions<VoiceProxyOptions>
 {
     public ValidateOptionsResult Validate(string? name, VoiceProxyOptions o)
@@ -125,6 +138,9 @@ internal sealed class VoiceProxyOptionsValidator : IValidateOptions<VoiceProxyOp
         Require(o.Caps.MarketingPer24Hours is >= 1 and <= 3, "Caps:MarketingPer24Hours", "must be between 1 and 3.");
         Require(o.Caps.TransactionalMaxCalls is >= 1 and <= 100, "Caps:TransactionalMaxCalls", "must be between 1 and 100.");
         Require(o.Caps.TransactionalWindowHours is >= 1 and <= 720, "Caps:TransactionalWindowHours", "must be between 1 and 720.");
+        Require(o.Limits.MaxBodyBytes is >= 1024 and <= 1048576, "Limits:MaxBodyBytes", "must be between 1024 and 1048576.");
+        Require(o.Limits.PermitsPerSecond is >= 1 and <= 100000, "Limits:PermitsPerSecond", "must be between 1 and 100000.");
+        Require(o.Limits.Burst is >= 1 and <= 100000, "Limits:Burst", "must be between 1 and 100000.");
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }

@@ -49,6 +49,10 @@ internal sealed class CallPlacer(IHttpClientFactory http, IOptions<TwilioOptions
         {
             return new PlacementResult("failed", null, e.Status, $"Twilio refused the call: {e.Code} {e.Message}", sent);
         }
+        catch (ApiConnectionException e) when (e.InnerException is Polly.CircuitBreaker.BrokenCircuitException)
+        {
+            return new PlacementResult("failed", null, null, "Not sent: Twilio failed repeatedly and the circuit breaker is open.", sent);
+        }
         catch (Exception e) when (e is ApiException or ApiConnectionException or TimeoutException or HttpRequestException
             or Polly.Timeout.TimeoutRejectedException or TaskCanceledException)
         {

@@ -25,9 +25,12 @@ internal static class TwilioHttp
         return services;
     }
 
-    /// <summary>Retry only HTTP 429: Twilio guarantees such a request was never processed. Anything else may have created a call.</summary>
+    /// <summary>Retry only HTTP 429: Twilio guarantees such a request was never processed; anything else may have created a call.
+    /// A breaker stops asking a failing Twilio, so callers get a 503 at once instead of waiting on timeouts.</summary>
     public static void ConfigureResilience(ResiliencePipelineBuilder<HttpResponseMessage> pipeline)
     {
+        // Backoff and breaker timing are about the network, so they run on the real clock even when the business clock is faked.
+        pipeline.TimeProvider = TimeProvider.System;
         pipeline.AddRetry(new HttpRetryStrategyOptions
         {
             MaxRetryAttempts = 3,
@@ -36,6 +39,14 @@ internal static class TwilioHttp
             Delay = TimeSpan.FromMilliseconds(500),
             ShouldRetryAfterHeader = true,
             ShouldHandle = args => ValueTask.FromResult(args.Outcome.Result?.StatusCode == HttpStatusCode.TooManyRequests),
+        });
+        pipeline.AddCircuitBreaker(new HttpCircuitBreakerStrategyOptions
+        {
+            FailureRatio = 0.5,
+            MinimumThroughput = 5,
+            SamplingDuration = TimeSpan.FromSeconds(30),
+            BreakDuration = TimeSpan.FromSeconds(15),
+            ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception is not null || (int?)args.Outcome.Result?.StatusCode >= 500),
         });
         pipeline.AddTimeout(TimeSpan.FromSeconds(15));
     }

@@ -1,0 +1,108 @@
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Twilio.Clients;
+using Twilio.Exceptions;
+using Twilio.Http;
+using Twilio.Rest.Api.V2010.Account;
+using Twilio.Types;
+using VoiceProxy.Audit;
+using VoiceProxy.Calls;
+using VoiceProxy.Data;
+
+namespace VoiceProxy.Twilio;
+
+/// <summary>Resolves calls whose create-call answer was lost (status <c>unknown</c>) or that a crash left between the committed
+/// decision and Twilio's answer (<c>queued</c>): Twilio is asked for calls to that number from that caller ID since the request.
+/// A match gets its SID and status; none after <see cref="GiveUpAfter"/> means Twilio never made it, so <c>failed</c>.</summary>
+internal sealed class CallReconciler(IServiceScopeFactory scopes, IHttpClientFactory http, IOptions<TwilioOptions> twilio, TimeProvider time,
+    ILogger<CallReconciler> log) : BackgroundService
+{
+    public static readonly TimeSpan Interval = TimeSpan.FromSeconds(30);
+    /// <summary>A queued call younger than this may still be waiting on Twilio's answer in its own request.</summary>
+    public static readonly TimeSpan InFlight = TimeSpan.FromMinutes(1);
+    public static readonly TimeSpan GiveUpAfter = TimeSpan.FromMinutes(15);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(Interval, time);
+        do
+        {
+            try
+            {
+                await ReconcileOnceAsync(stoppingToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                log.LogWarning("Reconciliation pass failed; will retry: {Error}", e.Message);
+            }
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken));
+    }
+
+    /// <summary>One pass over the calls to resolve; returns how many were resolved.</summary>
+    public async Task<int> ReconcileOnceAsync(CancellationToken ct)
+    {
+        using var scope = scopes.CreateScope();
+        var db = scope.ServiceProvider.GetRequiredService<VoiceProxyDb>();
+        var audit = scope.ServiceProvider.GetRequiredService<AuditLog>();
+        var now = time.GetUtcNow();
+        var settled = now - InFlight;
+        var pending = await db.Calls
+            .Where(c => c.Allowed && c.TwilioCallSid == null && (c.Status == "unknown" || c.Status == "queued") && c.RequestedAt < settled)
+            .OrderBy(c => c.RequestedAt).Take(100).ToListAsync(ct);
+        if (pending.Count == 0) return 0;
+
+        var client = new TwilioRestClient(twilio.Value.EffectiveAccountSid, twilio.Value.EffectiveAuthToken,
+            httpClient: new SystemNetHttpClient(http.CreateClient(TwilioHttp.ClientName)));
+        var resolved = 0;
+        foreach (var call in pending)
+        {
+            string status;
+            string? sid = null;
+            try
+            {
+                var found = await FindAtTwilioAsync(db, client, call, ct);
+                (status, sid) = found is not null ? (Normalize(found.Status?.ToString()), (string?)found.Sid)
+                    : now - call.RequestedAt > GiveUpAfter ? ("failed", (string?)null) : (call.Status, (string?)null);
+            }
+            catch (Exception e) when (e is ApiException or ApiConnectionException)
+            {
+                log.LogWarning("Could not ask Twilio about call {CallId}: {Error}", call.Id, e.Message);
+                continue;
+            }
+            if (status == call.Status && sid is null) continue;
+            call.Status = status;
+            call.TwilioCallSid = sid;
+            call.UpdatedAt = now;
+            var detail = new { status, callSid = sid, reason = sid is null ? "Twilio has no such call" : "found at Twilio" };
+            call.Events.Add(new CallEvent { CallId = call.Id, At = now, Type = "call.reconciled", DetailJson = JsonSerializer.Serialize(detail, CallView.Json) });
+            audit.Append("call.reconciled", "voiceproxy", call.Seller, call.Id, detail);
+            resolved++;
+        }
+        await db.SaveChangesAsync(ct);
+        return resolved;
+    }
+
+    private static async Task<CallResource?> FindAtTwilioAsync(VoiceProxyDb db, ITwilioRestClient client, CallRecord call, CancellationToken ct)
+    {
+        var calls = await CallResource.ReadAsync(new ReadCallOptions
+        {
+            To = new PhoneNumber(call.To), From = new PhoneNumber(call.From), StartTimeAfter = call.RequestedAt.UtcDateTime.AddMinutes(-1),
+            PageSize = 20, Limit = 20,
+        }, client);
+        var known = await db.Calls.Where(c => c.To == call.To && c.TwilioCallSid != null).Select(c => c.TwilioCallSid!).ToListAsync(ct);
+        return calls
+            .Where(c => c.DateCreated is null || c.DateCreated >= call.RequestedAt.UtcDateTime.AddMinutes(-1))
+            .Where(c => !known.Contains(c.Sid))
+            .OrderBy(c => c.DateCreated)
+            .FirstOrDefault();
+    }
+
+    /// <summary>Twilio's call status, in the record's vocabulary (queued counts as initiated: Twilio has it).</summary>
+    private static string Normalize(string? status) => status switch
+    {
+        null or "queued" => "initiated",
+        _ => status,
+    };
+}
