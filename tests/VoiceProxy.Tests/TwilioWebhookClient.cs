@@ -6,7 +6,7 @@ namespace VoiceProxy.Tests;
 
 /// <summary>Posts webhooks the way Twilio does: form-encoded, signed with HMAC-SHA1 of the public URL followed by every
 /// form field's name and value in name order, keyed with the auth token (written here from Twilio's spec, not the SDK).</summary>
-public sealed class TwilioWebhookClient(HttpClient client, string authToken = VoiceProxyApplication.AuthToken)
+public sealed class TwilioWebhookClient(HttpClient client, string authToken = VoiceProxyApplication.AuthToken, string publicBaseUrl = VoiceProxyApplication.PublicBaseUrl)
 {
     public static string Sign(string url, IEnumerable<KeyValuePair<string, string>> form, string authToken)
     {
@@ -19,7 +19,7 @@ public sealed class TwilioWebhookClient(HttpClient client, string authToken = Vo
     public async Task<(System.Net.HttpStatusCode Status, string Body)> PostAsync(string pathAndQuery, Dictionary<string, string> form,
         string? signature = null, string? idempotencyToken = null)
     {
-        var url = VoiceProxyApplication.PublicBaseUrl + pathAndQuery;
+        var url = publicBaseUrl + pathAndQuery;
         using var request = new HttpRequestMessage(HttpMethod.Post, pathAndQuery) { Content = new FormUrlEncodedContent(form) };
         request.Headers.Add("X-Twilio-Signature", signature ?? Sign(url, form, authToken));
         if (idempotencyToken is not null) request.Headers.Add("I-Twilio-Idempotency-Token", idempotencyToken);

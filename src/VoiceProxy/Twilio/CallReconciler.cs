@@ -23,6 +23,9 @@ internal sealed class CallReconciler(IServiceScopeFactory scopes, IHttpClientFac
     public static readonly TimeSpan InFlight = TimeSpan.FromMinutes(1);
     public static readonly TimeSpan GiveUpAfter = TimeSpan.FromMinutes(15);
 
+    /// <summary>A call still queued from before this process started cannot be in flight here: a crash stranded it.</summary>
+    private readonly DateTimeOffset _startedAt = time.GetUtcNow();
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(Interval, time);
@@ -49,20 +52,23 @@ internal sealed class CallReconciler(IServiceScopeFactory scopes, IHttpClientFac
         var now = time.GetUtcNow();
         var settled = now - InFlight;
         var pending = await db.Calls
-            .Where(c => c.Allowed && c.TwilioCallSid == null && (c.Status == "unknown" || c.Status == "queued") && c.RequestedAt < settled)
+            .Where(c => c.Allowed && c.TwilioCallSid == null && (c.Status == "unknown" || c.Status == "queued")
+                && (c.RequestedAt < settled || c.RequestedAt < _startedAt))
             .OrderBy(c => c.RequestedAt).Take(100).ToListAsync(ct);
         if (pending.Count == 0) return 0;
 
         var client = new TwilioRestClient(twilio.Value.EffectiveAccountSid, twilio.Value.EffectiveAuthToken,
             httpClient: new SystemNetHttpClient(http.CreateClient(TwilioHttp.ClientName)));
         var resolved = 0;
+        var assigned = new HashSet<string>();
         foreach (var call in pending)
         {
             string status;
             string? sid = null;
             try
             {
-                var found = await FindAtTwilioAsync(db, client, call, ct);
+                var found = await FindAtTwilioAsync(db, client, call, assigned, ct);
+                if (found is not null) assigned.Add(found.Sid);
                 (status, sid) = found is not null ? (Normalize(found.Status?.ToString()), (string?)found.Sid)
                     : now - call.RequestedAt > GiveUpAfter ? ("failed", (string?)null) : (call.Status, (string?)null);
             }
@@ -84,7 +90,7 @@ internal sealed class CallReconciler(IServiceScopeFactory scopes, IHttpClientFac
         return resolved;
     }
 
-    private static async Task<CallResource?> FindAtTwilioAsync(VoiceProxyDb db, ITwilioRestClient client, CallRecord call, CancellationToken ct)
+    private static async Task<CallResource?> FindAtTwilioAsync(VoiceProxyDb db, ITwilioRestClient client, CallRecord call, HashSet<string> assigned, CancellationToken ct)
     {
         var calls = await CallResource.ReadAsync(new ReadCallOptions
         {
@@ -94,7 +100,7 @@ internal sealed class CallReconciler(IServiceScopeFactory scopes, IHttpClientFac
         var known = await db.Calls.Where(c => c.To == call.To && c.TwilioCallSid != null).Select(c => c.TwilioCallSid!).ToListAsync(ct);
         return calls
             .Where(c => c.DateCreated is null || c.DateCreated >= call.RequestedAt.UtcDateTime.AddMinutes(-1))
-            .Where(c => !known.Contains(c.Sid))
+            .Where(c => !known.Contains(c.Sid) && !assigned.Contains(c.Sid))
             .OrderBy(c => c.DateCreated)
             .FirstOrDefault();
     }
