@@ -21,6 +21,7 @@ builder.Services.AddSupervisorSignIn();                                        /
 builder.Services.AddCompliance();                                              // area codes, state rules, registry, the gate
 builder.Services.AddCalls();                                                   // templates, placement through Twilio
 builder.Services.AddProblemDetails();                                          // RFC 9457 errors
+builder.Services.AddOpenApi();                                                 // OpenAPI description of /v1 (served in Development)
 builder.Services.AddExceptionHandler<ExceptionProblems>();                     // unreadable bodies 400, database down 503
 builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
 
@@ -43,6 +44,7 @@ app.MapAudit();                                                                /
 app.MapReview();                                                               // supervisors: /v1/calls list, export, figures
 app.MapSupervisorPage();                                                       // /supervisor: the web page, sign-in and sign-out
 app.MapTwilioWebhooks();                                                       // /twilio/*: signed callbacks from Twilio
+app.MapApiDocs();                                                              // Development only: /openapi/v1.json and the Scalar UI at /scalar
 await app.RunAsync();
 return 0;
 

@@ -15,7 +15,10 @@ internal static class CallsApi
     public static RouteGroupBuilder MapCalls(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/v1").WithTags("Calls");
-        group.MapPost("/calls", Place).RequireAuthorization(Policies.Caller);
+        group.MapPost("/calls", Place).RequireAuthorization(Policies.Caller)
+            // The Results<> union cannot say which statuses its ProblemHttpResult carries: blocked, idempotency conflict, Twilio down.
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity).ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         group.MapGet("/calls/{id}", Get).RequireAuthorization(Policies.CallerOrSupervisor);
         group.MapPost("/compliance/check", Check).RequireAuthorization(Policies.Caller);
         return group;

@@ -65,6 +65,7 @@ internal static class ServiceRegistration
         services.AddSingleton<CallReconciler>();
         services.AddHostedService(sp => sp.GetRequiredService<CallReconciler>());
         services.AddSingleton<TwimlRenderer>();
+        services.AddHealthChecks().AddCheck<TemplatesHealthCheck>("templates", tags: ["ready"]);
         services.AddScoped<CallWebhooks>();
         services.AddScoped<OptOutService>();
         return services;

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Text.Json;
 using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Options;
 using Polly;
@@ -61,41 +60,5 @@ internal sealed class BaseUrlRewriteHandler(IOptions<TwilioOptions> options) : D
         if (request.RequestUri is { } uri)
             request.RequestUri = new UriBuilder(uri) { Scheme = target.Scheme, Host = target.Host, Port = target.Port }.Uri;
         return base.SendAsync(request, ct);
-    }
-}
-
-/// <summary>An in-process stand-in for Twilio's REST API, used when no credentials are configured. It answers create-call
-/// requests the way Twilio does and logs, loudly, that no real call was made.</summary>
-internal sealed class SimulatedTwilioApi(ILogger<SimulatedTwilioApi> log, TimeProvider time)
-{
-    public HttpMessageHandler CreateHandler() => new Handler(this);
-
-    private async Task<HttpResponseMessage> AnswerAsync(HttpRequestMessage request, CancellationToken ct)
-    {
-        var path = request.RequestUri!.AbsolutePath;
-        if (request.Method != HttpMethod.Post || !path.EndsWith("/Calls.json", StringComparison.Ordinal))
-            return Json(HttpStatusCode.NotFound, new { code = 20404, message = "The simulated Twilio API only creates calls.", status = 404 });
-
-        var form = await request.Content!.ReadAsStringAsync(ct);
-        var fields = System.Web.HttpUtility.ParseQueryString(form);
-        var sid = "CA" + Guid.NewGuid().ToString("N");
-        var account = path.Split('/')[3];
-        log.LogWarning("SIMULATED Twilio: no real call was placed (call {CallSid} to {To}). Configure Twilio:AccountSid and Twilio:AuthToken to place real calls.",
-            sid, Infrastructure.Phone.Mask(fields["To"]));
-        var now = time.GetUtcNow().ToString("R");
-        return Json(HttpStatusCode.Created, new Dictionary<string, object?>
-        {
-            ["sid"] = sid, ["account_sid"] = account, ["to"] = fields["To"], ["from"] = fields["From"],
-            ["status"] = "queued", ["direction"] = "outbound-api", ["api_version"] = "2010-04-01", ["date_created"] = now, ["date_updated"] = now,
-            ["uri"] = $"/2010-04-01/Accounts/{account}/Calls/{sid}.json",
-        });
-    }
-
-    private static HttpResponseMessage Json(HttpStatusCode status, object body) =>
-        new(status) { Content = new StringContent(JsonSerializer.Serialize(body), System.Text.Encoding.UTF8, "application/json") };
-
-    private sealed class Handler(SimulatedTwilioApi api) : HttpMessageHandler
-    {
-        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken ct) => api.AnswerAsync(request, ct);
     }
 }

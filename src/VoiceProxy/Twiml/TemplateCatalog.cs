@@ -41,6 +41,10 @@ public sealed partial class TemplateCatalog
 
     public int Count => _templates.Count;
 
+    public int CountFor(string language) => _templates.Keys.Count(k => k.Language == language);
+
+    public bool HasFrame(string language) => _frames.ContainsKey(language);
+
     public MessageTemplate? Find(string language, string name) => _templates.GetValueOrDefault((language, name));
 
     public Frame FrameFor(string language) => _frames[language];

@@ -1,0 +1,219 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Xml.Linq;
+using Microsoft.Extensions.Options;
+using VoiceProxy.Infrastructure;
+
+namespace VoiceProxy.Twilio;
+
+/// <summary>What the simulated called party does, chosen by the last four digits of the number called.</summary>
+internal enum SimulatedScenario { Listens, PressesOptOutDigit, SaysStopCalling, Busy, NoAnswer, Voicemail, Fails }
+
+/// <summary>
+/// An in-process stand-in for Twilio, used only in Simulated mode (no credentials). It answers create-call requests the way
+/// Twilio's REST API does and logs, loudly, that no real call was made. Then, in the background, it plays the call: it posts
+/// the webhooks Twilio would post to the <c>Url</c> and <c>StatusCallback</c> it was given, signed with Twilio's algorithm and
+/// the effective auth token, over plain HTTP (not through the "twilio" client), and logs what the caller would hear.
+/// <para>Test numbers, by their last four digits (any area code):</para>
+/// <list type="table">
+/// <item><term>0199</term><description>answers (human), hears the message and presses the opt-out digit</description></item>
+/// <item><term>0186</term><description>answers (human) and says the first opt-out phrase of the call's language ("stop calling")</description></item>
+/// <item><term>0177</term><description>busy</description></item>
+/// <item><term>0155</term><description>no answer</description></item>
+/// <item><term>0166</term><description>voicemail: answered by a machine (machine_end_beep), the voicemail message is left</description></item>
+/// <item><term>0144</term><description>the call fails (failed)</description></item>
+/// <item><term>anything else</term><description>answers (human) and listens to the end without pressing anything (e.g. 0100)</description></item>
+/// </list>
+/// Sequence, as Twilio sends it: status initiated (SequenceNumber 0), ringing (1), then either completed with busy/no-answer/failed
+/// (2), or answered (2, CallStatus in-progress), the voice webhook with AnsweredBy, the Gather action if the party responds, and
+/// completed (3) with CallDuration. Each delivery carries a fresh I-Twilio-Idempotency-Token.
+/// </summary>
+internal sealed class SimulatedTwilioApi(
+    ILogger<SimulatedTwilioApi> log, TimeProvider time, IOptions<TwilioOptions> twilio, IOptions<VoiceProxyOptions> options,
+    IHostApplicationLifetime lifetime) : IDisposable
+{
+    /// <summary>Between two steps of a call: quick enough that a newcomer sees the whole call at once and tests finish fast, slow
+    /// enough that the create-call answer is normally recorded before the first status callback arrives (as with Twilio).</summary>
+    private static readonly TimeSpan Step = TimeSpan.FromMilliseconds(40);
+
+    // A plain client, not the "twilio" one: these requests go from "Twilio" to this service, not from this service to Twilio.
+    private readonly HttpClient _webhooks = new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(2) })
+    {
+        Timeout = TimeSpan.FromSeconds(10),
+    };
+
+    public HttpMessageHandler CreateHandler() => new Handler(this);
+
+    public static SimulatedScenario ScenarioFor(string? to) => to is { Length: >= 4 } ? to[^4..] switch
+    {
+        "0199" => SimulatedScenario.PressesOptOutDigit,
+        "0186" => SimulatedScenario.SaysStopCalling,
+        "0177" => SimulatedScenario.Busy,
+        "0155" => SimulatedScenario.NoAnswer,
+        "0166" => SimulatedScenario.Voicemail,
+        "0144" => SimulatedScenario.Fails,
+        _ => SimulatedScenario.Listens,
+    } : SimulatedScenario.Listens;
+
+    /// <summary>Twilio's request signature: HMAC-SHA1, keyed with the auth token, over the full URL followed by every form
+    /// field's name and value in name order; base64.</summary>
+    public static string Sign(string url, IEnumerable<KeyValuePair<string, string>> form, string authToken)
+    {
+        var data = new StringBuilder(url);
+        foreach (var (key, value) in form.OrderBy(f => f.Key, StringComparer.Ordinal)) data.Append(key).Append(value);
+        return Convert.ToBase64String(HMACSHA1.HashData(Encoding.UTF8.GetBytes(authToken), Encoding.UTF8.GetBytes(data.ToString())));
+    }
+
+    public void Dispose() => _webhooks.Dispose();
+
+    private async Task<HttpResponseMessage> AnswerAsync(HttpRequestMessage request, CancellationToken ct)
+    {
+        var path = request.RequestUri!.AbsolutePath;
+        if (request.Method != HttpMethod.Post || !path.EndsWith("/Calls.json", StringComparison.Ordinal))
+            return Json(HttpStatusCode.NotFound, new { code = 20404, message = "The simulated Twilio API only creates calls.", status = 404 });
+
+        var form = await request.Content!.ReadAsStringAsync(ct);
+        var fields = System.Web.HttpUtility.ParseQueryString(form);
+        var sid = "CA" + Guid.NewGuid().ToString("N");
+        var account = path.Split('/')[3];
+        var scenario = ScenarioFor(fields["To"]);
+        log.LogWarning("SIMULATED Twilio: no real call was placed (call {CallSid} to {To}, scenario {Scenario}). Configure Twilio:AccountSid and Twilio:AuthToken to place real calls.",
+            sid, Phone.Mask(fields["To"]), scenario);
+        var call = new SimulatedCall(sid, account, fields["To"] ?? "", fields["From"] ?? "", fields["Url"], fields["StatusCallback"], scenario);
+        if (twilio.Value.EffectiveMode == TwilioMode.Simulated)
+        {
+            // Not the placing request's context: the call outlives it, and its log lines should not carry that request's scope.
+            using (ExecutionContext.SuppressFlow())
+                _ = Task.Run(() => PlayAsync(call, lifetime.ApplicationStopping), CancellationToken.None);
+        }
+        var now = time.GetUtcNow().ToString("R");
+        return Json(HttpStatusCode.Created, new Dictionary<string, object?>
+        {
+            ["sid"] = sid, ["account_sid"] = account, ["to"] = fields["To"], ["from"] = fields["From"],
+            ["status"] = "queued", ["direction"] = "outbound-api", ["api_version"] = "2010-04-01", ["date_created"] = now, ["date_updated"] = now,
+            ["uri"] = $"/2010-04-01/Accounts/{account}/Calls/{sid}.json",
+        });
+    }
+
+    private sealed record SimulatedCall(string Sid, string Account, string To, string From, string? Url, string? StatusCallback, SimulatedScenario Scenario);
+
+    /// <summary>The call, step by step. Failures are logged, never thrown: nobody awaits this.</summary>
+    private async Task PlayAsync(SimulatedCall call, CancellationToken ct)
+    {
+        try
+        {
+            var sequence = 0;
+            // The network pace runs on the real clock, so a test's fake business clock never has to be advanced for a call to progress.
+            await Task.Delay(Step, ct);
+            await StatusAsync(call, "initiated", sequence++, null, null, ct);
+            await Task.Delay(Step, ct);
+            await StatusAsync(call, "ringing", sequence++, null, null, ct);
+            await Task.Delay(Step, ct);
+            switch (call.Scenario)
+            {
+                case SimulatedScenario.Busy: await StatusAsync(call, "busy", sequence, 0, null, ct); return;
+                case SimulatedScenario.NoAnswer: await StatusAsync(call, "no-answer", sequence, 0, null, ct); return;
+                case SimulatedScenario.Fails: await StatusAsync(call, "failed", sequence, 0, null, ct); return;
+            }
+
+            var answeredBy = call.Scenario == SimulatedScenario.Voicemail ? "machine_end_beep" : "human";
+            await StatusAsync(call, "in-progress", sequence++, null, answeredBy, ct);
+            var words = 0;
+            var twiml = await VoiceAsync(call, answeredBy, ct);
+            words += Heard(call, "the voice webhook", twiml);
+            if (twiml?.Element("Gather") is { } gather && (string?)gather.Attribute("action") is { } action
+                && call.Scenario is SimulatedScenario.PressesOptOutDigit or SimulatedScenario.SaysStopCalling)
+            {
+                await Task.Delay(Step, ct);
+                var form = Fields(call, "in-progress", answeredBy: null);
+                if (call.Scenario == SimulatedScenario.PressesOptOutDigit)
+                {
+                    form["Digits"] = options.Value.OptOutDigit;
+                    form["FinishedOnKey"] = "";
+                }
+                else
+                {
+                    form["SpeechResult"] = ((string?)gather.Attribute("hints"))?.Split(',')[0].Trim() is { Length: > 0 } phrase ? phrase : "stop calling";
+                    form["Confidence"] = "0.92";
+                }
+                log.LogWarning("SIMULATED Twilio: the called party {Does} on call {CallSid}.",
+                    form.TryGetValue("Digits", out var d) ? $"pressed {d}" : $"said \"{form["SpeechResult"]}\"", call.Sid);
+                words += Heard(call, "the gather action", await PostAsync(action, form, ct) is { } body ? Parse(body) : null);
+            }
+            await Task.Delay(Step, ct);
+            // About 2.5 spoken words a second, at least one second: the duration Twilio would bill.
+            await StatusAsync(call, "completed", sequence, Math.Max(1, (int)Math.Ceiling(words / 2.5)), answeredBy, ct);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // The service is stopping: the rest of the call is never played.
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or System.Xml.XmlException)
+        {
+            log.LogWarning("SIMULATED Twilio: call {CallSid} stopped: {Error}", call.Sid, e.Message);
+        }
+    }
+
+    private async Task<XElement?> VoiceAsync(SimulatedCall call, string answeredBy, CancellationToken ct)
+    {
+        if (call.Url is null) return null;
+        var form = Fields(call, "in-progress", answeredBy);
+        return await PostAsync(call.Url, form, ct) is { } body ? Parse(body) : null;
+    }
+
+    private int Heard(SimulatedCall call, string source, XElement? twiml)
+    {
+        var said = twiml?.Descendants("Say").Select(s => s.Value.Trim()).Where(s => s.Length > 0).ToList() ?? [];
+        if (said.Count > 0)
+            log.LogWarning("SIMULATED Twilio: what the caller would hear on call {CallSid} ({Source}): {Said}", call.Sid, source, string.Join(" | ", said));
+        return said.Sum(s => s.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length);
+    }
+
+    private Task StatusAsync(SimulatedCall call, string status, int sequence, int? duration, string? answeredBy, CancellationToken ct)
+    {
+        if (call.StatusCallback is null) return Task.CompletedTask;
+        var form = Fields(call, status, answeredBy);
+        form["SequenceNumber"] = sequence.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        form["Timestamp"] = time.GetUtcNow().ToString("R");
+        form["CallbackSource"] = "call-progress-events";
+        if (duration is { } seconds) form["CallDuration"] = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return PostAsync(call.StatusCallback, form, ct);
+    }
+
+    private Dictionary<string, string> Fields(SimulatedCall call, string status, string? answeredBy)
+    {
+        var form = new Dictionary<string, string>
+        {
+            ["AccountSid"] = call.Account, ["ApiVersion"] = "2010-04-01", ["CallSid"] = call.Sid, ["CallStatus"] = status,
+            ["Direction"] = "outbound-api", ["From"] = call.From, ["To"] = call.To, ["Called"] = call.To, ["Caller"] = call.From,
+        };
+        if (answeredBy is not null) form["AnsweredBy"] = answeredBy;
+        return form;
+    }
+
+    /// <summary>One signed delivery, as Twilio makes it; returns the body of a 2xx answer, else logs and returns null.</summary>
+    private async Task<string?> PostAsync(string url, Dictionary<string, string> form, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new FormUrlEncodedContent(form) };
+        request.Headers.Add("X-Twilio-Signature", Sign(url, form, twilio.Value.EffectiveAuthToken));
+        request.Headers.Add("I-Twilio-Idempotency-Token", Guid.NewGuid().ToString());
+        request.Headers.UserAgent.ParseAdd("TwilioProxy/1.1");
+        using var response = await _webhooks.SendAsync(request, ct);
+        var body = await response.Content.ReadAsStringAsync(ct);
+        if (response.IsSuccessStatusCode) return body;
+        log.LogWarning("SIMULATED Twilio: {Url} answered {Status}", new Uri(url).AbsolutePath, (int)response.StatusCode);
+        return null;
+    }
+
+    private static XElement? Parse(string body) => body.Length == 0 ? null : XElement.Parse(body);
+
+    private static HttpResponseMessage Json(HttpStatusCode status, object body) =>
+        new(status) { Content = new StringContent(JsonSerializer.Serialize(body), Encoding.UTF8, "application/json") };
+
+    private sealed class Handler(SimulatedTwilioApi api) : HttpMessageHandler
+    {
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken ct) => api.AnswerAsync(request, ct);
+    }
+}

@@ -1,0 +1,78 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Hosting;
+using Twilio.Security;
+using VoiceProxy.Twilio;
+
+namespace VoiceProxy.Tests.Simulation;
+
+/// <summary>What a newcomer reads before the first call: the OpenAPI document, the UI, readiness; and the stand-in's signatures.</summary>
+public sealed class ApiDescriptionTests : IDisposable
+{
+    private readonly VoiceProxyApplication _app = new();
+
+    public void Dispose() => _app.Dispose();
+
+    [Fact]
+    public async Task OpenApi_InDevelopment_DescribesPlaceCallWithItsResponses()
+    {
+        // Development also loads appsettings.Development.json, whose demo globex key is plain where the test's is a digest.
+        using var app = new VoiceProxyApplication(new() { ["VoiceProxy:ApiKeys:1:Key"] = "" });
+        using var development = app.WithWebHostBuilder(b => b.UseEnvironment("Development"));
+        using var client = development.CreateClient();
+
+        var document = JsonNode.Parse(await client.GetStringAsync("/openapi/v1.json"))!;
+
+        var responses = document["paths"]!["/v1/calls"]!["post"]!["responses"]!.AsObject();
+        Assert.Equal("#/components/schemas/CallView", (string?)responses["201"]!["content"]!["application/json"]!["schema"]!["$ref"]);
+        Assert.Equal("#/components/schemas/HttpValidationProblemDetails", (string?)responses["400"]!["content"]!["application/problem+json"]!["schema"]!["$ref"]);
+        Assert.Equal("#/components/schemas/ProblemDetails", (string?)responses["422"]!["content"]!["application/problem+json"]!["schema"]!["$ref"]);
+        Assert.NotNull(document["components"]!["schemas"]!["CallRequestBody"]);
+        Assert.DoesNotContain(document["paths"]!.AsObject(), p => p.Key.StartsWith("/twilio", StringComparison.Ordinal));
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/scalar/")).StatusCode);
+    }
+
+    [Fact]
+    public async Task OpenApi_OutsideDevelopment_NotServed()
+    {
+        using var client = _app.CreateClient();
+
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/openapi/v1.json")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Ready_TemplatesLoaded_ReportsTemplatesCheck()
+    {
+        using var client = _app.CreateClient();
+
+        var response = await client.GetAsync("/health/ready");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var checks = JsonNode.Parse(await response.Content.ReadAsStringAsync())!["checks"]!.AsArray();
+        Assert.Contains(checks, c => (string?)c!["name"] == "templates" && (string?)c["status"] == "Healthy");
+        Assert.Contains(checks, c => (string?)c!["name"] == "database" && (string?)c["status"] == "Healthy");
+    }
+
+    [Fact]
+    public void Sign_ComparedWithTwilioSdk_Validates()
+    {
+        var form = new Dictionary<string, string> { ["CallSid"] = "CA123", ["CallStatus"] = "ringing", ["SequenceNumber"] = "1" };
+        const string url = "http://127.0.0.1:5080/twilio/gather/abc?attempt=0";
+
+        var signature = SimulatedTwilioApi.Sign(url, form, VoiceProxyApplication.AuthToken);
+
+        Assert.True(new RequestValidator(VoiceProxyApplication.AuthToken).Validate(url, form, signature));
+    }
+
+    [Theory]
+    [InlineData("+14155550199", "PressesOptOutDigit")]
+    [InlineData("+12125550186", "SaysStopCalling")]
+    [InlineData("+14155550177", "Busy")]
+    [InlineData("+14155550155", "NoAnswer")]
+    [InlineData("+14155550166", "Voicemail")]
+    [InlineData("+14155550144", "Fails")]
+    [InlineData("+14155550100", "Listens")]
+    [InlineData("+14155550123", "Listens")]
+    public void ScenarioFor_LastFourDigits_ChoosesBehaviour(string to, string expected) =>
+        Assert.Equal(expected, SimulatedTwilioApi.ScenarioFor(to).ToString());
+}
