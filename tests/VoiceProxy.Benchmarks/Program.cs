@@ -18,11 +18,13 @@ internal static class Program
         {
             case "generate": Generate(options); return 0;
             case "run": Run(options); return 0;
+            case "e2e": new EndToEnd(options).RunAsync().GetAwaiter().GetResult(); return 0;
             case "bdn": BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args[1..]); return 0;
             default:
                 Console.Error.WriteLine("usage: generate --count N --areas K --seed S --out DIR [--mixed]\n" +
                     "       run --data DIR --work DIR [--lookups N] [--sqlite-lookups N] [--sqlite true|false] [--candidates true|false]\n" +
-                    "       bdn [BenchmarkDotNet arguments]   (REGISTRY_DATA=DIR names the generated files)");
+                    "       bdn [BenchmarkDotNet arguments]   (REGISTRY_DATA=DIR names the generated files)\n" +
+                    "       e2e [--data DIR | --registry-count N] [--work DIR] [--consents N] [--dnc N] [--seconds S] [--concurrency 1,16,64] [--max-requests N]");
                 return 2;
         }
     }

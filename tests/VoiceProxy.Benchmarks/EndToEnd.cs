@@ -1,0 +1,414 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
+using Twilio.Clients;
+using HttpClient = System.Net.Http.HttpClient;
+using HttpMethod = System.Net.Http.HttpMethod;
+using SystemNetHttpClient = Twilio.Http.SystemNetHttpClient;
+using Twilio.Rest.Api.V2010.Account;
+using Twilio.Types;
+using VoiceProxy.DoNotCall;
+
+namespace VoiceProxy.Benchmarks;
+
+/// <summary>
+/// The whole gate under load: the Release server as its own process on loopback, in Live mode against a Twilio stand-in
+/// in this process, over a seeded SQLite file (consent entries, internal do-not-call entries) and an imported national
+/// registry. Measures placed calls through VoiceProxy against the same driver calling the stand-in with the Twilio SDK
+/// (the baseline, same run), dry-run checks, signed status callbacks, and start-up to ready. Every phase is bounded by
+/// time and by count. Credentials, keys and numbers here are made up.
+/// </summary>
+internal sealed class EndToEnd(Dictionary<string, string> o)
+{
+    private const string Key = "benchmark-acme-caller-key-0001";
+    private const string AccountSid = "AC0123456789abcdef0123456789abcdef";
+    private const string AuthToken = "made-up-benchmark-auth-token";
+    private const string CallerId = "+14155550100";
+
+    /// <summary>Area codes of many states and all four continental zones; those outside calling hours when the run starts are
+    /// dropped by a dry run before any load.</summary>
+    private static readonly int[] Areas = [212, 415, 312, 206, 303, 602, 305, 617, 214, 404, 215, 313, 503, 702, 801, 615, 704, 612, 314, 504];
+
+    private readonly int _consents = Int(o, "consents", 1_000_000);
+    private readonly int _dnc = Int(o, "dnc", 100_000);
+    private readonly TimeSpan _phase = TimeSpan.FromSeconds(Int(o, "seconds", 5));
+    private readonly int _maxRequests = Int(o, "max-requests", 100_000);
+    private readonly int[] _concurrency = (o.GetValueOrDefault("concurrency", "1,16,64")).Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray();
+    private readonly List<string> _rows = [];
+    private string[] _numbers = [];
+    private int _next;
+
+    private static int Int(Dictionary<string, string> o, string name, int fallback) => int.Parse(o.GetValueOrDefault(name, fallback.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture);
+
+    public async Task RunAsync()
+    {
+        var work = o.GetValueOrDefault("work", Path.Combine(Path.GetTempPath(), "voiceproxy-e2e"));
+        if (Directory.Exists(work)) Directory.Delete(work, recursive: true);
+        Directory.CreateDirectory(work);
+        var database = Path.Combine(work, "voiceproxy.db");
+        var registry = Path.Combine(work, "registry");
+        Console.WriteLine($"{Environment.ProcessorCount} cores, .NET {Environment.Version}, load average {LoadAverage()}; work folder {work}");
+
+        await using var standIn = await TwilioStandIn.StartAsync();
+        var registryCount = ImportRegistry(registry, work);
+
+        var port = FreePort();
+        string[] args =
+        [
+            "--urls", $"http://127.0.0.1:{port}", "--ConnectionStrings:VoiceProxy", $"Data Source={database}",
+            "--VoiceProxy:PublicBaseUrl", $"http://127.0.0.1:{port}", "--VoiceProxy:Registry:Path", registry,
+            "--VoiceProxy:Sellers:0:Id", "acme", "--VoiceProxy:Sellers:0:LegalName", "Acme Outdoor Supply",
+            "--VoiceProxy:Sellers:0:CallbackNumber", "+18005550199", "--VoiceProxy:Sellers:0:CallerIds:0", CallerId,
+            "--VoiceProxy:ApiKeys:0:Name", "bench-app", "--VoiceProxy:ApiKeys:0:Key", Key, "--VoiceProxy:ApiKeys:0:Role", "Caller",
+            "--VoiceProxy:ApiKeys:0:Seller", "acme",
+            // The default per-key limits (50/s, burst 100) would measure the limiter, not the gate.
+            "--VoiceProxy:Limits:PermitsPerSecond", "100000", "--VoiceProxy:Limits:Burst", "100000",
+            "--Twilio:AccountSid", AccountSid, "--Twilio:AuthToken", AuthToken, "--Twilio:ApiBaseUrl", standIn.BaseUrl,
+            "--Serilog:MinimumLevel:Default", "Warning",
+        ];
+        using var http = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(10) })
+        {
+            BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(30),
+        };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Key);
+
+        // First start migrates the empty database; the seed then goes straight into the file the service created.
+        using (var first = await ServerProcess.StartAsync(args, http)) { }
+        Seed(database);
+
+        var startups = new List<double>();
+        ServerProcess? server = null;
+        for (var i = 0; i < 3; i++)
+        {
+            server?.Dispose();
+            server = await ServerProcess.StartAsync(args, http);
+            startups.Add(server.ReadyAfter.TotalMilliseconds);
+        }
+        using (server)
+        {
+            Console.WriteLine($"start-up to ready (registry of {registryCount:N0}, {_consents:N0} consents, {_dnc:N0} DNC): {string.Join(", ", startups.Select(s => $"{s:0} ms"))}");
+            await ChooseNumbersAsync(http);
+
+            var placed = new List<(string Id, string Sid)>();
+            foreach (var c in _concurrency)
+            {
+                var baseline = await MeasureAsync($"baseline: Twilio SDK -> stand-in, c={c}", c, _ => DirectAsync(standIn.BaseUrl));
+                var ours = await MeasureAsync($"placed calls through VoiceProxy, c={c}", c, _ => PlaceAsync(http, placed));
+                _rows.Add($"| placed calls, concurrency {c} | {ours.PerSecond:N0}/s | {ours.P50:0.0} ms | {ours.P99:0.0} ms | " +
+                          $"{baseline.PerSecond:N0}/s | {baseline.P50:0.0} ms | {baseline.P99:0.0} ms | {ours.P99 - baseline.P99:+0.0;-0.0} ms p99, " +
+                          $"{baseline.PerSecond / ours.PerSecond:0.0}x time per call |");
+            }
+            foreach (var c in _concurrency)
+            {
+                var checks = await MeasureAsync($"dry-run checks, c={c}", c, _ => CheckAsync(http));
+                _rows.Add($"| dry-run checks, concurrency {c} | {checks.PerSecond:N0}/s | {checks.P50:0.0} ms | {checks.P99:0.0} ms | | | | |");
+            }
+            var sequence = 100;
+            foreach (var c in _concurrency)
+            {
+                var status = await MeasureAsync($"signed status callbacks, c={c}", c, n => StatusAsync(http, port, placed, n, Interlocked.Increment(ref sequence)));
+                _rows.Add($"| signed status callbacks, concurrency {c} | {status.PerSecond:N0}/s | {status.P50:0.0} ms | {status.P99:0.0} ms | | | | |");
+            }
+            _rows.Add($"| start-up to ready, {registryCount / 1e6:0} M registry, {_consents / 1e6:0.#} M consents | {startups.Order().ElementAt(startups.Count / 2):0} ms (median of {startups.Count}) | | | | | | |");
+            Console.WriteLine($"server peak resident memory (VmHWM): {server!.PeakMb():N0} MB; load average after: {LoadAverage()}");
+        }
+
+        Console.WriteLine();
+        Console.WriteLine("| figure | VoiceProxy | p50 | p99 | baseline (SDK direct) | p50 | p99 | overhead |");
+        Console.WriteLine("|---|---|---|---|---|---|---|---|");
+        foreach (var row in _rows) Console.WriteLine(row);
+    }
+
+    private long ImportRegistry(string registry, string work)
+    {
+        var data = o.GetValueOrDefault("data");
+        if (data is null)
+        {
+            data = Path.Combine(work, "registry-data");
+            var count = long.Parse(o.GetValueOrDefault("registry-count", "10000000"), CultureInfo.InvariantCulture);
+            new RegistryDataGenerator(count, 400, 1).Write(data);
+        }
+        var files = Directory.GetFiles(data, "*.txt").Order(StringComparer.Ordinal).ToArray();
+        var started = Stopwatch.GetTimestamp();
+        var result = RegistryImporter.Import(registry, RegistryLists.National, ImportMode.Full, files,
+            DateOnly.FromDateTime(DateTime.UtcNow).AddDays(-3), TimeProvider.System);
+        Console.WriteLine($"registry: imported {result.Header.Count:N0} numbers from {files.Length} files in {Stopwatch.GetElapsedTime(started).TotalSeconds:0.0} s");
+        return result.Header.Count;
+    }
+
+    /// <summary>Consent for the transactional calls the load places, one number each; internal do-not-call entries beside them.
+    /// Batched inserts in one transaction, in the EF schema's own columns (instants as UTC ticks).</summary>
+    private void Seed(string database)
+    {
+        var started = Stopwatch.GetTimestamp();
+        using var connection = new SqliteConnection($"Data Source={database}");
+        connection.Open();
+        using (var pragma = connection.CreateCommand())
+        {
+            pragma.CommandText = "PRAGMA synchronous = OFF";
+            pragma.ExecuteNonQuery();
+        }
+        var at = DateTimeOffset.UtcNow.AddDays(-30).UtcTicks;
+        using var tx = connection.BeginTransaction();
+        Insert(connection, """
+            INSERT INTO consent_entries (Seller, Phone, Action, Scope, Kind, EffectiveAt, RecordedAt, Source, RecordedBy)
+            VALUES ('acme', $phone, 'Grant', 'transactional', 'express', $at, $at, 'checkout-form', 'seed')
+            """, _consents, i => Number(i), at);
+        Insert(connection, """
+            INSERT INTO dnc_entries (Seller, Phone, Action, Reason, At, RecordedBy) VALUES ('acme', $phone, 'Add', 'customer request', $at, 'seed')
+            """, _dnc, i => Number(i, dnc: true), at);
+        tx.Commit();
+        Console.WriteLine($"seeded {_consents:N0} consent entries and {_dnc:N0} internal DNC entries in {Stopwatch.GetElapsedTime(started).TotalSeconds:0.0} s");
+    }
+
+    private static void Insert(SqliteConnection connection, string sql, int count, Func<int, string> phone, long at)
+    {
+        using var insert = connection.CreateCommand();
+        insert.CommandText = sql;
+        var p = insert.Parameters.Add(new SqliteParameter { ParameterName = "$phone" });
+        insert.Parameters.AddWithValue("$at", at);
+        insert.Prepare();
+        for (var i = 0; i < count; i++)
+        {
+            p.Value = phone(i);
+            insert.ExecuteNonQuery();
+        }
+    }
+
+    /// <summary>Consent numbers are NXX 200-299 of each area code, DNC numbers NXX 300-399: never the same number.</summary>
+    private static string Number(int i, bool dnc = false) =>
+        string.Create(CultureInfo.InvariantCulture, $"+1{Areas[i % Areas.Length]}{(dnc ? 3_000_000 : 2_000_000) + i / Areas.Length:D7}");
+
+    /// <summary>Keeps the consented numbers whose area code is inside calling hours now, by asking the service itself.</summary>
+    private async Task ChooseNumbersAsync(HttpClient http)
+    {
+        var open = new List<int>();
+        foreach (var area in Areas)
+        {
+            var decision = await (await http.PostAsJsonAsync("/v1/compliance/check", Request(Number(Array.IndexOf(Areas, area))))).Content.ReadFromJsonAsync<JsonNode>();
+            if ((bool?)decision?["allowed"] == true) open.Add(area);
+            else Console.WriteLine($"area {area} left out: {decision?["reasons"]?.ToJsonString()}");
+        }
+        if (open.Count == 0) throw new InvalidOperationException("No area code is inside calling hours now (8:00-21:00 local); run between 13:00 and 01:00 UTC.");
+        _numbers = Enumerable.Range(0, _consents).Where(i => open.Contains(Areas[i % Areas.Length])).Select(i => Number(i)).ToArray();
+        Console.WriteLine($"{open.Count} of {Areas.Length} area codes inside calling hours; {_numbers.Length:N0} consented numbers to call");
+    }
+
+    private static object Request(string to) => new
+    {
+        to, purpose = "transactional", template = "order-update", language = "en-US",
+        variables = new Dictionary<string, string> { ["orderNumber"] = "A-1001", ["orderStatus"] = "shipped" },
+    };
+
+    private async Task<bool> PlaceAsync(HttpClient http, List<(string, string)> placed)
+    {
+        var i = Interlocked.Increment(ref _next);
+        if (i >= _numbers.Length) throw new InvalidOperationException("Out of consented numbers: lower --seconds or raise --consents.");
+        using var response = await http.PostAsJsonAsync("/v1/calls", Request(_numbers[i]));
+        if (response.StatusCode != HttpStatusCode.Created) return Fail(response.StatusCode, await response.Content.ReadAsStringAsync());
+        var call = (await response.Content.ReadFromJsonAsync<JsonNode>())!;
+        lock (placed) placed.Add(((string)call["id"]!, (string)call["twilioCallSid"]!));
+        return true;
+    }
+
+    private async Task<bool> CheckAsync(HttpClient http)
+    {
+        var number = _numbers[Random.Shared.Next(_numbers.Length)];
+        using var response = await http.PostAsJsonAsync("/v1/compliance/check", Request(number));
+        return response.IsSuccessStatusCode || Fail(response.StatusCode, await response.Content.ReadAsStringAsync());
+    }
+
+    private async Task<bool> StatusAsync(HttpClient http, int port, List<(string Id, string Sid)> placed, long n, int sequence)
+    {
+        var (id, sid) = placed[(int)(n % placed.Count)];
+        var path = $"/twilio/status/{id}";
+        var form = new Dictionary<string, string>
+        {
+            ["AccountSid"] = AccountSid, ["CallSid"] = sid, ["CallStatus"] = "in-progress", ["SequenceNumber"] = sequence.ToString(CultureInfo.InvariantCulture),
+            ["Timestamp"] = DateTimeOffset.UtcNow.ToString("R"), ["CallbackSource"] = "call-progress-events", ["ApiVersion"] = "2010-04-01",
+        };
+        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new FormUrlEncodedContent(form) };
+        request.Headers.Add("X-Twilio-Signature", Sign($"http://127.0.0.1:{port}{path}", form));
+        request.Headers.Add("I-Twilio-Idempotency-Token", Guid.NewGuid().ToString());
+        using var response = await http.SendAsync(request);
+        return response.StatusCode == HttpStatusCode.NoContent || Fail(response.StatusCode, await response.Content.ReadAsStringAsync());
+    }
+
+    private static string Sign(string url, Dictionary<string, string> form)
+    {
+        var data = new StringBuilder(url);
+        foreach (var (key, value) in form.OrderBy(f => f.Key, StringComparer.Ordinal)) data.Append(key).Append(value);
+        return Convert.ToBase64String(HMACSHA1.HashData(Encoding.UTF8.GetBytes(AuthToken), Encoding.UTF8.GetBytes(data.ToString())));
+    }
+
+    private TwilioRestClient? _direct;
+
+    /// <summary>The baseline: what an app would do without the gate, the same create-call request through the Twilio SDK.</summary>
+    private async Task<bool> DirectAsync(string standIn)
+    {
+        _direct ??= new TwilioRestClient(AccountSid, AuthToken,
+            httpClient: new SystemNetHttpClient(new HttpClient(new RewriteHandler(new Uri(standIn)) { InnerHandler = new SocketsHttpHandler() })));
+        var to = _numbers[Random.Shared.Next(_numbers.Length)];
+        var created = await CallResource.CreateAsync(new CreateCallOptions(new PhoneNumber(to), new PhoneNumber(CallerId))
+        {
+            Url = new Uri("http://127.0.0.1/twilio/voice/x"), StatusCallback = new Uri("http://127.0.0.1/twilio/status/x"),
+            StatusCallbackEvent = ["initiated", "ringing", "answered", "completed"], MachineDetection = "DetectMessageEnd", Timeout = 30,
+        }, _direct);
+        return created.Sid is not null;
+    }
+
+    private int _failures;
+
+    private bool Fail(HttpStatusCode status, string body)
+    {
+        if (Interlocked.Increment(ref _failures) <= 5) Console.WriteLine($"  unexpected {(int)status}: {body[..Math.Min(body.Length, 300)]}");
+        return false;
+    }
+
+    private sealed record Figures(double PerSecond, double P50, double P99);
+
+    /// <summary>c workers send back to back for the phase's duration (after a one-second warm-up at the same concurrency), or
+    /// until max-requests; every latency is kept.</summary>
+    private async Task<Figures> MeasureAsync(string name, int concurrency, Func<long, Task<bool>> send)
+    {
+        long counter = 0;
+        async Task<List<double>> Worker(TimeSpan duration, int limit)
+        {
+            var latencies = new List<double>();
+            var clock = Stopwatch.StartNew();
+            while (clock.Elapsed < duration && Interlocked.Increment(ref counter) <= limit)
+            {
+                var started = Stopwatch.GetTimestamp();
+                if (await send(counter)) latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            }
+            return latencies;
+        }
+        await Task.WhenAll(Enumerable.Range(0, concurrency).Select(_ => Task.Run(() => Worker(TimeSpan.FromSeconds(1), _maxRequests / 10))));
+        counter = 0;
+        var failuresBefore = _failures;
+        var wall = Stopwatch.StartNew();
+        var all = (await Task.WhenAll(Enumerable.Range(0, concurrency).Select(_ => Task.Run(() => Worker(_phase, _maxRequests))))).SelectMany(l => l).Order().ToArray();
+        var seconds = wall.Elapsed.TotalSeconds;
+        var figures = new Figures(all.Length / seconds, Percentile(all, 0.50), Percentile(all, 0.99));
+        Console.WriteLine($"{name}: {all.Length:N0} ok in {seconds:0.0} s = {figures.PerSecond:N0}/s, p50 {figures.P50:0.00} ms, p99 {figures.P99:0.00} ms" +
+                          (_failures > failuresBefore ? $", {_failures - failuresBefore} failed" : ""));
+        return figures;
+    }
+
+    private static double Percentile(double[] sorted, double p) => sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)(p * sorted.Length))];
+
+    private static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
+
+    internal static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private sealed class RewriteHandler(Uri target) : DelegatingHandler
+    {
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken ct)
+        {
+            request.RequestUri = new UriBuilder(request.RequestUri!) { Scheme = target.Scheme, Host = target.Host, Port = target.Port }.Uri;
+            return base.SendAsync(request, ct);
+        }
+    }
+}
+
+/// <summary>Twilio's create-call endpoint on loopback, answering 201 with a new SID as fast as Kestrel can: the floor both the
+/// gate and the baseline stand on.</summary>
+internal sealed class TwilioStandIn(WebApplication app, string baseUrl) : IAsyncDisposable
+{
+    public string BaseUrl => baseUrl;
+
+    public static async Task<TwilioStandIn> StartAsync()
+    {
+        var port = EndToEnd.FreePort();
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
+        var app = builder.Build();
+        app.MapPost("/2010-04-01/Accounts/{account}/Calls.json", async (string account, HttpRequest request) =>
+        {
+            var form = await request.ReadFormAsync();
+            var sid = "CA" + Guid.NewGuid().ToString("N");
+            return Results.Text($$"""{"sid":"{{sid}}","account_sid":"{{account}}","to":"{{form["To"]}}","from":"{{form["From"]}}","status":"queued","direction":"outbound-api","api_version":"2010-04-01"}""",
+                "application/json", Encoding.UTF8, StatusCodes.Status201Created);
+        });
+        await app.StartAsync();
+        return new TwilioStandIn(app, $"http://127.0.0.1:{port}");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await app.StopAsync();
+        await app.DisposeAsync();
+    }
+}
+
+/// <summary>The Release server as a process; <see cref="ReadyAfter"/> is from process start to the first 200 on /health/ready.</summary>
+internal sealed class ServerProcess(Process process, TimeSpan readyAfter) : IDisposable
+{
+    public TimeSpan ReadyAfter => readyAfter;
+
+    public static async Task<ServerProcess> StartAsync(string[] args, HttpClient http)
+    {
+        var dll = ServerDll();
+        var info = new ProcessStartInfo("dotnet") { WorkingDirectory = Path.GetDirectoryName(dll)!, RedirectStandardOutput = true, RedirectStandardError = true };
+        info.ArgumentList.Add(dll);
+        foreach (var a in args) info.ArgumentList.Add(a);
+        var started = Stopwatch.StartNew();
+        var process = Process.Start(info)!;
+        var errors = new StringBuilder();
+        process.OutputDataReceived += (_, e) => { if (e.Data is { } line && line.Contains("ERR", StringComparison.Ordinal)) lock (errors) errors.AppendLine(line); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is { } line) lock (errors) errors.AppendLine(line); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        while (started.Elapsed < TimeSpan.FromMinutes(2))
+        {
+            if (process.HasExited) throw new InvalidOperationException($"The server exited with {process.ExitCode}: {errors}");
+            try
+            {
+                using var response = await http.GetAsync("/health/ready");
+                if (response.IsSuccessStatusCode) return new ServerProcess(process, started.Elapsed);
+            }
+            catch (HttpRequestException)
+            {
+                // not listening yet
+            }
+            await Task.Delay(10);
+        }
+        process.Kill(entireProcessTree: true);
+        throw new TimeoutException($"The server was not ready within two minutes: {errors}");
+    }
+
+    public double PeakMb() => File.ReadLines($"/proc/{process.Id}/status").Where(l => l.StartsWith("VmHWM:", StringComparison.Ordinal))
+        .Select(l => long.Parse(l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024.0).SingleOrDefault();
+
+    public void Dispose()
+    {
+        if (!process.HasExited) process.Kill(entireProcessTree: true);
+        process.WaitForExit();
+        process.Dispose();
+    }
+
+    /// <summary>The Release server beside this benchmark, found from the repository root.</summary>
+    private static string ServerDll()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "VoiceProxy.sln"))) dir = dir.Parent;
+        var dll = dir is null ? null : Path.Combine(dir.FullName, "src", "VoiceProxy", "bin", "Release", "net10.0", "VoiceProxy.dll");
+        return dll is not null && File.Exists(dll) ? dll : throw new FileNotFoundException("Build src/VoiceProxy in Release first (dotnet build -c Release src/VoiceProxy).");
+    }
+}
