@@ -18,12 +18,15 @@ internal sealed class CallWebhooks(
 {
     private static readonly string[] TerminalStatuses = ["completed", "busy", "no-answer", "failed", "canceled"];
 
-    public async Task<Rendered> VoiceAsync(string callId, IFormCollection form, CancellationToken ct)
+    /// <summary>Twilio retries a webhook with the same I-Twilio-Idempotency-Token: a replay gets the same kind of answer and
+    /// records nothing.</summary>
+    public async Task<Rendered> VoiceAsync(string callId, IFormCollection form, string? token, CancellationToken ct)
     {
         if (await FindAsync(callId, form, ct) is not var (call, seller)) return TwimlRenderer.Hangup();
+        if (await IsReplayAsync(call, token, ct)) return Unrecorded(call.OptedOut ? TwimlRenderer.Hangup() : RenderMessage(call, seller, attempt: 0));
         var answeredBy = NullIfEmpty(form["AnsweredBy"]);
         if (answeredBy is not null) call.AnsweredBy = answeredBy;
-        AddEvent(call, "twilio.voice", new { callSid = (string?)form["CallSid"], answeredBy });
+        call.Events.Add(NewEvent(call, "twilio.voice", new { callSid = (string?)form["CallSid"], answeredBy }, token));
 
         if (await SuppressionAsync(call, ct) is { } why)
         {
@@ -43,16 +46,19 @@ internal sealed class CallWebhooks(
         return rendered;
     }
 
-    public async Task<Rendered> GatherAsync(string callId, int attempt, IFormCollection form, CancellationToken ct)
+    public async Task<Rendered> GatherAsync(string callId, int attempt, IFormCollection form, string? token, CancellationToken ct)
     {
         if (await FindAsync(callId, form, ct) is not var (call, seller)) return TwimlRenderer.Hangup();
+        if (await IsReplayAsync(call, token, ct))
+            return Unrecorded(call.OptedOut ? twiml.OptOutConfirmed(call.Language, seller) : twiml.Goodbye(call.Language, seller));
         string? digits = NullIfEmpty(form["Digits"]), speech = NullIfEmpty(form["SpeechResult"]);
-        AddEvent(call, "twilio.gather", new { digits, speech, attempt });
+        call.Events.Add(NewEvent(call, "twilio.gather", new { digits, speech, attempt }, token));
 
         if (twiml.IsOptOut(call.Language, digits, speech))
         {
             var channel = digits == options.Value.OptOutDigit ? "keypress" : "voice";
             AddEvent(call, "call.opted_out", new { channel });
+            if (call.OptedOut) return await RecordRenderedAsync(call, twiml.OptOutConfirmed(call.Language, seller), ct);
             await optOut.RecordAsync(call.Seller, call.To, channel, call.TwilioCallSid, call, ct);
             log.LogInformation("Call {CallId}: the customer opted out by {Channel}", call.Id, channel);
             return await RecordRenderedAsync(call, twiml.OptOutConfirmed(call.Language, seller), ct);
@@ -133,6 +139,16 @@ internal sealed class CallWebhooks(
         }
         call.TwilioCallSid ??= NullIfEmpty(sid);
         return (call, seller);
+    }
+
+    private Task<bool> IsReplayAsync(CallRecord call, string? token, CancellationToken ct) =>
+        token is null ? Task.FromResult(false) : db.CallEvents.AnyAsync(e => e.CallId == call.Id && e.DedupKey == token, ct);
+
+    /// <summary>Drops what the lookup may have changed on the tracked call, so a replay writes nothing.</summary>
+    private Rendered Unrecorded(Rendered rendered)
+    {
+        db.ChangeTracker.Clear();
+        return rendered;
     }
 
     /// <summary>An opt-out or a do-not-call entry made after the call was placed stops it before a word is said.</summary>

@@ -7,12 +7,12 @@ internal static class WebhooksApi
     {
         var group = routes.MapGroup("/twilio").AddEndpointFilter<TwilioSignatureFilter>().DisableAntiforgery().ExcludeFromDescription();
         group.MapPost("/voice/{callId}", async (string callId, HttpRequest request, CallWebhooks hooks, CancellationToken ct) =>
-            new TwimlResult((await hooks.VoiceAsync(callId, await request.ReadFormAsync(ct), ct)).Response));
+            new TwimlResult((await hooks.VoiceAsync(callId, await request.ReadFormAsync(ct), Token(request), ct)).Response));
         group.MapPost("/gather/{callId}", async (string callId, int? attempt, HttpRequest request, CallWebhooks hooks, CancellationToken ct) =>
-            new TwimlResult((await hooks.GatherAsync(callId, attempt ?? 0, await request.ReadFormAsync(ct), ct)).Response));
+            new TwimlResult((await hooks.GatherAsync(callId, attempt ?? 0, await request.ReadFormAsync(ct), Token(request), ct)).Response));
         group.MapPost("/status/{callId}", async (string callId, HttpRequest request, CallWebhooks hooks, CancellationToken ct) =>
         {
-            await hooks.StatusAsync(callId, await request.ReadFormAsync(ct), request.Headers["I-Twilio-Idempotency-Token"], ct);
+            await hooks.StatusAsync(callId, await request.ReadFormAsync(ct), Token(request), ct);
             return TypedResults.NoContent();
         });
         group.MapPost("/inbound", async (HttpRequest request, CallWebhooks hooks, CancellationToken ct) =>
@@ -21,4 +21,7 @@ internal static class WebhooksApi
             new TwimlResult((await hooks.InboundConfirmAsync(seller, await request.ReadFormAsync(ct), ct)).Response));
         return group;
     }
+
+    /// <summary>Stable across Twilio's own retries of one delivery.</summary>
+    private static string? Token(HttpRequest request) => request.Headers["I-Twilio-Idempotency-Token"].FirstOrDefault();
 }

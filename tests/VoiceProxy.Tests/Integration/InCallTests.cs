@@ -297,4 +297,26 @@ public sealed class InCallTests : IDisposable
         Assert.Equal("CA11111111111111111111111111111111", (string?)call["twilioCallSid"]);
         Assert.Equal("ringing", (string?)call["status"]);
     }
+
+    [Fact]
+    public async Task Webhooks_ReplayedByTwilio_ChangeNothing()
+    {
+        var (id, sid) = await PlaceAsync(ApiHelpers.OrderUpdate(Phone));
+        await _twilio.PostAsync($"/twilio/voice/{id}", new() { ["CallSid"] = sid }, idempotencyToken: "voice-1");
+        await _twilio.PostAsync($"/twilio/gather/{id}?attempt=0", new() { ["CallSid"] = sid, ["Digits"] = "9" }, idempotencyToken: "gather-1");
+        var counts = _app.Query(db => (db.CallEvents.Count(), db.Consents.Count(), db.DncEntries.Count(), db.AuditEvents.Count()));
+
+        var (voiceStatus, voice) = await _twilio.PostAsync($"/twilio/voice/{id}", new() { ["CallSid"] = sid }, idempotencyToken: "voice-1");
+        var (gatherStatus, gather) = await _twilio.PostAsync($"/twilio/gather/{id}?attempt=0", new() { ["CallSid"] = sid, ["Digits"] = "9" }, idempotencyToken: "gather-1");
+        var pressedAgain = await _twilio.TwimlAsync($"/twilio/gather/{id}?attempt=0", new() { ["CallSid"] = sid, ["Digits"] = "9" });
+
+        Assert.Equal(HttpStatusCode.OK, voiceStatus);
+        Assert.Equal(HttpStatusCode.OK, gatherStatus);
+        Assert.Contains("You will not receive calls", gather);
+        Assert.Contains("You will not receive calls", Said(pressedAgain)[0]);
+        var after = _app.Query(db => (db.CallEvents.Count(), db.Consents.Count(), db.DncEntries.Count(), db.AuditEvents.Count()));
+        Assert.Equal((counts.Item2, counts.Item3), (after.Item2, after.Item3));
+        Assert.Equal(counts.Item1 + 3, after.Item1); // only the third, new press: its gather, opt-out and rendered events
+        Assert.Equal("Response", XElement.Parse(voice).Name.LocalName);
+    }
 }

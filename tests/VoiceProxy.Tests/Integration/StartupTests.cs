@@ -26,17 +26,25 @@ public sealed class StartupTests
         Assert.Contains(key, validation.Message);
     }
 
-    [Fact]
-    public void Startup_BadTemplate_FailsNamingFileAndReason()
+    [Theory]
+    [InlineData("en-US/evil.xml", """<Message purpose="transactional"><Dial>+19005550000</Dial></Message>""", "<Dial> is not allowed")]
+    [InlineData("en-US/broken.xml", """<Message purpose="transactional"><Say>unclosed</Message>""", "malformed XML")]
+    [InlineData("en-US/no-purpose.xml", """<Message><Say>hi</Say></Message>""", "needs purpose")]
+    [InlineData("en-US/offer.xml", """<Message purpose="marketing"><Say>buy</Say></Message>""", "must say what it sells")]
+    [InlineData("en-US/nested.xml", """<Message purpose="transactional"><Say><Dial>1</Dial></Say></Message>""", "text only")]
+    [InlineData("en-US/attr.xml", """<Message purpose="transactional"><Say action="https://x">hi</Say></Message>""", "may not carry action")]
+    [InlineData("es-US/_frame.xml", """<Frame><Identity><Say>{{sellerName}}</Say></Identity></Frame>""", "has no <OptOut> part")]
+    [InlineData("es-US/_frame.xml", """<Frame><Identity><Say>{{nombre}}</Say></Identity></Frame>""", "unknown placeholder {{nombre}}")]
+    public void Startup_BadTemplate_FailsNamingFileAndReason(string file, string content, string reason)
     {
         var folder = CopyOfTemplates();
-        File.WriteAllText(Path.Combine(folder, "en-US", "evil.xml"), """<Message purpose="transactional"><Dial>+19005550000</Dial></Message>""");
+        File.WriteAllText(Path.Combine(folder, file), content);
         using var app = new VoiceProxyApplication(new() { ["VoiceProxy:TemplatesPath"] = folder });
 
         var error = Assert.ThrowsAny<Exception>(() => app.CreateClient());
 
-        Assert.Contains("evil.xml", error.GetBaseException().Message);
-        Assert.Contains("<Dial> is not allowed", error.GetBaseException().Message);
+        Assert.Contains(Path.GetFileName(file), error.GetBaseException().Message);
+        Assert.Contains(reason, error.GetBaseException().Message);
     }
 
     /// <summary>A writable copy of the shipped templates, to break one file at a time.</summary>
