@@ -25,8 +25,6 @@ internal static class Problems
 
     public static ProblemHttpResult NotFound(string what) => Create(404, "not-found", "Not found", $"{what} was not found.");
 
-    public static ProblemHttpResult Unavailable(string detail) => Create(503, "unavailable", "Service unavailable", detail);
-
     public static Task Write(HttpContext context, int status, string title, string detail, bool challenge = false)
     {
         if (challenge) context.Response.Headers.WWWAuthenticate = "Bearer";

@@ -29,8 +29,6 @@ internal sealed class TwilioSignatureFilter(IOptions<TwilioOptions> twilio, IOpt
 /// <summary>TwiML as an HTTP response.</summary>
 internal sealed class TwimlResult(global::Twilio.TwiML.VoiceResponse response) : IResult
 {
-    public global::Twilio.TwiML.VoiceResponse Response => response;
-
     public Task ExecuteAsync(HttpContext context)
     {
         context.Response.ContentType = "application/xml; charset=utf-8";
