@@ -38,8 +38,14 @@ public sealed class AuditChainInterceptor : SaveChangesInterceptor
 
         if (db.Database.CurrentTransaction is null)
             _owned.AddOrUpdate(db, await db.Database.BeginTransactionAsync(ct));
-        if (db.Database.ProviderName == "Npgsql.EntityFrameworkCore.PostgreSQL")
+        if (db.Database.IsNpgsql())
+        {
             await db.Database.ExecuteSqlRawAsync(PostgresChainLock, ct);
+            // timestamptz keeps microseconds, not .NET's 100 ns ticks: hash the instant as it will be read back, or
+            // verification would take every event for an edited one.
+            foreach (var entry in added)
+                entry.Property(e => e.At).CurrentValue = new DateTimeOffset(entry.Entity.At.UtcTicks / 10 * 10, TimeSpan.Zero);
+        }
 
         var head = await db.Set<AuditEvent>().AsNoTracking().OrderByDescending(e => e.Id)
             .Select(e => new { e.Id, e.Hash }).FirstOrDefaultAsync(ct);

@@ -15,7 +15,7 @@ public sealed record CallResult(CallOutcome Outcome, CallRecord? Call);
 
 /// <summary>validate → gather facts → decide → commit the record → ask Twilio → record the answer.</summary>
 internal sealed class CallService(
-    VoiceProxyDb db, FactGatherer facts, Gate gate, CallPlacer placer, AuditLog audit, StripedLock locks, TimeProvider time, ILogger<CallService> log)
+    VoiceProxyDb db, FactGatherer facts, Gate gate, CallPlacer placer, AuditLog audit, IPlacementLocks locks, TimeProvider time, ILogger<CallService> log)
 {
     public async Task<Decision> DryRunAsync(ValidCallRequest request, DateTimeOffset at, CancellationToken ct) =>
         gate.Decide(request.Intent, await facts.GatherAsync(request.Intent, request.Customer, at, ct), at);
@@ -24,8 +24,11 @@ internal sealed class CallService(
     {
         var intent = request.Intent;
         // One request at a time per seller and number (so caps count every call committed before it) and per idempotency
-        // key (so a repeat waits for the first answer instead of racing it). Held until Twilio answers.
-        using var held = await locks.AcquireAsync([$"number|{intent.Seller}|{intent.To}", $"key|{intent.Seller}|{idempotencyKey}"], ct);
+        // key (so a repeat waits for the first answer instead of racing it), on every instance sharing the store.
+        // Held until Twilio answers. Requests without a key share no lock beyond their number's.
+        string[] keys = idempotencyKey is null ? [$"number|{intent.Seller}|{intent.To}"]
+            : [$"number|{intent.Seller}|{intent.To}", $"key|{intent.Seller}|{idempotencyKey}"];
+        await using var held = await locks.AcquireAsync(keys, ct);
         if (idempotencyKey is not null && await FindByKeyAsync(intent.Seller, idempotencyKey, ct) is { } earlier)
             return Replay(earlier, request);
 

@@ -3,8 +3,15 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 
 namespace VoiceProxy.Data;
 
-public sealed class VoiceProxyDb(DbContextOptions<VoiceProxyDb> options) : DbContext(options)
+/// <summary>The store. This type is the SQLite model and owns Migrations/; <see cref="PostgresVoiceProxyDb"/> derives
+/// from it only so PostgreSQL gets its own migrations (Migrations/Postgres). Code asks for VoiceProxyDb either way.</summary>
+public class VoiceProxyDb : DbContext
 {
+    public VoiceProxyDb(DbContextOptions<VoiceProxyDb> options) : base(options) { }
+
+    /// <summary>For the derived provider context: EF accepts options built for a base context type.</summary>
+    protected VoiceProxyDb(DbContextOptions options) : base(options) { }
+
     public DbSet<CallRecord> Calls => Set<CallRecord>();
     public DbSet<CallEvent> CallEvents => Set<CallEvent>();
     public DbSet<ConsentEntry> Consents => Set<ConsentEntry>();

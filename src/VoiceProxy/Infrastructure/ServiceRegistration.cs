@@ -27,13 +27,30 @@ internal static class ServiceRegistration
 
     public static IServiceCollection AddVoiceProxyData(this IServiceCollection services)
     {
+        services.AddOptions<DatabaseOptions>().BindConfiguration(DatabaseOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<DatabaseOptions>, DatabaseOptionsValidator>();
         services.AddDbContext<VoiceProxyDb>((sp, o) =>
-            o.UseSqlite(sp.GetRequiredService<IConfiguration>().GetConnectionString("VoiceProxy") ?? "Data Source=voiceproxy.db"));
+        {
+            var connection = sp.GetRequiredService<IConfiguration>().GetConnectionString("VoiceProxy");
+            if (IsPostgres(sp)) o.UseNpgsql(connection);
+            else o.UseSqlite(connection ?? "Data Source=voiceproxy.db");
+        });
+        // The provider's own context type selects its migrations; everything else asks for VoiceProxyDb.
+        services.Replace(ServiceDescriptor.Scoped<VoiceProxyDb>(sp => IsPostgres(sp)
+            ? new PostgresVoiceProxyDb(sp.GetRequiredService<DbContextOptions<VoiceProxyDb>>())
+            : new VoiceProxyDb(sp.GetRequiredService<DbContextOptions<VoiceProxyDb>>())));
+        services.TryAddSingleton<StripedLock>();
+        services.AddSingleton<IPlacementLocks>(sp => IsPostgres(sp)
+            ? ActivatorUtilities.CreateInstance<PostgresPlacementLocks>(sp)
+            : ActivatorUtilities.CreateInstance<InProcessPlacementLocks>(sp));
         services.AddScoped<AuditLog>();
         services.AddHealthChecks()
             .AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
         return services;
     }
+
+    private static bool IsPostgres(IServiceProvider sp) =>
+        sp.GetRequiredService<IOptions<DatabaseOptions>>().Value.Kind == DatabaseProvider.Postgres;
 
     public static IServiceCollection AddCompliance(this IServiceCollection services)
     {
@@ -104,6 +121,13 @@ internal sealed class DatabaseHealthCheck(VoiceProxyDb db) : IHealthCheck
                 var version = await db.Database.SqlQueryRaw<int>("SELECT user_version AS Value FROM pragma_user_version").SingleAsync(ct);
                 var rewrite = "PRAGMA user_version = " + version.ToString(System.Globalization.CultureInfo.InvariantCulture);
                 await db.Database.ExecuteSqlRawAsync(rewrite, ct); // an int read from the database itself; PRAGMA takes no parameters
+            }
+            else if (db.Database.IsNpgsql())
+            {
+                // A standby, or a database or role set to read-only, connects but cannot take a call record.
+                var readOnly = await db.Database.SqlQueryRaw<bool>(
+                    "SELECT pg_is_in_recovery() OR current_setting('transaction_read_only') = 'on' AS \"Value\"").SingleAsync(ct);
+                if (readOnly) return HealthCheckResult.Unhealthy("The database is read-only.");
             }
             return HealthCheckResult.Healthy();
         }

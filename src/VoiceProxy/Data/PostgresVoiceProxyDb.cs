@@ -1,0 +1,18 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
+
+namespace VoiceProxy.Data;
+
+/// <summary>The same model on PostgreSQL. A distinct context type is how EF keeps a second set of migrations
+/// (Migrations/Postgres, history in the same __EFMigrationsHistory name) beside SQLite's without either knowing.</summary>
+public sealed class PostgresVoiceProxyDb(DbContextOptions<VoiceProxyDb> options) : VoiceProxyDb(options)
+{
+    protected override void ConfigureConventions(ModelConfigurationBuilder builder)
+    {
+        base.ConfigureConventions(builder);
+        // timestamptz takes only offset-zero values; callers may send instants with any offset.
+        builder.Properties<DateTimeOffset>().HaveConversion<ToUtcConverter>();
+    }
+
+    private sealed class ToUtcConverter() : ValueConverter<DateTimeOffset, DateTimeOffset>(v => v.ToUniversalTime(), v => v);
+}
