@@ -3,7 +3,9 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Xml.Linq;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using VoiceProxy.Data;
 using VoiceProxy.Infrastructure;
 
 namespace VoiceProxy.Twilio;
@@ -32,7 +34,7 @@ internal enum SimulatedScenario { Listens, PressesOptOutDigit, SaysStopCalling, 
 /// </summary>
 internal sealed class SimulatedTwilioApi(
     ILogger<SimulatedTwilioApi> log, TimeProvider time, IOptions<TwilioOptions> twilio, IOptions<VoiceProxyOptions> options,
-    IHostApplicationLifetime lifetime) : IDisposable
+    IHostApplicationLifetime lifetime, IServiceScopeFactory scopes) : IDisposable
 {
     /// <summary>Between two steps of a call: quick enough that a newcomer sees the whole call at once and tests finish fast, slow
     /// enough that the create-call answer is normally recorded before the first status callback arrives (as with Twilio).</summary>
@@ -107,6 +109,7 @@ internal sealed class SimulatedTwilioApi(
             var sequence = 0;
             // The network pace runs on the real clock, so a test's fake business clock never has to be advanced for a call to progress.
             await Task.Delay(Step, ct);
+            await UntilRecordedAsync(call.Sid, ct);
             await StatusAsync(call, "initiated", sequence++, null, null, ct);
             await Task.Delay(Step, ct);
             await StatusAsync(call, "ringing", sequence++, null, null, ct);
@@ -150,9 +153,23 @@ internal sealed class SimulatedTwilioApi(
         {
             // The service is stopping: the rest of the call is never played.
         }
-        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or System.Xml.XmlException)
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or System.Xml.XmlException or System.Data.Common.DbException)
         {
             log.LogWarning("SIMULATED Twilio: call {CallSid} stopped: {Error}", call.Sid, e.Message);
+        }
+    }
+
+    /// <summary>Twilio's first callback normally arrives after its API answer has been recorded; on a loaded machine the
+    /// stand-in could overtake that write, and the service would then overwrite the newer status with "initiated". So the
+    /// call plays once the SID is stored, or after five seconds (an answer that was lost is never stored).</summary>
+    private async Task UntilRecordedAsync(string sid, CancellationToken ct)
+    {
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (waited.Elapsed < TimeSpan.FromSeconds(5))
+        {
+            using (var scope = scopes.CreateScope())
+                if (await scope.ServiceProvider.GetRequiredService<VoiceProxyDb>().Calls.AnyAsync(c => c.TwilioCallSid == sid, ct)) return;
+            await Task.Delay(TimeSpan.FromMilliseconds(10), ct);
         }
     }
 
