@@ -14,6 +14,7 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddVoiceProxyLogging();                                               // Serilog: one line per request, numbers masked
 builder.Services.AddVoiceProxyOptions(builder.Configuration);                  // typed, validated settings
 builder.Services.AddVoiceProxyData();                                          // EF Core store, audit log, health
+builder.Services.AddDeployment(builder.Configuration);                        // behind a reverse proxy: trusted proxies, shared cookie keys
 builder.Services.AddAuditChain();                                              // hash-chains audit events as they are saved
 builder.Services.AddApiKeyAuthentication();                                    // Bearer API keys and roles
 builder.Services.AddRequestLimits();                                           // per-key rate limits
@@ -27,6 +28,7 @@ builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true)
 
 var app = builder.Build();
 app.PrepareVoiceProxy();                                                       // migrate and load everything once
+app.UseDeploymentForwardedHeaders();                                           // X-Forwarded-For/-Proto from the configured proxies only
 app.UseExceptionHandler();                                                     // never a stack trace
 app.UseStatusCodePages();                                                      // problem+json for bare status codes
 app.UseVoiceProxyRequestLogging();                                             // request log lines
