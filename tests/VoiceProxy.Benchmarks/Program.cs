@@ -19,6 +19,7 @@ internal static class Program
             case "generate": Generate(options); return 0;
             case "run": Run(options); return 0;
             case "e2e": new EndToEnd(options).RunAsync().GetAwaiter().GetResult(); return 0;
+            case "scaleout": new ScaleOut(options).RunAsync().GetAwaiter().GetResult(); return 0; // SQLite vs one and two instances on PostgreSQL
             case "bdn": BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args[1..]); return 0;
             default:
                 Console.Error.WriteLine("usage: generate --count N --areas K --seed S --out DIR [--mixed]\n" +
