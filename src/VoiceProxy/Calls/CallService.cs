@@ -57,8 +57,10 @@ internal sealed class CallService(
         if (!call.Allowed) return new CallResult(CallOutcome.Blocked, call);
 
         var result = await placer.PlaceAsync(call);
-        call.Status = result.Status;
-        call.TwilioCallSid = result.CallSid;
+        // Twilio may call back before it answers us: a status a callback already recorded is newer than ours, so it stays.
+        await db.Entry(call).ReloadAsync(CancellationToken.None);
+        if (call.Status == "queued") call.Status = result.Status;
+        call.TwilioCallSid ??= result.CallSid;
         call.UpdatedAt = time.GetUtcNow();
         AddEvent(call, "twilio.create", new { result.Status, result.CallSid, result.HttpStatus, result.Detail });
         audit.Append("twilio.request", "voiceproxy", call.Seller, call.Id, result.Sent.Where(p => p.Key != "To").ToDictionary());

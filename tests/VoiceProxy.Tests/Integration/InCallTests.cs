@@ -319,4 +319,29 @@ public sealed class InCallTests : IDisposable
         Assert.Equal(counts.Item1 + 3, after.Item1); // only the third, new press: its gather, opt-out and rendered events
         Assert.Equal("Response", XElement.Parse(voice).Name.LocalName);
     }
+
+    [Fact]
+    public async Task StatusCallback_ArrivingBeforeTwilioAnswersTheCreate_IsNotOverwritten()
+    {
+        await _acme.GrantAsync(Phone, "transactional");
+        _app.Twilio.Reset();
+        _app.Twilio.Given(WireMock.RequestBuilders.Request.Create().WithPath($"/2010-04-01/Accounts/{VoiceProxyApplication.AccountSid}/Calls.json").UsingPost())
+            .RespondWith(WireMock.ResponseBuilders.Response.Create().WithDelay(TimeSpan.FromSeconds(2)).WithStatusCode(201)
+                .WithHeader("Content-Type", "application/json").WithBody("""{"sid":"CA22222222222222222222222222222222","status":"queued"}"""));
+
+        var placing = _acme.PostJsonAsync("/v1/calls", ApiHelpers.OrderUpdate(Phone));
+        string? id = null;
+        for (var deadline = DateTime.UtcNow.AddSeconds(10); id is null && DateTime.UtcNow < deadline; await Task.Delay(20))
+            id = _app.Query(db => db.Calls.Select(c => c.Id).FirstOrDefault());
+        Assert.NotNull(id);
+        await _twilio.PostAsync($"/twilio/status/{id}", new()
+        {
+            ["CallSid"] = "CA22222222222222222222222222222222", ["CallStatus"] = "ringing", ["SequenceNumber"] = "1",
+        });
+        var (status, call) = await placing;
+
+        Assert.Equal(HttpStatusCode.Created, status);
+        Assert.Equal("ringing", (string?)call["status"]);
+        Assert.Equal("CA22222222222222222222222222222222", (string?)call["twilioCallSid"]);
+    }
 }
