@@ -92,7 +92,13 @@ internal static class ServiceRegistration
     public static void PrepareVoiceProxy(this WebApplication app)
     {
         using (var scope = app.Services.CreateScope())
-            scope.ServiceProvider.GetRequiredService<VoiceProxyDb>().Database.Migrate();
+        {
+            var db = scope.ServiceProvider.GetRequiredService<VoiceProxyDb>().Database;
+            db.Migrate();
+            // Write-ahead logging: one fsync per commit instead of the rollback journal's several, and readers never wait on
+            // the writer. The default synchronous=FULL keeps every acknowledged commit through a crash or power loss.
+            if (db.IsSqlite()) db.ExecuteSqlRaw("PRAGMA journal_mode=WAL");
+        }
         app.Services.GetRequiredService<TemplateCatalog>();
         var holidaysEnd = app.Services.GetRequiredService<Gate>().Settings.States.HolidaysCoveredThrough;
         if (DateOnly.FromDateTime(app.Services.GetRequiredService<TimeProvider>().GetUtcNow().UtcDateTime).AddDays(60) > holidaysEnd)
