@@ -51,7 +51,7 @@ internal sealed class CallReconciler(IServiceScopeFactory scopes, IHttpClientFac
         var audit = scope.ServiceProvider.GetRequiredService<AuditLog>();
         var now = time.GetUtcNow();
         var settled = now - InFlight;
-        var pending = await db.Calls
+        var pending = await db.Calls.AsNoTracking()
             .Where(c => c.Allowed && c.TwilioCallSid == null && (c.Status == "unknown" || c.Status == "queued")
                 && (c.RequestedAt < settled || c.RequestedAt < _startedAt))
             .OrderBy(c => c.RequestedAt).Take(100).ToListAsync(ct);
@@ -78,15 +78,17 @@ internal sealed class CallReconciler(IServiceScopeFactory scopes, IHttpClientFac
                 continue;
             }
             if (status == call.Status && sid is null) continue;
-            call.Status = status;
-            call.TwilioCallSid = sid;
-            call.UpdatedAt = now;
+            // Only if nothing else resolved it meanwhile: another pass, another instance, or a status callback with the SID.
+            var updated = await db.Calls
+                .Where(c => c.Id == call.Id && c.TwilioCallSid == null && c.Status == call.Status)
+                .ExecuteUpdateAsync(u => u.SetProperty(c => c.Status, status).SetProperty(c => c.TwilioCallSid, sid).SetProperty(c => c.UpdatedAt, now), ct);
+            if (updated == 0) continue;
             var detail = new { status, callSid = sid, reason = sid is null ? "Twilio has no such call" : "found at Twilio" };
-            call.Events.Add(new CallEvent { CallId = call.Id, At = now, Type = "call.reconciled", DetailJson = JsonSerializer.Serialize(detail, CallView.Json) });
+            db.CallEvents.Add(new CallEvent { CallId = call.Id, At = now, Type = "call.reconciled", DetailJson = JsonSerializer.Serialize(detail, CallView.Json) });
             audit.Append("call.reconciled", "voiceproxy", call.Seller, call.Id, detail);
+            await db.SaveChangesAsync(ct);
             resolved++;
         }
-        await db.SaveChangesAsync(ct);
         return resolved;
     }
 
