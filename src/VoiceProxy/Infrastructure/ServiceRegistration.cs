@@ -21,8 +21,20 @@ internal static class ServiceRegistration
         services.AddSingleton<IValidateOptions<VoiceProxyOptions>, VoiceProxyOptionsValidator>();
         services.AddOptions<TwilioOptions>().Bind(config.GetSection(TwilioOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<TwilioOptions>, TwilioOptionsValidator>();
-        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(sp => ClockFor(sp.GetRequiredService<IHostEnvironment>(), config));
         return services;
+    }
+
+    /// <summary>The real clock. Tests that run the real program as a process (where no fake clock can be injected) may shift
+    /// it with VoiceProxy:Testing:ClockOffsetHours, which is honoured only in the Testing environment.</summary>
+    private static TimeProvider ClockFor(IHostEnvironment environment, IConfiguration config) =>
+        environment.IsEnvironment("Testing") && config.GetValue<double?>("VoiceProxy:Testing:ClockOffsetHours") is { } hours and not 0
+            ? new ShiftedClock(TimeSpan.FromHours(hours))
+            : TimeProvider.System;
+
+    private sealed class ShiftedClock(TimeSpan offset) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => System.GetUtcNow() + offset;
     }
 
     public static IServiceCollection AddVoiceProxyData(this IServiceCollection services)

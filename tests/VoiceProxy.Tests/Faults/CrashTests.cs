@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Data.Sqlite;
-using VoiceProxy.Compliance;
 
 namespace VoiceProxy.Tests.Faults;
 
@@ -32,7 +31,7 @@ public sealed class CrashTests : IAsyncLifetime
             ["VoiceProxy:ApiKeys:0:Name"] = "crash-caller", ["VoiceProxy:ApiKeys:0:Key"] = CallerKey, ["VoiceProxy:ApiKeys:0:Role"] = "Caller", ["VoiceProxy:ApiKeys:0:Seller"] = "acme",
             ["VoiceProxy:ApiKeys:1:Name"] = "crash-supervisor", ["VoiceProxy:ApiKeys:1:Key"] = SupervisorKey, ["VoiceProxy:ApiKeys:1:Role"] = "Supervisor",
             ["VoiceProxy:Limits:PermitsPerSecond"] = "100000", ["VoiceProxy:Limits:Burst"] = "100000",
-        });
+        }.Concat(RealClock.Settings).ToDictionary());
         // PublicBaseUrl must be the address the test signs webhooks for; the port is known only now.
         ((Dictionary<string, string>)_service.Settings)["VoiceProxy:PublicBaseUrl"] = _service.BaseUrl;
     }
@@ -45,22 +44,10 @@ public sealed class CrashTests : IAsyncLifetime
         Directory.Delete(_folder, recursive: true);
     }
 
-    /// <summary>The process runs on the real clock, so the numbers are in an area code where it is now well inside calling hours.</summary>
-    private static string AreaCodeInsideCallingHours()
-    {
-        var table = NpaTable.LoadEmbedded();
-        foreach (var npa in new[] { "212", "312", "303", "206", "907", "808", "671", "684", "787" })
-        {
-            var zones = table.Find(npa)!.TimeZones.Select(TimeZoneInfo.FindSystemTimeZoneById);
-            if (zones.All(z => TimeZoneInfo.ConvertTime(DateTimeOffset.UtcNow, z).TimeOfDay is { TotalHours: >= 9.5 and < 19.5 })) return npa;
-        }
-        throw new InvalidOperationException("No candidate area code is inside calling hours now.");
-    }
-
     [Fact]
     public async Task KilledAtRandomMoments_NothingAcknowledgedIsLost()
     {
-        var npa = AreaCodeInsideCallingHours();
+        var npa = RealClock.Chosen.Npa;
         var phones = Enumerable.Range(0, 60).Select(i => $"+1{npa}555{i:D4}").ToList();
         var random = new Random(20261129);
         var placed = new System.Collections.Concurrent.ConcurrentDictionary<string, string>(); // call id -> phone

@@ -7,7 +7,7 @@ using Microsoft.Extensions.Logging;
 namespace VoiceProxy.Tests.Faults;
 
 /// <summary>A loopback stand-in for Twilio's Calls API that remembers what it created, so a restarted service can find
-/// its in-flight calls by listing them, as it would at Twilio.</summary>
+/// its in-flight calls by listing them, as it would at Twilio. Its clock is the program's (<see cref="RealClock"/>).</summary>
 public sealed class LoopbackTwilio : IAsyncDisposable
 {
     private readonly WebApplication _app;
@@ -28,7 +28,7 @@ public sealed class LoopbackTwilio : IAsyncDisposable
         {
             var form = await request.ReadFormAsync();
             var sid = "CA" + Guid.NewGuid().ToString("N");
-            twilio.Calls[sid] = (form["To"]!, form["From"]!, DateTimeOffset.UtcNow);
+            twilio.Calls[sid] = (form["To"]!, form["From"]!, RealClock.ProgramNow);
             return Results.Json(new { sid, status = "queued", to = (string?)form["To"], from = (string?)form["From"] }, statusCode: 201);
         });
         app.MapGet("/2010-04-01/Accounts/{account}/Calls.json", (string? to) => Results.Json(new

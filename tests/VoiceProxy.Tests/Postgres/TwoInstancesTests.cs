@@ -56,7 +56,7 @@ public sealed class TwoInstancesTests : IAsyncLifetime
             ["VoiceProxy:ApiKeys:0:Name"] = "caller", ["VoiceProxy:ApiKeys:0:Key"] = CallerKey, ["VoiceProxy:ApiKeys:0:Role"] = "Caller", ["VoiceProxy:ApiKeys:0:Seller"] = "acme",
             ["VoiceProxy:ApiKeys:1:Name"] = "supervisor", ["VoiceProxy:ApiKeys:1:Key"] = SupervisorKey, ["VoiceProxy:ApiKeys:1:Role"] = "Supervisor",
             ["VoiceProxy:Limits:PermitsPerSecond"] = "100000", ["VoiceProxy:Limits:Burst"] = "100000",
-        };
+        }.Concat(RealClock.Settings).ToDictionary();
         Directory.CreateDirectory(RegistryFolder);
         (_a, _b) = (new ServiceProcess(settings), new ServiceProcess(settings));
         // Both start at once on an empty database: migrations must run exactly once between them.
@@ -83,23 +83,10 @@ public sealed class TwoInstancesTests : IAsyncLifetime
     private int CreateCallsTo(string phone) => _twilio.LogEntries.Count(e => e.RequestMessage.Method == "POST"
         && e.RequestMessage.Path.EndsWith("/Calls.json", StringComparison.Ordinal) && e.RequestMessage.Body!.Contains("To=" + Uri.EscapeDataString(phone), StringComparison.Ordinal));
 
-    /// <summary>The processes run on the real clock, so the numbers are in an area code where it is now inside calling hours
-    /// (with a margin for the test's own duration).</summary>
-    private static string AreaCodeInsideCallingHours()
-    {
-        var table = NpaTable.LoadEmbedded();
-        foreach (var npa in new[] { "212", "312", "303", "206", "907", "808", "671", "684", "787" })
-        {
-            var zones = table.Find(npa)!.TimeZones.Select(TimeZoneInfo.FindSystemTimeZoneById);
-            if (zones.All(z => TimeZoneInfo.ConvertTime(DateTimeOffset.UtcNow, z).TimeOfDay is { TotalHours: >= 8.25 and < 20.75 })) return npa;
-        }
-        throw new InvalidOperationException("No US area code is inside calling hours now (about 11:00-12:00 UTC): this real-clock test cannot place calls.");
-    }
-
     [Fact]
     public async Task ConcurrentRequestsSplitAcrossTwoInstances_ExactCapsOneCallPerKeyOptOutSeenByBothChainVerifies()
     {
-        var npa = AreaCodeInsideCallingHours();
+        var npa = RealClock.Chosen.Npa;
         using var callerA = Client(_a, CallerKey);
         using var callerB = Client(_b, CallerKey);
         var capped = Enumerable.Range(0, 4).Select(i => $"+1{npa}555{i:D4}").ToList();
