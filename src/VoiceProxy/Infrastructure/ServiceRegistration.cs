@@ -51,7 +51,7 @@ internal static class ServiceRegistration
         services.Replace(ServiceDescriptor.Scoped<VoiceProxyDb>(sp => IsPostgres(sp)
             ? new PostgresVoiceProxyDb(sp.GetRequiredService<DbContextOptions<VoiceProxyDb>>())
             : new VoiceProxyDb(sp.GetRequiredService<DbContextOptions<VoiceProxyDb>>())));
-        services.TryAddSingleton<StripedLock>();
+        services.AddSingleton<StripedLock>();
         services.AddSingleton<IPlacementLocks>(sp => IsPostgres(sp)
             ? ActivatorUtilities.CreateInstance<PostgresPlacementLocks>(sp)
             : ActivatorUtilities.CreateInstance<InProcessPlacementLocks>(sp));
@@ -87,7 +87,6 @@ internal static class ServiceRegistration
             return TemplateCatalog.Load(path);
         });
         services.AddSingleton<CallValidation>();
-        services.AddSingleton<StripedLock>();
         services.AddScoped<CallService>();
         services.AddTwilioHttp();
         services.AddScoped<CallPlacer>();
