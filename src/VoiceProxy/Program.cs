@@ -22,7 +22,7 @@ builder.Services.AddSupervisorSignIn();                                        /
 builder.Services.AddCompliance();                                              // area codes, state rules, registry, the gate
 builder.Services.AddCalls();                                                   // templates, placement through Twilio
 builder.Services.AddProblemDetails();                                          // RFC 9457 errors
-builder.Services.AddOpenApi();                                                 // OpenAPI description of /v1 (served in Development)
+builder.Services.AddApiDocs();                                                 // OpenAPI description of /v1 (served in Development)
 builder.Services.AddExceptionHandler<ExceptionProblems>();                     // unreadable bodies 400, database down 503
 builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
 

@@ -30,6 +30,10 @@ public sealed class ApiDescriptionTests : IDisposable
         Assert.NotNull(document["components"]!["schemas"]!["CallRequestBody"]);
         Assert.DoesNotContain(document["paths"]!.AsObject(), p => p.Key.StartsWith("/twilio", StringComparison.Ordinal));
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/scalar/")).StatusCode);
+        Assert.Equal("bearer", (string?)document["components"]!["securitySchemes"]!["ApiKey"]!["scheme"]);
+        Assert.NotNull(document["security"]![0]!["ApiKey"]);
+        Assert.All(document["paths"]!.AsObject().Where(p => p.Key.StartsWith("/v1/", StringComparison.Ordinal)).SelectMany(p => p.Value!.AsObject()),
+            operation => Assert.All(new[] { "401", "403", "429" }, code => Assert.NotNull(operation.Value!["responses"]![code])));
     }
 
     [Fact]
