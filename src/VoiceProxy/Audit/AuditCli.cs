@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
@@ -5,7 +6,7 @@ using VoiceProxy.Data;
 
 namespace VoiceProxy.Audit;
 
-/// <summary><c>audit verify [--ConnectionStrings:VoiceProxy=…]</c>: walks the chain, prints the result as JSON, exits 0 when intact, 1 when broken.</summary>
+/// <summary><c>audit verify [--ConnectionStrings:VoiceProxy=…] [--VoiceProxy:Database:Provider=Postgres]</c>: walks the chain, prints the result as JSON, exits 0 when intact, 1 when broken.</summary>
 internal static class AuditCli
 {
     public static async Task<int> RunAsync(string[] args)
@@ -17,22 +18,32 @@ internal static class AuditCli
             .AddEnvironmentVariables()
             .AddCommandLine(rest)
             .Build();
-        var connection = config.GetConnectionString("VoiceProxy") ?? "Data Source=voiceproxy.db";
-        var file = new SqliteConnectionStringBuilder(connection).DataSource;
-        if (!File.Exists(file)) return Fail($"no database at {Path.GetFullPath(file)}");
+        if (!DatabaseOptions.TryParse(config[$"{DatabaseOptions.Section}:Provider"] ?? nameof(DatabaseProvider.Sqlite), out var provider))
+            return Fail(DatabaseOptions.ProviderError(config[$"{DatabaseOptions.Section}:Provider"]));
+        var connection = config.GetConnectionString("VoiceProxy");
         try
         {
-            await using var db = new VoiceProxyDb(new DbContextOptionsBuilder<VoiceProxyDb>()
-                .UseSqlite(new SqliteConnectionStringBuilder(connection) { Mode = SqliteOpenMode.ReadOnly }.ToString()).Options);
+            await using var db = provider == DatabaseProvider.Postgres
+                ? new PostgresVoiceProxyDb(new DbContextOptionsBuilder<VoiceProxyDb>()
+                    .UseNpgsql(connection ?? throw new ArgumentException("ConnectionStrings:VoiceProxy is required for Postgres.")).Options)
+                : SqliteReadOnly(connection ?? "Data Source=voiceproxy.db");
             var result = await AuditChain.VerifyAsync(db, CancellationToken.None);
             Console.WriteLine(JsonSerializer.Serialize(result, AuditLog.Json));
             if (!result.Ok) Console.Error.WriteLine($"error: the audit chain is broken at event {result.FirstBad!.Id} ({result.FirstBad.Type}): {result.FirstBad.Problem}");
             return result.Ok ? 0 : 1;
         }
-        catch (SqliteException e)
+        catch (Exception e) when (e is DbException or FileNotFoundException or ArgumentException or InvalidOperationException)
         {
             return Fail(e.Message);
         }
+    }
+
+    /// <summary>Read-only, and only an existing file: verifying must never create an empty database and call it intact.</summary>
+    private static VoiceProxyDb SqliteReadOnly(string connection)
+    {
+        var builder = new SqliteConnectionStringBuilder(connection) { Mode = SqliteOpenMode.ReadOnly };
+        if (!File.Exists(builder.DataSource)) throw new FileNotFoundException($"no database at {Path.GetFullPath(builder.DataSource)}");
+        return new VoiceProxyDb(new DbContextOptionsBuilder<VoiceProxyDb>().UseSqlite(builder.ToString()).Options);
     }
 
     private static int Fail(string message)

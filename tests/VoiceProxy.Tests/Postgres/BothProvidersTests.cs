@@ -159,4 +159,18 @@ public sealed class BothProvidersTests
 
         Assert.Contains(message, e.ToString());
     }
+
+    [Theory, MemberData(nameof(Providers))]
+    public async Task AuditCli_OnEitherProvider_VerifiesTheChain(string provider)
+    {
+        using var store = new StoreUnderTest(provider);
+        var acme = store.App.Acme();
+        await acme.GrantAsync("+14155550123", "transactional");
+        await acme.PostJsonAsync("/v1/dnc", new { phone = "+14155550123", reason = "asked" });
+        var connection = store.ConnectionString ?? $"Data Source={Path.Combine(store.App.Folder, "voiceproxy.db")}";
+
+        var exit = await VoiceProxy.Audit.AuditCli.RunAsync(["verify", $"--ConnectionStrings:VoiceProxy={connection}", $"--VoiceProxy:Database:Provider={provider}"]);
+
+        Assert.Equal(0, exit);
+    }
 }
