@@ -79,14 +79,7 @@ internal sealed class CallWebhooks(
         var dedup = idempotencyToken ?? $"{form["CallSid"]}:{sequence}:{status}";
         if (await db.CallEvents.AnyAsync(e => e.CallId == call.Id && e.DedupKey == dedup, ct)) return;
 
-        var newer = sequence is { } s ? s > call.LastSequenceNumber : !TerminalStatuses.Contains(call.Status);
-        if (newer && status is not null && !(TerminalStatuses.Contains(call.Status) && !TerminalStatuses.Contains(status)))
-        {
-            call.Status = status;
-            call.LastSequenceNumber = sequence ?? call.LastSequenceNumber;
-            if (int.TryParse(form["CallDuration"], out var duration)) call.DurationSeconds = duration;
-            if (NullIfEmpty(form["AnsweredBy"]) is { } answeredBy) call.AnsweredBy = answeredBy;
-        }
+        if (status is not null) await ApplyIfNewerAsync(call.Id, status, sequence, form, ct);
         var detail = form.Where(f => f.Key is "CallStatus" or "CallDuration" or "AnsweredBy" or "SequenceNumber" or "Timestamp" or "CallSid")
             .ToDictionary(f => char.ToLowerInvariant(f.Key[0]) + f.Key[1..], f => f.Value.ToString());
         call.Events.Add(NewEvent(call, "twilio.status", detail, dedup));
@@ -99,6 +92,25 @@ internal sealed class CallWebhooks(
         {
             // The same delivery raced in on another request and was recorded there.
         }
+    }
+
+    /// <summary>One conditional statement, so that two deliveries handled at once (here or on another instance) can never
+    /// let the older one win: newer by SequenceNumber (or, without one, anything over a non-final status), and a final
+    /// status is never replaced by a non-final one.</summary>
+    private async Task ApplyIfNewerAsync(string callId, string status, int? sequence, IFormCollection form, CancellationToken ct)
+    {
+        var final = TerminalStatuses.Contains(status);
+        int? duration = int.TryParse(form["CallDuration"], out var d) ? d : null;
+        var answeredBy = NullIfEmpty(form["AnsweredBy"]);
+        var now = time.GetUtcNow();
+        var calls = db.Calls.Where(c => c.Id == callId && (final || !TerminalStatuses.Contains(c.Status)));
+        calls = sequence is { } s ? calls.Where(c => c.LastSequenceNumber < s) : calls.Where(c => !TerminalStatuses.Contains(c.Status));
+        await calls.ExecuteUpdateAsync(u => u
+            .SetProperty(c => c.Status, status)
+            .SetProperty(c => c.LastSequenceNumber, c => sequence ?? c.LastSequenceNumber)
+            .SetProperty(c => c.DurationSeconds, c => duration ?? c.DurationSeconds)
+            .SetProperty(c => c.AnsweredBy, c => answeredBy ?? c.AnsweredBy)
+            .SetProperty(c => c.UpdatedAt, now), ct);
     }
 
     /// <summary>The seller's opt-out line: a caller to OptOutNumber is asked to press the opt-out digit to confirm.</summary>

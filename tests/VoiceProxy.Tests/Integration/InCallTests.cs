@@ -344,4 +344,23 @@ public sealed class InCallTests : IDisposable
         Assert.Equal("ringing", (string?)call["status"]);
         Assert.Equal("CA22222222222222222222222222222222", (string?)call["twilioCallSid"]);
     }
+
+    [Fact]
+    public async Task StatusCallbacks_ManyAtOnceInAnyOrder_NewestWins()
+    {
+        var (id, sid) = await PlaceAsync(ApiHelpers.OrderUpdate(Phone));
+        var statuses = new[] { "initiated", "ringing", "in-progress" };
+        var deliveries = Enumerable.Range(0, 24).OrderBy(i => (i * 7) % 24).Select(i => _twilio.PostAsync($"/twilio/status/{id}", new()
+        {
+            ["CallSid"] = sid, ["SequenceNumber"] = i.ToString(), ["CallStatus"] = i == 23 ? "completed" : statuses[i % 3], ["CallDuration"] = i == 23 ? "61" : "",
+        }, idempotencyToken: $"delivery-{i}"));
+
+        await Task.WhenAll(deliveries);
+
+        var (_, call) = await _acme.GetJsonAsync($"/v1/calls/{id}");
+        Assert.Equal("completed", (string?)call["status"]);
+        Assert.Equal(61, (int?)call["durationSeconds"]);
+        Assert.Equal(23, _app.Query(db => db.Calls.Single().LastSequenceNumber));
+        Assert.Equal(24, call["events"]!.AsArray().Count(e => (string?)e!["type"] == "twilio.status"));
+    }
 }
