@@ -53,7 +53,8 @@ internal sealed class CallValidation(TemplateCatalog templates, NpaTable npa)
         }
 
         if (errors.Count > 0) return (null, errors);
-        var canonical = new { body.To, body.Purpose, body.Template, body.Language, Variables = new SortedDictionary<string, string>(variables, StringComparer.Ordinal), body.From, body.Customer };
+        // The request as resolved (default language and caller ID filled in), so spelling out a default is the same request.
+        var canonical = new { body.To, body.Purpose, body.Template, Language = language, Variables = new SortedDictionary<string, string>(variables, StringComparer.Ordinal), From = from, body.Customer };
         var hash = Convert.ToHexStringLower(SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(canonical, CallView.Json)));
         return (new ValidCallRequest(new CallIntent(seller.Id, body.To!, purpose!.Value, from), body.Template!, language,
             variables, customer, hash), errors);

@@ -41,8 +41,11 @@ internal static class CallsApi
             CallOutcome.Blocked => Blocked(call),
             CallOutcome.Conflict => Problems.Create(409, "idempotency-conflict", "Idempotency key reused",
                 "This Idempotency-Key was used with a different request body.", new Dictionary<string, object?> { ["callId"] = call.Id }),
+            _ when call.Status == "unknown" => Problems.Create(503, "call-outcome-unknown", "Twilio's answer was lost",
+                "Twilio may have placed this call. Do not ask for it again under a new Idempotency-Key: repeat the request with the same key, or read the call record, which is reconciled with Twilio within minutes.",
+                new Dictionary<string, object?> { ["callId"] = call.Id, ["callStatus"] = call.Status }),
             _ => Problems.Create(503, "twilio-unavailable", "Twilio did not place the call",
-                $"The call was allowed but Twilio did not accept it (status '{call.Status}'); nothing else will be tried for this request.",
+                $"The call was allowed but Twilio did not accept it (status '{call.Status}'); nothing was placed.",
                 new Dictionary<string, object?> { ["callId"] = call.Id, ["callStatus"] = call.Status }),
         };
     }
@@ -67,8 +70,10 @@ internal static class CallsApi
         CallRequestBody body, ClaimsPrincipal user, CallValidation validation, CallService calls, IOptions<VoiceProxyOptions> options,
         TimeProvider time, CancellationToken ct)
     {
+        var now = time.GetUtcNow();
+        if (body.At is { } at && (at < now.AddYears(-1) || at > now.AddYears(1))) return Problems.Invalid("at", "must be within a year of now.");
         var (request, errors) = validation.Validate(body, options.Value.FindSeller(user.BoundSeller()!)!);
         if (request is null) return Problems.Invalid(errors);
-        return TypedResults.Ok(await calls.DryRunAsync(request, body.At ?? time.GetUtcNow(), ct));
+        return TypedResults.Ok(await calls.DryRunAsync(request, body.At ?? now, ct));
     }
 }

@@ -78,8 +78,10 @@ internal sealed class RegistryFreshnessRule : IRule
             ? c.Facts.Registries
             : c.Facts.Registries.Prepend(new RegistryFact(DoNotCall.RegistryLists.National, false, null));
         var bad = consulted
-            .Where(r => r.AsOf is null || today.DayNumber - r.AsOf.Value.DayNumber > c.Settings.RegistryMaxAgeDays)
-            .Select(r => r.AsOf is null ? $"{r.List}: no copy loaded" : $"{r.List}: copy of {r.AsOf:yyyy-MM-dd} is {today.DayNumber - r.AsOf.Value.DayNumber} days old")
+            .Where(r => r.AsOf is null || today.DayNumber - r.AsOf.Value.DayNumber is var age && (age > c.Settings.RegistryMaxAgeDays || age < 0))
+            .Select(r => r.AsOf is null ? $"{r.List}: no copy loaded"
+                : r.AsOf > today ? $"{r.List}: copy dated {r.AsOf:yyyy-MM-dd}, in the future, so its age cannot be trusted"
+                : $"{r.List}: copy of {r.AsOf:yyyy-MM-dd} is {today.DayNumber - r.AsOf.Value.DayNumber} days old")
             .ToList();
         var detail = string.Join("; ", c.Facts.Registries.Select(r => $"{r.List} as of {r.AsOf?.ToString("yyyy-MM-dd") ?? "none"}"));
         yield return bad.Count > 0
@@ -248,7 +250,7 @@ internal sealed class FrequencyRule : IRule
         var (max, window) = c.Settings.CapFor(c.Intent.Purpose);
         var citation = c.IsMarketing
             ? "Fla. Stat. 501.616(6)(b); 15 O.S. 775C.4; Md. Com. Law 14-4502 (applied everywhere)"
-            : "FCC 20-186 (47 CFR 64.1200(a)(3)); VoiceProxy:Caps:TransactionalMaxCalls";
+            : "VoiceProxy policy (VoiceProxy:Caps:TransactionalMaxCalls); FCC 20-186 caps only exempt calls made without consent";
         var count = InWindow(c.Facts.RecentCalls, c.At, window).Count();
         var detail = $"{count} of {max} {(c.IsMarketing ? "marketing" : "transactional")} calls in the last {window.TotalHours:0} hours";
         yield return count < max

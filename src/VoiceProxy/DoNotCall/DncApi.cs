@@ -36,6 +36,7 @@ internal static class DncApi
         var errors = new Dictionary<string, string[]>();
         if (Phone.ValidateUsNumber(body.Phone) is { } phoneError) errors["phone"] = [phoneError];
         if (string.IsNullOrWhiteSpace(body.Reason)) errors["reason"] = ["is required."];
+        Consent.ConsentApi.Limit(errors, "reason", body.Reason, 1_000);
         if (errors.Count > 0) return Problems.Invalid(errors);
 
         var seller = user.BoundSeller()!;
@@ -59,7 +60,8 @@ internal static class DncApi
         TimeProvider time, IOptions<VoiceProxyOptions> options, CancellationToken ct)
     {
         if (Phone.ValidateUsNumber(phone) is { } phoneError) return Problems.Invalid("phone", phoneError);
-        if (string.IsNullOrWhiteSpace(body?.Reason)) return Problems.Invalid("reason", "is required: say why the number may be called again.");
+        if (string.IsNullOrWhiteSpace(body?.Reason) || body.Reason.Length > 1_000)
+            return Problems.Invalid("reason", "is required (at most 1000 characters): say why the number may be called again.");
         var (scope, problem) = SellerScope.Resolve(user, seller, options.Value);
         if (scope is null) return problem!;
         if (await InternalDnc.CurrentAsync(db, scope, phone, ct) is null) return Problems.NotFound("The number on this seller's do-not-call list");

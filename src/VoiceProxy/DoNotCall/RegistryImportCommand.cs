@@ -40,6 +40,8 @@ internal static class RegistryImportCommand
         if (files.Count == 0) return Fail(error, "name at least one file");
         if (!DateOnly.TryParseExact(asOf, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date))
             return Fail(error, "--as-of must be a date, YYYY-MM-DD");
+        if (date > DateOnly.FromDateTime(DateTime.UtcNow))
+            return Fail(error, "--as-of may not be in the future: it is the date the list was downloaded");
         if (files.FirstOrDefault(f => !File.Exists(f)) is { } missing) return Fail(error, $"no such file: {missing}");
 
         var folder = Configuration(settings)["VoiceProxy:Registry:Path"] ?? new RegistryOptions().Path;

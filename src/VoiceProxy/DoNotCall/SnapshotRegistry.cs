@@ -54,7 +54,7 @@ internal sealed class SnapshotRegistry : IDncRegistry, IDisposable
         _loaded.Values.Select(l => l.Snapshot.Header).OrderBy(h => h.List, StringComparer.Ordinal).Select(h =>
         {
             var age = today.DayNumber - h.AsOf.DayNumber;
-            return new RegistryListStatus(h.List, h.AsOf, h.Count, age, age > maxAgeDays);
+            return new RegistryListStatus(h.List, h.AsOf, h.Count, age, age > maxAgeDays || age < 0);
         }).ToList();
 
     /// <summary>Maps every new or changed snapshot file; a list whose file cannot be read keeps its previous copy,

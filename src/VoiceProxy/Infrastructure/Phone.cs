@@ -9,7 +9,8 @@ internal static partial class Phone
     private static readonly PhoneNumberUtil Util = PhoneNumberUtil.GetInstance();
     private static readonly HashSet<string> UsRegions = ["US", "PR", "VI", "GU", "AS", "MP"];
 
-    [GeneratedRegex(@"^\+[1-9]\d{6,14}$")]
+    // ASCII digits only: \d would admit other scripts' digits, and a number spelled two ways would be two keys in the ledgers.
+    [GeneratedRegex(@"^\+[1-9][0-9]{6,14}$")]
     private static partial Regex E164();
 
     public static bool IsE164(string? value) => value is not null && E164().IsMatch(value);

@@ -104,7 +104,7 @@ internal sealed class VoiceProxyOptionsValidator : IValidateOptions<VoiceProxyOp
         var errors = new List<string>();
         void Require(bool ok, string key, string message) { if (!ok) errors.Add($"{VoiceProxyOptions.Section}:{key} {message}"); }
 
-        if (o.PublicBaseUrl is not null)
+        if (!string.IsNullOrWhiteSpace(o.PublicBaseUrl))
             Require(Uri.TryCreate(o.PublicBaseUrl, UriKind.Absolute, out var u) && u.Scheme is "http" or "https",
                 "PublicBaseUrl", "must be an absolute http(s) URL.");
         Require(o.Sellers.Count > 0, "Sellers", "must name at least one seller.");

@@ -63,5 +63,7 @@ internal sealed class CallPlacer(IHttpClientFactory http, IOptions<TwilioOptions
 
 internal static class WebhookUrls
 {
-    public static string Base(VoiceProxyOptions o) => (o.PublicBaseUrl ?? "http://localhost:5080").TrimEnd('/');
+    /// <summary>Live mode requires PublicBaseUrl; the local default serves Simulated mode, whose stand-in calls back here.</summary>
+    public static string Base(VoiceProxyOptions o) =>
+        (string.IsNullOrWhiteSpace(o.PublicBaseUrl) ? "http://localhost:5080" : o.PublicBaseUrl).TrimEnd('/');
 }

@@ -27,7 +27,7 @@ public sealed class TwilioOptions
     public string EffectiveAuthToken => string.IsNullOrEmpty(AuthToken) ? "simulated-auth-token" : AuthToken;
 }
 
-internal sealed class TwilioOptionsValidator : IValidateOptions<TwilioOptions>
+internal sealed class TwilioOptionsValidator(IConfiguration config) : IValidateOptions<TwilioOptions>
 {
     public ValidateOptionsResult Validate(string? name, TwilioOptions o)
     {
@@ -37,6 +37,9 @@ internal sealed class TwilioOptionsValidator : IValidateOptions<TwilioOptions>
             if (o.AccountSid is not { Length: 34 } sid || !sid.StartsWith("AC", StringComparison.Ordinal) || !sid[2..].All(Uri.IsHexDigit))
                 errors.Add("Twilio:AccountSid must be AC followed by 32 hex digits in Live mode.");
             if (string.IsNullOrEmpty(o.AuthToken)) errors.Add("Twilio:AuthToken is required in Live mode.");
+            // Twilio fetches every call's TwiML (identity, opt-out) from here: without it a real call would be placed and say nothing.
+            if (string.IsNullOrWhiteSpace(config["VoiceProxy:PublicBaseUrl"]))
+                errors.Add("VoiceProxy:PublicBaseUrl is required in Live mode: Twilio reaches this service's webhooks there.");
         }
         if (!Uri.TryCreate(o.ApiBaseUrl, UriKind.Absolute, out var u) || u.Scheme is not ("http" or "https"))
             errors.Add("Twilio:ApiBaseUrl must be an absolute http(s) URL.");

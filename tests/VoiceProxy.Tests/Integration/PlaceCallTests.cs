@@ -120,6 +120,8 @@ public sealed class PlaceCallTests : IDisposable
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, status);
         Assert.Equal("unknown", (string?)body["callStatus"]);
+        Assert.EndsWith("/call-outcome-unknown", (string?)body["type"]);
+        Assert.Contains("with the same key", (string?)body["detail"]);
         Assert.Single(_app.CreateCallRequests);
     }
 
@@ -133,6 +135,20 @@ public sealed class PlaceCallTests : IDisposable
         var second = await _acme.PostJsonAsync("/v1/calls", ApiHelpers.OrderUpdate("+14155550123"));
 
         Assert.Equal(HttpStatusCode.Created, first.Status);
+        Assert.Equal(HttpStatusCode.Created, second.Status);
+        Assert.Equal((string?)first.Body["id"], (string?)second.Body["id"]);
+        Assert.Single(_app.CreateCallRequests);
+    }
+
+    [Fact]
+    public async Task PlaceCall_SameKeyWithDefaultsSpelledOut_IsTheSameRequest()
+    {
+        await _acme.GrantAsync("+14155550123", "transactional");
+        _acme.DefaultRequestHeaders.Add("Idempotency-Key", "defaults-1");
+
+        var first = await _acme.PostJsonAsync("/v1/calls", ApiHelpers.OrderUpdate("+14155550123"));
+        var second = await _acme.PostJsonAsync("/v1/calls", ApiHelpers.OrderUpdate("+14155550123", from: VoiceProxyApplication.AcmeCallerId));
+
         Assert.Equal(HttpStatusCode.Created, second.Status);
         Assert.Equal((string?)first.Body["id"], (string?)second.Body["id"]);
         Assert.Single(_app.CreateCallRequests);

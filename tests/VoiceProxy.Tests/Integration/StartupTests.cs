@@ -26,6 +26,16 @@ public sealed class StartupTests
         Assert.Contains(key, validation.Message);
     }
 
+    [Fact]
+    public void Startup_LiveModeWithoutPublicBaseUrl_FailsNamingTheKey()
+    {
+        using var app = new VoiceProxyApplication(new() { ["VoiceProxy:PublicBaseUrl"] = " " });
+
+        var error = Assert.ThrowsAny<Exception>(() => app.CreateClient());
+
+        Assert.Contains("VoiceProxy:PublicBaseUrl is required in Live mode", error.GetBaseException().Message);
+    }
+
     [Theory]
     [InlineData("en-US/evil.xml", """<Message purpose="transactional"><Dial>+19005550000</Dial></Message>""", "<Dial> is not allowed")]
     [InlineData("en-US/broken.xml", """<Message purpose="transactional"><Say>unclosed</Message>""", "malformed XML")]

@@ -31,6 +31,7 @@ public sealed class ValidationTests : IDisposable
         { """{"to":"+14155550123","purpose":"transactional","template":"order-update","variables":{"orderNumber":"1","orderStatus":"x"},"customer":{"state":"ZZ"}}""", "customer.state" },
         { """{"to":"+14155550123","purpose":"transactional","template":"order-update","variables":{"orderNumber":"1","orderStatus":"x"},"customer":{"timeZone":"Mars/Olympus"}}""", "customer.timeZone" },
         { """{"to":"+14155550123","purpose":"transactional","template":"order-update","variables":{"orderNumber":"1","orderStatus":"bad\u0007bell"}}""", "variables.orderStatus" },
+        { """{"to":"+1\u0662\u0660\u0662\u0665\u0665\u0665\u0660\u0661\u0667\u0667","purpose":"transactional","template":"order-update","variables":{"orderNumber":"1","orderStatus":"x"}}""", "to" },
     };
 
     [Theory]
@@ -73,6 +74,11 @@ public sealed class ValidationTests : IDisposable
         { "/v1/consents/revocations", new { phone = "+14155550123", scope = "all" }, "scope" },
         { "/v1/dnc", new { phone = "+14155550123" }, "reason" },
         { "/v1/dnc", new { phone = "+1415", reason = "asked" }, "phone" },
+        { "/v1/dnc", new { phone = "+1\u0662\u0660\u0662\u0665\u0665\u0665\u0660\u0661\u0667\u0667", reason = "asked" }, "phone" }, // Arabic-Indic digits
+        { "/v1/consents/revocations", new { phone = "+1\u0662\u0660\u0662\u0665\u0665\u0665\u0660\u0661\u0667\u0667" }, "phone" },
+        { "/v1/dnc", new { phone = "+14155550123", reason = new string('r', 1_001) }, "reason" },
+        { "/v1/consents/revocations", new { phone = "+14155550123", note = new string('n', 1_001) }, "note" },
+        { "/v1/consents", new { phone = "+14155550123", scope = "transactional", kind = "express", source = new string('s', 501) }, "source" },
     };
 
     [Theory]
@@ -87,6 +93,21 @@ public sealed class ValidationTests : IDisposable
         Assert.Empty(consent["history"]!.AsArray());
         var (_, dnc) = await _acme.GetJsonAsync("/v1/dnc/%2B14155550123");
         Assert.False((bool)dnc["internal"]!["listed"]!);
+    }
+
+    [Theory]
+    [InlineData("0001-01-01T00:00:00Z")]
+    [InlineData("9999-12-31T23:00:00Z")]
+    public async Task DryRun_AtFarFromNow_Returns400(string at)
+    {
+        var (status, problem) = await _acme.PostJsonAsync("/v1/compliance/check", new Dictionary<string, object?>
+        {
+            ["to"] = "+14155550123", ["purpose"] = "marketing", ["template"] = "marketing",
+            ["variables"] = new Dictionary<string, string> { ["offer"] = "x" }, ["at"] = at,
+        });
+
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.NotNull(problem["errors"]!["at"]);
     }
 
     [Fact]

@@ -23,6 +23,15 @@ public sealed class RegistryCliTests : IDisposable
         await Cli.TryRunAsync(["registry", "import", "--list", RegistryLists.National, mode, .. files,
             "--as-of", asOf.ToString("yyyy-MM-dd"), $"--VoiceProxy:Registry:Path={_app.RegistryFolder}"]);
 
+    [Fact]
+    public async Task CliImport_AsOfInTheFuture_RefusedAndNothingWritten()
+    {
+        var exit = await CliImportAsync(DateOnly.FromDateTime(DateTime.UtcNow).AddDays(2), "--full", NationalFile());
+
+        Assert.NotEqual(0, exit);
+        Assert.False(Directory.Exists(_app.RegistryFolder) && Directory.EnumerateFiles(_app.RegistryFolder, "*.snapshot").Any());
+    }
+
     private string NationalFile(params long[] extra) =>
         _files.Write($"{Guid.NewGuid():N}.txt", RegistryFiles.Numbers(2000, seed: 3, 212, 718).Concat(extra));
 

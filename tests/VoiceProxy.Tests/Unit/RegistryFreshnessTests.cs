@@ -34,6 +34,18 @@ public sealed class RegistryFreshnessTests
         }
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(26000)]
+    public void RegistryFreshness_CopyDatedInTheFuture_BlocksRegistryStale(int daysAhead)
+    {
+        // A mistyped --as-of (2099 for 2026) must not make a copy count as fresh for decades.
+        var decision = (Marketing with { Registries = [new RegistryFact("national", false, Marketing.Today.AddDays(daysAhead))] }).Decide();
+
+        Assert.Equal(Outcome.Block, decision.CheckOf("registry_freshness").Outcome);
+        Assert.Equal([ReasonCodes.RegistryStale], decision.Codes());
+    }
+
     [Fact]
     public void RegistryFreshness_ExactlyThirtyOneDaysAtLastUtcMinute_Passes()
     {
