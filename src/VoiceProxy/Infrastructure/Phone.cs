@@ -37,6 +37,12 @@ internal static partial class Phone
         };
     }
 
+    public static PhoneNumberType TypeOf(string e164)
+    {
+        try { return Util.GetNumberType(Util.Parse(e164, null)); }
+        catch (NumberParseException) { return PhoneNumberType.UNKNOWN; }
+    }
+
     /// <summary>The area code (NPA) of a validated +1 number.</summary>
     public static string Npa(string e164) => e164.Substring(2, 3);
 

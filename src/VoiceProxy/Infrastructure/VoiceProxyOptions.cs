@@ -118,7 +118,10 @@ internal sealed class VoiceProxyOptionsValidator : IValidateOptions<VoiceProxyOp
             Require(s.CallerIds.Count > 0, $"Sellers:{i}:CallerIds", "must list at least one number.");
             for (var j = 0; j < s.CallerIds.Count; j++)
                 Require(Phone.IsE164(s.CallerIds[j]), $"Sellers:{i}:CallerIds:{j}", "must be an E.164 number.");
-            Require(s.OptOutNumber is null || Phone.IsE164(s.OptOutNumber), $"Sellers:{i}:OptOutNumber", "must be an E.164 number.");
+            Require(Phone.TypeOf(s.CallbackNumber) != PhoneNumbers.PhoneNumberType.PREMIUM_RATE && !s.CallerIds.Contains(s.CallbackNumber),
+                $"Sellers:{i}:CallbackNumber", "must reach a person who takes do-not-call requests: not a 900 number, not a caller ID (47 CFR 64.1200(b)(2)).");
+            Require(s.OptOutNumber is null || (Phone.IsE164(s.OptOutNumber) && Phone.TypeOf(s.OptOutNumber) == PhoneNumbers.PhoneNumberType.TOLL_FREE),
+                $"Sellers:{i}:OptOutNumber", "must be a toll-free E.164 number that reaches the automated opt-out (47 CFR 64.1200(b)(3)).");
             Require(Languages.IsSupported(s.DefaultLanguage), $"Sellers:{i}:DefaultLanguage", $"must be one of {string.Join(", ", Languages.All)}.");
         }
         Require(o.ApiKeys.Count > 0, "ApiKeys", "must list at least one key.");

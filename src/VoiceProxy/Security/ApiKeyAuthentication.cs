@@ -15,13 +15,11 @@ internal sealed class ApiKeyAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
     ILoggerFactory logger,
     UrlEncoder encoder,
-    IOptions<VoiceProxyOptions> config)
+    ApiKeyStore keys)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "ApiKey";
     public const string SellerClaim = "seller";
-
-    private readonly (ApiKeyOptions Key, byte[] Hash)[] _keys = config.Value.ApiKeys.Select(k => (k, k.Hash())).ToArray();
 
     protected override Task<AuthenticateResult> HandleAuthenticateAsync()
     {
@@ -29,11 +27,7 @@ internal sealed class ApiKeyAuthenticationHandler(
         if (header is null || !header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
             return Task.FromResult(AuthenticateResult.NoResult());
 
-        var presented = SHA256.HashData(Encoding.UTF8.GetBytes(header["Bearer ".Length..].Trim()));
-        ApiKeyOptions? match = null;
-        foreach (var (key, hash) in _keys)
-            if (CryptographicOperations.FixedTimeEquals(presented, hash)) match ??= key;
-        if (match is null) return Task.FromResult(AuthenticateResult.Fail("Unknown API key."));
+        if (keys.Match(header["Bearer ".Length..]) is not { } match) return Task.FromResult(AuthenticateResult.Fail("Unknown API key."));
 
         List<Claim> claims = [new(ClaimTypes.Name, match.Name), new(ClaimTypes.Role, match.Role.ToString())];
         if (match.Seller is not null) claims.Add(new(SellerClaim, match.Seller));
@@ -49,6 +43,22 @@ internal sealed class ApiKeyAuthenticationHandler(
         Problems.Write(Context, StatusCodes.Status403Forbidden, "Forbidden", "This API key's role may not do this.");
 }
 
+/// <summary>The configured keys, hashed once. A presented key is hashed and compared with every digest in constant time, so
+/// timing tells neither which key matched nor how much of one did.</summary>
+internal sealed class ApiKeyStore(IOptions<VoiceProxyOptions> config)
+{
+    private readonly (ApiKeyOptions Key, byte[] Hash)[] _keys = config.Value.ApiKeys.Select(k => (k, k.Hash())).ToArray();
+
+    public ApiKeyOptions? Match(string presented)
+    {
+        var digest = SHA256.HashData(Encoding.UTF8.GetBytes(presented.Trim()));
+        ApiKeyOptions? match = null;
+        foreach (var (key, hash) in _keys)
+            if (CryptographicOperations.FixedTimeEquals(digest, hash)) match ??= key;
+        return match;
+    }
+}
+
 internal static class Policies
 {
     public const string Caller = nameof(Caller);
@@ -58,6 +68,7 @@ internal static class Policies
 
     public static IServiceCollection AddApiKeyAuthentication(this IServiceCollection services)
     {
+        services.AddSingleton<ApiKeyStore>();
         services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
         services.AddAuthorizationBuilder()

@@ -1,6 +1,4 @@
 using System.Security.Claims;
-using System.Security.Cryptography;
-using System.Text;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
@@ -106,13 +104,10 @@ internal static class SupervisorPage
 
     /// <summary>Form post (anti-forgery checked by the framework because the handler binds a form).</summary>
     private static async Task<Results<NoContent, ProblemHttpResult>> SignIn(
-        [FromForm(Name = "key")] string? key, HttpContext http, IOptions<VoiceProxyOptions> options, VoiceProxyDb db, AuditLog audit,
+        [FromForm(Name = "key")] string? key, HttpContext http, ApiKeyStore keys, VoiceProxyDb db, AuditLog audit,
         ILogger<SupervisorSession> log)
     {
-        var presented = SHA256.HashData(Encoding.UTF8.GetBytes((key ?? "").Trim()));
-        ApiKeyOptions? match = null;
-        foreach (var candidate in options.Value.ApiKeys)
-            if (CryptographicOperations.FixedTimeEquals(presented, candidate.Hash())) match ??= candidate;
+        var match = keys.Match(key ?? "");
         if (match is null || match.Role is not (ApiRole.Supervisor or ApiRole.Admin))
         {
             log.LogWarning("Supervisor sign-in refused: {Why}", match is null ? "unknown key" : $"key '{match.Name}' has role {match.Role}");

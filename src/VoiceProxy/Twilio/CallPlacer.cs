@@ -1,7 +1,5 @@
 using Microsoft.Extensions.Options;
-using Twilio.Clients;
 using Twilio.Exceptions;
-using Twilio.Http;
 using Twilio.Rest.Api.V2010.Account;
 using Twilio.Types;
 using VoiceProxy.Data;
@@ -16,7 +14,7 @@ public sealed record PlacementResult(string Status, string? CallSid, int? HttpSt
 /// <summary>Places calls with the Twilio SDK through the named, resilient HTTP client.</summary>
 internal sealed class CallPlacer(IHttpClientFactory http, IOptions<TwilioOptions> twilio, IOptions<VoiceProxyOptions> options)
 {
-    public static readonly List<string> StatusEvents = ["initiated", "ringing", "answered", "completed"];
+    public static readonly string[] StatusEvents = ["initiated", "ringing", "answered", "completed"];
 
     public CreateCallOptions BuildRequest(CallRecord call)
     {
@@ -28,7 +26,7 @@ internal sealed class CallPlacer(IHttpClientFactory http, IOptions<TwilioOptions
             Method = global::Twilio.Http.HttpMethod.Post,
             StatusCallback = new Uri($"{baseUrl}/twilio/status/{call.Id}"),
             StatusCallbackMethod = global::Twilio.Http.HttpMethod.Post,
-            StatusCallbackEvent = StatusEvents,
+            StatusCallbackEvent = [.. StatusEvents],
             MachineDetection = "DetectMessageEnd",
             Timeout = twilio.Value.RingTimeoutSeconds,
         };
@@ -38,8 +36,7 @@ internal sealed class CallPlacer(IHttpClientFactory http, IOptions<TwilioOptions
     {
         var request = BuildRequest(call);
         var sent = request.GetParams().GroupBy(p => p.Key).ToDictionary(g => g.Key, g => string.Join(",", g.Select(p => p.Value)));
-        var client = new TwilioRestClient(twilio.Value.EffectiveAccountSid, twilio.Value.EffectiveAuthToken,
-            httpClient: new SystemNetHttpClient(http.CreateClient(TwilioHttp.ClientName)));
+        var client = TwilioHttp.RestClient(http, twilio.Value);
         try
         {
             var created = await CallResource.CreateAsync(request, client);

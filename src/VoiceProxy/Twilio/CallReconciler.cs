@@ -57,8 +57,7 @@ internal sealed class CallReconciler(IServiceScopeFactory scopes, IHttpClientFac
             .OrderBy(c => c.RequestedAt).Take(100).ToListAsync(ct);
         if (pending.Count == 0) return 0;
 
-        var client = new TwilioRestClient(twilio.Value.EffectiveAccountSid, twilio.Value.EffectiveAuthToken,
-            httpClient: new SystemNetHttpClient(http.CreateClient(TwilioHttp.ClientName)));
+        var client = TwilioHttp.RestClient(http, twilio.Value);
         var resolved = 0;
         var assigned = new HashSet<string>();
         foreach (var call in pending)

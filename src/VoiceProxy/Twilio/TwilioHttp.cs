@@ -24,6 +24,11 @@ internal static class TwilioHttp
         return services;
     }
 
+    /// <summary>The SDK's client over the named client, for placing and for looking calls up.</summary>
+    public static global::Twilio.Clients.ITwilioRestClient RestClient(IHttpClientFactory http, TwilioOptions o) =>
+        new global::Twilio.Clients.TwilioRestClient(o.EffectiveAccountSid, o.EffectiveAuthToken,
+            httpClient: new global::Twilio.Http.SystemNetHttpClient(http.CreateClient(ClientName)));
+
     /// <summary>Retry only HTTP 429: Twilio guarantees such a request was never processed; anything else may have created a call.
     /// A breaker stops asking a failing Twilio, so callers get a 503 at once instead of waiting on timeouts.</summary>
     public static void ConfigureResilience(ResiliencePipelineBuilder<HttpResponseMessage> pipeline)
