@@ -14,7 +14,7 @@ public static class RegistryLists
     public static string FileName(string list) => list.Replace(':', '-') + ".snapshot";
 }
 
-public sealed record RegistryListStatus(string List, DateOnly AsOf, long Count, int AgeDays, bool Stale);
+public sealed record RegistryListStatus(string Name, DateOnly AsOf, long Count, int AgeDays, bool Stale);
 
 /// <summary>The national and state Do Not Call registries, as the latest imported snapshots.</summary>
 public interface IDncRegistry

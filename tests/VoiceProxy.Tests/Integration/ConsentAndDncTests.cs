@@ -79,7 +79,7 @@ public sealed class ConsentAndDncTests : IDisposable
         Assert.Equal("2026-11-20", (string?)view["national"]!["asOf"]);
         Assert.Equal("state:TX", (string?)view["states"]![0]!["list"]);
         Assert.Equal(HttpStatusCode.OK, status);
-        Assert.Equal(["national", "state:TX"], registry.AsArray().Select(l => (string)l!["list"]!));
+        Assert.Equal(["national", "state:TX"], registry.AsArray().Select(l => (string)l!["name"]!));
         Assert.Equal(10, (int?)registry[0]!["ageDays"]);
         Assert.False((bool)registry[0]!["stale"]!);
     }

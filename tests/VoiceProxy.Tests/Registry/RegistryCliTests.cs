@@ -86,7 +86,7 @@ public sealed class RegistryCliTests : IDisposable
 
         Assert.Equal(HttpStatusCode.OK, status);
         var national = lists.AsArray().Single()!;
-        Assert.Equal(RegistryLists.National, (string?)national["list"]);
+        Assert.Equal(RegistryLists.National, (string?)national["name"]);
         Assert.Equal(asOf.ToString("yyyy-MM-dd"), (string?)national["asOf"]);
         Assert.Equal(2000, (long?)national["count"]);
         Assert.Equal(days, (int?)national["ageDays"]);

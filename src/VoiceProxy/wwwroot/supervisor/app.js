@@ -142,7 +142,7 @@ async function loadFigures() {
 async function loadRegistry() {
   const lists = await api("/v1/registry");
   $("registry").tBodies[0].replaceChildren(...lists.map((l) => el("tr", {},
-    el("td", {}, l.list), el("td", {}, l.asOf), el("td", { class: "num" }, l.count.toLocaleString("en-US")),
+    el("td", {}, l.name), el("td", {}, l.asOf), el("td", { class: "num" }, l.count.toLocaleString("en-US")),
     el("td", { class: "num" }, `${l.ageDays} d`), el("td", {}, l.stale ? badge("stale", "stale") : badge("fresh", "fresh")))));
   $("registry-empty").hidden = lists.length > 0;
 }
