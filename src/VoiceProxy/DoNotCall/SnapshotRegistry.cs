@@ -21,10 +21,15 @@ internal sealed class SnapshotRegistry : IDncRegistry, IDisposable
 
     private sealed record Loaded(RegistrySnapshot Snapshot, string File);
 
-    public SnapshotRegistry(IOptions<VoiceProxyOptions> options, ILogger<SnapshotRegistry> log)
+    private readonly IServiceScopeFactory? _scopes;
+
+    /// <param name="scopes">When given, each copy taken into use is recorded as a <c>registry.loaded</c> audit event: which
+    /// copy (list, as-of, count, source file hashes) was used from when (16 CFR 310.5).</param>
+    public SnapshotRegistry(IOptions<VoiceProxyOptions> options, ILogger<SnapshotRegistry> log, IServiceScopeFactory? scopes = null)
     {
         _folder = Path.GetFullPath(options.Value.Registry.Path);
         _log = log;
+        _scopes = scopes;
         Directory.CreateDirectory(_folder);
         _watcher = new FileSystemWatcher(_folder, "*.snapshot") { NotifyFilter = NotifyFilters.FileName | NotifyFilters.LastWrite };
         _watcher.Created += (_, _) => Reload();
@@ -87,6 +92,7 @@ internal sealed class SnapshotRegistry : IDncRegistry, IDisposable
                     _log.LogInformation("Registry snapshot loaded: {Snapshot}, verified and mapped in {Milliseconds:0} ms",
                         RegistrySnapshot.Describe(snapshot.Header), Stopwatch.GetElapsedTime(started).TotalMilliseconds);
                     next[snapshot.Header.List] = new Loaded(snapshot, name);
+                    RecordLoaded(snapshot.Header);
                 }
                 catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException or System.Text.Json.JsonException)
                 {
@@ -97,6 +103,23 @@ internal sealed class SnapshotRegistry : IDncRegistry, IDisposable
             _loaded = next.ToFrozenDictionary();
             // Published first, released second: a reader that still holds the old one finishes with it, a new reader finds the new one.
             foreach (var old in previous.Values.Where(old => !next.Values.Contains(old))) old.Snapshot.Dispose();
+        }
+    }
+
+    private void RecordLoaded(SnapshotHeader header)
+    {
+        if (_scopes is null) return;
+        try
+        {
+            using var scope = _scopes.CreateScope();
+            scope.ServiceProvider.GetRequiredService<Audit.AuditLog>().Append("registry.loaded", "voiceproxy", null, header.List,
+                new { header.List, header.AsOf, header.Count, header.CreatedAt, header.Sources });
+            scope.ServiceProvider.GetRequiredService<Data.VoiceProxyDb>().SaveChanges();
+        }
+        catch (Exception e) when (e is System.Data.Common.DbException or Microsoft.EntityFrameworkCore.DbUpdateException or InvalidOperationException)
+        {
+            // The copy is still used: failing the swap would leave an older copy in force, which is worse.
+            _log.LogWarning("Registry snapshot {List} loaded but not recorded in the audit trail: {Error}", header.List, e.Message);
         }
     }
 

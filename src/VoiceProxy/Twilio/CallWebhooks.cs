@@ -26,7 +26,9 @@ internal sealed class CallWebhooks(
         if (await IsReplayAsync(call, token, ct)) return Unrecorded(call.OptedOut ? TwimlRenderer.Hangup() : RenderMessage(call, seller, attempt: 0));
         var answeredBy = NullIfEmpty(form["AnsweredBy"]);
         if (answeredBy is not null) call.AnsweredBy = answeredBy;
-        call.Events.Add(NewEvent(call, "twilio.voice", new { callSid = (string?)form["CallSid"], answeredBy }, token));
+        var voice = new { callSid = (string?)form["CallSid"], answeredBy };
+        call.Events.Add(NewEvent(call, "twilio.voice", voice, token));
+        audit.Append("twilio.voice", "twilio", call.Seller, call.Id, voice);
 
         if (await SuppressionAsync(call, ct) is { } why)
         {
@@ -52,7 +54,9 @@ internal sealed class CallWebhooks(
         if (await IsReplayAsync(call, token, ct))
             return Unrecorded(call.OptedOut ? twiml.OptOutConfirmed(call.Language, seller) : twiml.Goodbye(call.Language, seller));
         string? digits = NullIfEmpty(form["Digits"]), speech = NullIfEmpty(form["SpeechResult"]);
-        call.Events.Add(NewEvent(call, "twilio.gather", new { digits, speech, attempt }, token));
+        var gathered = new { digits, speech, attempt };
+        call.Events.Add(NewEvent(call, "twilio.gather", gathered, token));
+        audit.Append("twilio.gather", "twilio", call.Seller, call.Id, gathered);
 
         if (twiml.IsOptOut(call.Language, digits, speech))
         {

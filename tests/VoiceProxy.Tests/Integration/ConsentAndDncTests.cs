@@ -82,5 +82,6 @@ public sealed class ConsentAndDncTests : IDisposable
         Assert.Equal(["national", "state:TX"], registry.AsArray().Select(l => (string)l!["name"]!));
         Assert.Equal(10, (int?)registry[0]!["ageDays"]);
         Assert.False((bool)registry[0]!["stale"]!);
+        Assert.Equal(["national", "state:TX"], _app.Query(db => db.AuditEvents.Where(e => e.Type == "registry.loaded").Select(e => e.Subject!).ToList()));
     }
 }
