@@ -47,4 +47,7 @@ public static class ApiHelpers
         problem["reasons"]!.AsArray().Select(r => (string)r!["code"]!);
 
     public static string Path(string phone) => Uri.EscapeDataString(phone);
+
+    /// <summary>A body written as JSON text, sent as it is.</summary>
+    public static System.Text.Json.JsonElement Json(string json) => System.Text.Json.JsonDocument.Parse(json).RootElement.Clone();
 }

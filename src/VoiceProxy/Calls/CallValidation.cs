@@ -38,8 +38,6 @@ internal sealed class CallValidation(TemplateCatalog templates, NpaTable npa)
         {
             var missing = template.Variables.Where(v => !variables.ContainsKey(v)).ToList();
             if (missing.Count > 0) Error("variables", $"The template needs {string.Join(", ", missing)}.");
-            var unknown = variables.Keys.Where(v => !template.Variables.Contains(v)).ToList();
-            if (unknown.Count > 0) Error("variables", $"The template does not use {string.Join(", ", unknown)}.");
             if (template.Purpose == Purpose.Marketing && purpose == Purpose.Transactional)
                 Error("purpose", "This template makes an offer, so the call is a marketing call.");
         }

@@ -38,6 +38,30 @@ public sealed class PlaceCallTests : IDisposable
     }
 
     [Fact]
+    public async Task PlaceCall_TheExampleBodyOfApiMd_Returns201()
+    {
+        using var app = new VoiceProxyApplication(new() { ["VoiceProxy:Sellers:0:CallerIds:2"] = "+18005550100" });
+        var acme = app.Acme();
+        await acme.GrantAsync("+14155550123", "transactional");
+
+        var (status, call) = await acme.PostJsonAsync("/v1/calls", ApiHelpers.Json("""
+            {
+              "to": "+14155550123",
+              "purpose": "transactional",
+              "template": "order-update",
+              "language": "en-US",
+              "variables": { "orderNumber": "A-1001" },
+              "from": "+18005550100",
+              "customer": { "state": "CA", "timeZone": "America/Los_Angeles" }
+            }
+            """));
+
+        Assert.Equal(HttpStatusCode.Created, status);
+        Assert.Equal("+18005550100", (string?)call["from"]);
+        Assert.Equal("initiated", (string?)call["status"]);
+    }
+
+    [Fact]
     public async Task PlaceCall_Allowed_FormFieldsExistInTwilioCreateCallSchema()
     {
         await _acme.GrantAsync("+14155550123", "transactional");
