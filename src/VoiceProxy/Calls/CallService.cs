@@ -67,7 +67,7 @@ internal sealed class CallService(
         audit.Append("twilio.response", "voiceproxy", call.Seller, call.Id, new { result.Status, result.CallSid, result.HttpStatus, result.Detail });
         await db.SaveChangesAsync(CancellationToken.None);
         log.LogInformation("Twilio answered: {Status} {CallSid} {Detail}", result.Status, result.CallSid, result.Detail);
-        return new CallResult(result.CallSid is null ? CallOutcome.TwilioFailed : CallOutcome.Placed, call);
+        return new CallResult(call.TwilioCallSid is null ? CallOutcome.TwilioFailed : CallOutcome.Placed, call);
     }
 
     public Task<CallRecord?> FindAsync(string id, CancellationToken ct) =>
