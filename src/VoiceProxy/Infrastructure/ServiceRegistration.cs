@@ -114,6 +114,8 @@ internal static class ServiceRegistration
         var holidaysEnd = app.Services.GetRequiredService<Gate>().Settings.States.HolidaysCoveredThrough;
         if (DateOnly.FromDateTime(app.Services.GetRequiredService<TimeProvider>().GetUtcNow().UtcDateTime).AddDays(60) > holidaysEnd)
             app.Logger.LogWarning("State holiday lists end on {End}: marketing calls to AL, LA, MS, PA, RI and UT are blocked after that; extend Compliance/Data/state-rules.json.", holidaysEnd);
+        foreach (var advisory in app.Services.GetRequiredService<IOptions<VoiceProxyOptions>>().Value.Advisories())
+            app.Logger.LogWarning("Configuration: {Advisory}", advisory);
         app.Services.GetRequiredService<NpaTable>();
         app.Services.GetRequiredService<IDncRegistry>();
         var twilio = app.Services.GetRequiredService<IOptions<TwilioOptions>>().Value;

@@ -35,6 +35,24 @@ public sealed class VoiceProxyOptions
     public string? TemplatesPath { get; set; }
 
     public SellerOptions? FindSeller(string id) => Sellers.FirstOrDefault(s => s.Id == id);
+
+    /// <summary>Settings that work but fall short of good practice or of a rule's letter: start-up says so, loudly.</summary>
+    public IEnumerable<string> Advisories()
+    {
+        for (var i = 0; i < Sellers.Count; i++)
+        {
+            var s = Sellers[i];
+            if (s.CallerIds.Contains(s.CallbackNumber))
+                yield return $"{Section}:Sellers:{i}:CallbackNumber is also a caller ID; the callback number should not be the number that placed the call (47 CFR 64.1200(b)(2)).";
+            if (s.OptOutNumber is null)
+                yield return $"{Section}:Sellers:{i}:OptOutNumber is not set; voicemail messages give the callback number instead of a toll-free automated opt-out line (47 CFR 64.1200(b)(3)).";
+            else if (Phone.TypeOf(s.OptOutNumber) != PhoneNumbers.PhoneNumberType.TOLL_FREE)
+                yield return $"{Section}:Sellers:{i}:OptOutNumber is not toll-free; 47 CFR 64.1200(b)(3) asks for a toll-free number that reaches the automated opt-out.";
+        }
+        for (var i = 0; i < ApiKeys.Count; i++)
+            if (ApiKeys[i].Key is { Length: < 16 })
+                yield return $"{Section}:ApiKeys:{i}:Key is shorter than 16 characters; use a long random key, or KeySha256.";
+    }
 }
 
 public sealed class SellerOptions
@@ -118,10 +136,10 @@ internal sealed class VoiceProxyOptionsValidator : IValidateOptions<VoiceProxyOp
             Require(s.CallerIds.Count > 0, $"Sellers:{i}:CallerIds", "must list at least one number.");
             for (var j = 0; j < s.CallerIds.Count; j++)
                 Require(Phone.IsE164(s.CallerIds[j]), $"Sellers:{i}:CallerIds:{j}", "must be an E.164 number.");
-            Require(Phone.TypeOf(s.CallbackNumber) != PhoneNumbers.PhoneNumberType.PREMIUM_RATE && !s.CallerIds.Contains(s.CallbackNumber),
-                $"Sellers:{i}:CallbackNumber", "must reach a person who takes do-not-call requests: not a 900 number, not a caller ID (47 CFR 64.1200(b)(2)).");
-            Require(s.OptOutNumber is null || (Phone.IsE164(s.OptOutNumber) && Phone.TypeOf(s.OptOutNumber) == PhoneNumbers.PhoneNumberType.TOLL_FREE),
-                $"Sellers:{i}:OptOutNumber", "must be a toll-free E.164 number that reaches the automated opt-out (47 CFR 64.1200(b)(3)).");
+            Require(Phone.TypeOf(s.CallbackNumber) != PhoneNumbers.PhoneNumberType.PREMIUM_RATE,
+                $"Sellers:{i}:CallbackNumber", "may not be a 900 number (47 CFR 64.1200(b)(2)).");
+            Require(s.OptOutNumber is null || (Phone.IsE164(s.OptOutNumber) && Phone.TypeOf(s.OptOutNumber) != PhoneNumbers.PhoneNumberType.PREMIUM_RATE),
+                $"Sellers:{i}:OptOutNumber", "must be an E.164 number, not a 900 number.");
             Require(Languages.IsSupported(s.DefaultLanguage), $"Sellers:{i}:DefaultLanguage", $"must be one of {string.Join(", ", Languages.All)}.");
         }
         Require(o.ApiKeys.Count > 0, "ApiKeys", "must list at least one key.");
@@ -129,7 +147,7 @@ internal sealed class VoiceProxyOptionsValidator : IValidateOptions<VoiceProxyOp
         {
             var k = o.ApiKeys[i];
             Require(k.Name.Length > 0, $"ApiKeys:{i}:Name", "is required.");
-            Require(k.Key is { Length: >= 16 } ^ k.KeySha256 is { Length: > 0 }, $"ApiKeys:{i}:Key", "or KeySha256 is required (exactly one; a plain key has at least 16 characters).");
+            Require(k.Key is { Length: > 0 } ^ k.KeySha256 is { Length: > 0 }, $"ApiKeys:{i}:Key", "or KeySha256 is required (exactly one).");
             Require(k.KeySha256 is null || (k.KeySha256.Length == 64 && k.KeySha256.All(Uri.IsHexDigit)), $"ApiKeys:{i}:KeySha256", "must be 64 hex digits.");
             Require(Enum.IsDefined(k.Role), $"ApiKeys:{i}:Role", "must be Caller, Supervisor or Admin.");
             if (k.Role == ApiRole.Caller)

@@ -34,8 +34,9 @@ internal sealed class TwilioOptionsValidator(IConfiguration config) : IValidateO
         var errors = new List<string>();
         if (o.EffectiveMode == TwilioMode.Live)
         {
-            if (o.AccountSid is not { Length: 34 } sid || !sid.StartsWith("AC", StringComparison.Ordinal) || !sid[2..].All(Uri.IsHexDigit))
-                errors.Add("Twilio:AccountSid must be AC followed by 32 hex digits in Live mode.");
+            // Twilio's own SIDs are AC + 32 hex digits; a stand-in may use its own, so only a path-safe value is demanded.
+            if (o.AccountSid is not { Length: > 0 } sid || !sid.All(char.IsAsciiLetterOrDigit))
+                errors.Add("Twilio:AccountSid is required in Live mode (letters and digits, like AC0123…).");
             if (string.IsNullOrEmpty(o.AuthToken)) errors.Add("Twilio:AuthToken is required in Live mode.");
             // Twilio fetches every call's TwiML (identity, opt-out) from here: without it a real call would be placed and say nothing.
             if (string.IsNullOrWhiteSpace(config["VoiceProxy:PublicBaseUrl"]))

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
 namespace VoiceProxy.Tests.Integration;
@@ -9,15 +10,14 @@ public sealed class StartupTests
     [InlineData("VoiceProxy:Sellers:0:LegalName", "")]
     [InlineData("VoiceProxy:Sellers:0:CallbackNumber", "555-0199")]
     [InlineData("VoiceProxy:Sellers:1:CallerIds:0", "x")]
-    [InlineData("VoiceProxy:Sellers:0:OptOutNumber", "+14155550198")]
-    [InlineData("VoiceProxy:Sellers:0:CallbackNumber", "+14155550100")]
+    [InlineData("VoiceProxy:Sellers:0:OptOutNumber", "+19005550198")]
     [InlineData("VoiceProxy:Sellers:0:CallbackNumber", "+19005550199")]
     [InlineData("VoiceProxy:ApiKeys:0:Seller", "nobody")]
     [InlineData("VoiceProxy:ApiKeys:1:KeySha256", "abc")]
     [InlineData("VoiceProxy:OptOutDigit", "99")]
     [InlineData("VoiceProxy:Registry:MaxAgeDays", "45")]
     [InlineData("VoiceProxy:PublicBaseUrl", "not a url")]
-    [InlineData("Twilio:AccountSid", "XX123")]
+    [InlineData("Twilio:AccountSid", "AC/../x")]
     [InlineData("Twilio:RingTimeoutSeconds", "5")]
     public void Startup_InvalidSetting_FailsNamingTheKey(string key, string value)
     {
@@ -27,6 +27,25 @@ public sealed class StartupTests
 
         var validation = Assert.IsType<OptionsValidationException>(error.GetBaseException());
         Assert.Contains(key, validation.Message);
+    }
+
+    [Fact]
+    public async Task Startup_WorkableButWeakSettings_StartsAndNamesEachInTheAdvisories()
+    {
+        using var app = new VoiceProxyApplication(new()
+        {
+            ["VoiceProxy:Sellers:0:CallbackNumber"] = VoiceProxyApplication.AcmeCallerId,
+            ["VoiceProxy:Sellers:0:OptOutNumber"] = "+14155550198",
+            ["VoiceProxy:ApiKeys:3:Key"] = "short-key",
+        });
+
+        var advisories = app.Services.GetRequiredService<IOptions<VoiceProxy.Infrastructure.VoiceProxyOptions>>().Value.Advisories().ToList();
+
+        Assert.Equal(System.Net.HttpStatusCode.OK, (await app.CreateClient().GetAsync("/health/ready")).StatusCode);
+        Assert.Contains(advisories, a => a.StartsWith("VoiceProxy:Sellers:0:CallbackNumber is also a caller ID"));
+        Assert.Contains(advisories, a => a.StartsWith("VoiceProxy:Sellers:0:OptOutNumber is not toll-free"));
+        Assert.Contains(advisories, a => a.StartsWith("VoiceProxy:Sellers:1:OptOutNumber is not set"));
+        Assert.Contains(advisories, a => a.StartsWith("VoiceProxy:ApiKeys:3:Key is shorter"));
     }
 
     [Fact]
