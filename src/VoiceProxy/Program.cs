@@ -11,6 +11,7 @@ using VoiceProxy.Twilio;
 if (await Cli.TryRunAsync(args) is { } exitCode) return exitCode;
 
 var builder = WebApplication.CreateBuilder(args);
+builder.KeepDemoSettingsToDemos(args);                                         // demo keys only when nothing else is configured
 builder.AddVoiceProxyLogging();                                               // Serilog: one line per request, numbers masked
 builder.Services.AddVoiceProxyOptions(builder.Configuration);                  // typed, validated settings
 builder.Services.AddVoiceProxyData();                                          // EF Core store, audit log, health
