@@ -25,8 +25,10 @@ internal static partial class Phone
         PhoneNumber parsed;
         try { parsed = Util.Parse(value, null); }
         catch (NumberParseException) { return "is not a valid phone number."; }
-        if (!Util.IsValidNumber(parsed)) return "is not a valid North American number.";
         var region = Util.GetRegionCodeForNumber(parsed);
+        if (!Util.IsValidNumber(parsed))
+            // A well-formed number in an area code no region claims goes on to the gate, which blocks it as unknown_location.
+            return IsWellFormedNanp(value) && region is null or "ZZ" ? null : "is not a valid North American number.";
         if (!UsRegions.Contains(region)) return $"must be a US number; this one is in {region}.";
         return Util.GetNumberType(parsed) switch
         {
@@ -42,6 +44,10 @@ internal static partial class Phone
         try { return Util.GetNumberType(Util.Parse(e164, null)); }
         catch (NumberParseException) { return PhoneNumberType.UNKNOWN; }
     }
+
+    /// <summary>+1 NPA NXX XXXX with NPA and NXX each [2-9][0-9][0-9] and neither an N11 service code.</summary>
+    private static bool IsWellFormedNanp(string e164) =>
+        e164[2] >= '2' && e164[5] >= '2' && e164.Substring(3, 2) != "11" && e164.Substring(6, 2) != "11";
 
     /// <summary>The area code (NPA) of a validated +1 number.</summary>
     public static string Npa(string e164) => e164.Substring(2, 3);

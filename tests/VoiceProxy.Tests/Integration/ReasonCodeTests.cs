@@ -188,6 +188,19 @@ public sealed class ReasonCodeTests : IDisposable
     }
 
     [Fact]
+    public async Task AreaCodeNotInService_UnknownLocation()
+    {
+        const string unassigned = "+12385550100"; // well formed, but no region has area code 238
+        await _acme.GrantAsync(unassigned, "transactional");
+
+        var (status, problem) = await _acme.PostJsonAsync("/v1/calls", ApiHelpers.OrderUpdate(unassigned));
+
+        Assert.Equal((HttpStatusCode)422, status);
+        Assert.Equal(["unknown_location"], problem.ReasonCodes());
+        Assert.Empty(_app.CreateCallRequests);
+    }
+
+    [Fact]
     public async Task CustomerInFlorida_StricterHoursForCaliforniaNumber()
     {
         FreshNational();
