@@ -28,7 +28,7 @@ builder.Services.AddExceptionHandler<ExceptionProblems>();                     /
 builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
 
 var app = builder.Build();
-app.PrepareVoiceProxy();                                                       // migrate and load everything once
+if (app.TryPrepareVoiceProxy() is { } startupError) return startupError;       // migrate, load and validate everything once
 app.UseDeploymentForwardedHeaders();                                           // X-Forwarded-For/-Proto from the configured proxies only
 app.UseExceptionHandler();                                                     // never a stack trace
 app.UseStatusCodePages();                                                      // problem+json for bare status codes

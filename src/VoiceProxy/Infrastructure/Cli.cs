@@ -8,6 +8,9 @@ internal static class Cli
     public static async Task<int?> TryRunAsync(string[] args)
     {
         if (args is ["audit", ..]) return await Audit.AuditCli.RunAsync(args[1..]);
+        // Anything that is not an option is meant as a sub-command: an unknown one is an error, not a reason to serve.
+        if (args.Length > 0 && !args[0].StartsWith('-') && args[0] != "registry")
+            return Fail($"unknown command '{args[0]}': the commands are 'registry import' and 'audit verify'");
         if (args.Length == 0 || args[0] != "registry") return null;
         try
         {

@@ -99,6 +99,27 @@ internal static class ServiceRegistration
         return services;
     }
 
+    /// <summary>Prepares the service, or says in one line per problem why it cannot start (a setting, a template) and gives
+    /// the exit code; never a stack trace for a configuration mistake.</summary>
+    public static int? TryPrepareVoiceProxy(this WebApplication app)
+    {
+        try
+        {
+            _ = app.Services.GetRequiredService<IOptions<VoiceProxyOptions>>().Value; // validates, as start-up would
+            _ = app.Services.GetRequiredService<IOptions<TwilioOptions>>().Value;
+            app.PrepareVoiceProxy();
+            return null;
+        }
+        // Only when this is the program itself: a test host that runs Main wants the exception.
+        catch (Exception e) when (e.GetBaseException() is OptionsValidationException or InvalidDataException
+            && System.Reflection.Assembly.GetEntryAssembly() == typeof(ServiceRegistration).Assembly)
+        {
+            var problems = e.GetBaseException() is OptionsValidationException invalid ? invalid.Failures : [e.GetBaseException().Message];
+            foreach (var problem in problems) Console.Error.WriteLine($"error: {problem}");
+            return 1;
+        }
+    }
+
     /// <summary>Applies migrations and loads what start-up must prove good: templates, rule data, registry, options.</summary>
     public static void PrepareVoiceProxy(this WebApplication app)
     {

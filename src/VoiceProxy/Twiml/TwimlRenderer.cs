@@ -90,7 +90,8 @@ internal sealed class TwimlRenderer(TemplateCatalog catalog, IOptions<VoiceProxy
 
     private Dictionary<string, string> FrameValues(SellerOptions seller, string? goods) => new()
     {
-        ["sellerName"] = seller.LegalName,
+        // The frame ends its sentence after the name: "Acme, Inc." must not become "Acme, Inc.." when spoken.
+        ["sellerName"] = seller.LegalName.TrimEnd('.'),
         ["optOutDigit"] = OptOutDigit,
         ["callbackNumber"] = Digits(seller.CallbackNumber),
         ["optOutNumber"] = Digits(seller.OptOutNumber ?? seller.CallbackNumber),

@@ -43,7 +43,11 @@ public sealed class ServiceProcess : IDisposable
         var deadline = DateTime.UtcNow + timeout;
         while (DateTime.UtcNow < deadline)
         {
-            if (_process.HasExited) throw new InvalidOperationException($"VoiceProxy exited with {_process.ExitCode}:\n{string.Join("\n", Output)}");
+            if (_process.HasExited)
+            {
+                _process.WaitForExit(); // lets the output readers finish, so Output holds every line it printed
+                throw new InvalidOperationException($"VoiceProxy exited with {_process.ExitCode}:\n{string.Join("\n", Output)}");
+            }
             try
             {
                 if ((await http.GetAsync($"{BaseUrl}/health/ready")).IsSuccessStatusCode) return;
