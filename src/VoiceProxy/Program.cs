@@ -30,9 +30,10 @@ builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true)
 var app = builder.Build();
 if (app.TryPrepareVoiceProxy() is { } startupError) return startupError;       // migrate, load and validate everything once
 app.UseDeploymentForwardedHeaders();                                           // X-Forwarded-For/-Proto from the configured proxies only
-app.UseExceptionHandler();                                                     // never a stack trace
+app.UseVoiceProxyRequestLogging();                                             // request log lines, with the status sent
+app.UseExceptionHandler(new ExceptionHandlerOptions                            // never a stack trace; bad input is not an error
+    { SuppressDiagnosticsCallback = c => c.Exception is BadHttpRequestException });
 app.UseStatusCodePages();                                                      // problem+json for bare status codes
-app.UseVoiceProxyRequestLogging();                                             // request log lines
 app.UseBodySizeLimit();                                                        // 64 KB bodies
 app.UseStaticFiles();                                                          // the supervisor page's HTML, CSS and JS (wwwroot)
 app.UseAuthentication();
