@@ -47,11 +47,11 @@ internal static class ConsentApi
         if (body.Kind == ConsentKinds.ExpressWritten && string.IsNullOrWhiteSpace(body.Evidence?.DisclosureText))
             errors["evidence.disclosureText"] = ["is required for express_written consent: keep the disclosure exactly as shown."];
         if (body.CapturedAt > now) errors["capturedAt"] = ["may not be in the future."];
-        Limit(errors, "source", body.Source, 500);
-        Limit(errors, "evidence.disclosureText", body.Evidence?.DisclosureText, 20_000);
-        Limit(errors, "evidence.pageUrl", body.Evidence?.PageUrl, 2_000);
-        Limit(errors, "evidence.ipAddress", body.Evidence?.IpAddress, 100);
-        Limit(errors, "evidence.userAgent", body.Evidence?.UserAgent, 2_000);
+        Problems.Limit(errors, "source", body.Source, 500);
+        Problems.Limit(errors, "evidence.disclosureText", body.Evidence?.DisclosureText, 20_000);
+        Problems.Limit(errors, "evidence.pageUrl", body.Evidence?.PageUrl, 2_000);
+        Problems.Limit(errors, "evidence.ipAddress", body.Evidence?.IpAddress, 100);
+        Problems.Limit(errors, "evidence.userAgent", body.Evidence?.UserAgent, 2_000);
         if (errors.Count > 0) return Problems.Invalid(errors);
 
         var seller = user.BoundSeller()!;
@@ -73,8 +73,8 @@ internal static class ConsentApi
         var errors = new Dictionary<string, string[]>();
         if (Phone.ValidateUsNumber(body.Phone) is { } phoneError) errors["phone"] = [phoneError];
         if (body.Scope is not null && !Scopes.All.Contains(body.Scope)) errors["scope"] = ["must be 'transactional', 'marketing', or omitted for all."];
-        Limit(errors, "channel", body.Channel, 100);
-        Limit(errors, "note", body.Note, 1_000);
+        Problems.Limit(errors, "channel", body.Channel, 100);
+        Problems.Limit(errors, "note", body.Note, 1_000);
         if (errors.Count > 0) return Problems.Invalid(errors);
 
         var entry = NewRevocation(user.BoundSeller()!, body.Phone!, body.Scope, body.Channel ?? "api", body.Note, user.KeyName(), time.GetUtcNow());
@@ -82,12 +82,6 @@ internal static class ConsentApi
         audit.Append("consent.revoked", user.KeyName(), entry.Seller, body.Phone, body);
         await db.SaveChangesAsync(ct);
         return TypedResults.Created($"/v1/consents/{Uri.EscapeDataString(entry.Phone)}", ConsentEntryView.From(entry));
-    }
-
-    /// <summary>Text fields are bounded, so an over-long value is a 400 here rather than a database error later.</summary>
-    internal static void Limit(Dictionary<string, string[]> errors, string field, string? value, int max)
-    {
-        if (value?.Length > max) errors[field] = [$"must be at most {max} characters."];
     }
 
     public static ConsentEntry NewRevocation(string seller, string phone, string? scope, string channel, string? note, string by, DateTimeOffset at) => new()

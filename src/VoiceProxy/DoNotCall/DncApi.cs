@@ -36,7 +36,7 @@ internal static class DncApi
         var errors = new Dictionary<string, string[]>();
         if (Phone.ValidateUsNumber(body.Phone) is { } phoneError) errors["phone"] = [phoneError];
         if (string.IsNullOrWhiteSpace(body.Reason)) errors["reason"] = ["is required."];
-        Consent.ConsentApi.Limit(errors, "reason", body.Reason, 1_000);
+        Problems.Limit(errors, "reason", body.Reason, 1_000);
         if (errors.Count > 0) return Problems.Invalid(errors);
 
         var seller = user.BoundSeller()!;

@@ -23,6 +23,12 @@ internal static class Problems
 
     public static ValidationProblem Invalid(string field, string message) => Invalid(new() { [field] = [message] });
 
+    /// <summary>Text fields are bounded, so an over-long value is a 400 here rather than a database error later.</summary>
+    public static void Limit(Dictionary<string, string[]> errors, string field, string? value, int max)
+    {
+        if (value?.Length > max) errors[field] = [$"must be at most {max} characters."];
+    }
+
     public static ProblemHttpResult NotFound(string what) => Create(404, "not-found", "Not found", $"{what} was not found.");
 
     public static Task Write(HttpContext context, int status, string title, string detail, bool challenge = false)
