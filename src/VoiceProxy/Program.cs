@@ -5,7 +5,7 @@ using VoiceProxy.DoNotCall;
 using VoiceProxy.Infrastructure;
 using VoiceProxy.Security;
 using VoiceProxy.Supervisor;
-using VoiceProxy.Twilio;
+using VoiceProxy.Telephony;
 
 // Sub-commands (registry import, audit verify) run and exit instead of serving.
 if (await Cli.TryRunAsync(args) is { } exitCode) return exitCode;

@@ -4,7 +4,7 @@ using VoiceProxy.Audit;
 using VoiceProxy.Compliance;
 using VoiceProxy.Data;
 using VoiceProxy.Infrastructure;
-using VoiceProxy.Twilio;
+using VoiceProxy.Telephony;
 
 namespace VoiceProxy.Calls;
 

@@ -8,7 +8,7 @@ using VoiceProxy.Compliance;
 using VoiceProxy.Consent;
 using VoiceProxy.Data;
 using VoiceProxy.DoNotCall;
-using VoiceProxy.Twilio;
+using VoiceProxy.Telephony;
 using VoiceProxy.Twiml;
 
 namespace VoiceProxy.Infrastructure;

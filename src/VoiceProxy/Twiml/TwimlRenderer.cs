@@ -5,7 +5,7 @@ using Twilio.TwiML.Voice;
 using VoiceProxy.Compliance;
 using VoiceProxy.Data;
 using VoiceProxy.Infrastructure;
-using VoiceProxy.Twilio;
+using VoiceProxy.Telephony;
 
 namespace VoiceProxy.Twiml;
 
@@ -44,7 +44,7 @@ internal sealed class TwimlRenderer(TemplateCatalog catalog, IOptions<VoiceProxy
             Hints = string.Join(", ", OptOutPhrases[call.Language]),
             Language = call.Language,
             Action = new Uri($"{WebhookUrls.Base(options.Value)}/twilio/gather/{call.Id}?attempt={attempt}"),
-            Method = global::Twilio.Http.HttpMethod.Post,
+            Method = Twilio.Http.HttpMethod.Post,
             ActionOnEmptyResult = false,
         };
         var spoken = new List<string>();
@@ -72,7 +72,7 @@ internal sealed class TwimlRenderer(TemplateCatalog catalog, IOptions<VoiceProxy
         var gather = new Gather
         {
             Input = [Gather.InputEnum.Dtmf], NumDigits = 1, Timeout = 10, Action = new Uri(confirmUrl),
-            Method = global::Twilio.Http.HttpMethod.Post, ActionOnEmptyResult = false,
+            Method = Twilio.Http.HttpMethod.Post, ActionOnEmptyResult = false,
         };
         AddVerbs(gather, catalog.FrameFor(language).Parts["InboundOptOut"], FrameValues(seller, null), language, spoken);
         return new Rendered(new VoiceResponse().Append(gather).Hangup(), string.Join(" ", spoken));

@@ -1,6 +1,6 @@
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
-using VoiceProxy.Twilio;
+using VoiceProxy.Telephony;
 using WireMock.RequestBuilders;
 using WireMock.ResponseBuilders;
 

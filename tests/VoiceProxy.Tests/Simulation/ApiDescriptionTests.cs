@@ -2,7 +2,7 @@ using System.Net;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Hosting;
 using Twilio.Security;
-using VoiceProxy.Twilio;
+using VoiceProxy.Telephony;
 
 namespace VoiceProxy.Tests.Simulation;
 

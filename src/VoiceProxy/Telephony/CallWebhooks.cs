@@ -9,7 +9,7 @@ using VoiceProxy.DoNotCall;
 using VoiceProxy.Infrastructure;
 using VoiceProxy.Twiml;
 
-namespace VoiceProxy.Twilio;
+namespace VoiceProxy.Telephony;
 
 /// <summary>What happens when Twilio calls back: the voice webhook, the gather action, status callbacks and the inbound opt-out line.</summary>
 internal sealed class CallWebhooks(

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Options;
 using Polly;
 
-namespace VoiceProxy.Twilio;
+namespace VoiceProxy.Telephony;
 
 internal static class TwilioHttp
 {
@@ -25,9 +25,9 @@ internal static class TwilioHttp
     }
 
     /// <summary>The SDK's client over the named client, for placing and for looking calls up.</summary>
-    public static global::Twilio.Clients.ITwilioRestClient RestClient(IHttpClientFactory http, TwilioOptions o) =>
-        new global::Twilio.Clients.TwilioRestClient(o.EffectiveAccountSid, o.EffectiveAuthToken,
-            httpClient: new global::Twilio.Http.SystemNetHttpClient(http.CreateClient(ClientName)));
+    public static Twilio.Clients.ITwilioRestClient RestClient(IHttpClientFactory http, TwilioOptions o) =>
+        new Twilio.Clients.TwilioRestClient(o.EffectiveAccountSid, o.EffectiveAuthToken,
+            httpClient: new Twilio.Http.SystemNetHttpClient(http.CreateClient(ClientName)));
 
     /// <summary>Retry only HTTP 429: Twilio guarantees such a request was never processed; anything else may have created a call.
     /// A breaker stops asking a failing Twilio, so callers get a 503 at once instead of waiting on timeouts.</summary>

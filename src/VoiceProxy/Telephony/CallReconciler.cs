@@ -10,7 +10,7 @@ using VoiceProxy.Audit;
 using VoiceProxy.Calls;
 using VoiceProxy.Data;
 
-namespace VoiceProxy.Twilio;
+namespace VoiceProxy.Telephony;
 
 /// <summary>Resolves calls whose create-call answer was lost (status <c>unknown</c>) or that a crash left between the committed
 /// decision and Twilio's answer (<c>queued</c>): Twilio is asked for calls to that number from that caller ID since the request.

@@ -1,4 +1,4 @@
-namespace VoiceProxy.Twilio;
+namespace VoiceProxy.Telephony;
 
 internal static class WebhooksApi
 {

@@ -8,7 +8,7 @@ using Microsoft.Extensions.Options;
 using VoiceProxy.Data;
 using VoiceProxy.Infrastructure;
 
-namespace VoiceProxy.Twilio;
+namespace VoiceProxy.Telephony;
 
 /// <summary>What the simulated called party does, chosen by the last four digits of the number called.</summary>
 internal enum SimulatedScenario { Listens, PressesOptOutDigit, SaysStopCalling, Busy, NoAnswer, Voicemail, Fails }

@@ -5,7 +5,7 @@ using Twilio.Types;
 using VoiceProxy.Data;
 using VoiceProxy.Infrastructure;
 
-namespace VoiceProxy.Twilio;
+namespace VoiceProxy.Telephony;
 
 /// <summary>What became of one create-call request. <see cref="Status"/> is ours: initiated, failed (Twilio refused:
 /// nothing placed) or unknown (the answer was lost: a call may exist).</summary>
@@ -23,9 +23,9 @@ internal sealed class CallPlacer(IHttpClientFactory http, IOptions<TwilioOptions
         {
             PathAccountSid = twilio.Value.EffectiveAccountSid,
             Url = new Uri($"{baseUrl}/twilio/voice/{call.Id}"),
-            Method = global::Twilio.Http.HttpMethod.Post,
+            Method = Twilio.Http.HttpMethod.Post,
             StatusCallback = new Uri($"{baseUrl}/twilio/status/{call.Id}"),
-            StatusCallbackMethod = global::Twilio.Http.HttpMethod.Post,
+            StatusCallbackMethod = Twilio.Http.HttpMethod.Post,
             StatusCallbackEvent = [.. StatusEvents],
             MachineDetection = "DetectMessageEnd",
             Timeout = twilio.Value.RingTimeoutSeconds,

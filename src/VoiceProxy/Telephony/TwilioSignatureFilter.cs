@@ -2,7 +2,7 @@ using Microsoft.Extensions.Options;
 using Twilio.Security;
 using VoiceProxy.Infrastructure;
 
-namespace VoiceProxy.Twilio;
+namespace VoiceProxy.Telephony;
 
 /// <summary>Every webhook must carry a valid X-Twilio-Signature for the URL Twilio requested, rebuilt from
 /// VoiceProxy:PublicBaseUrl (not the Host header), so it holds behind a reverse proxy. Else 403 and nothing runs.</summary>
@@ -27,7 +27,7 @@ internal sealed class TwilioSignatureFilter(IOptions<TwilioOptions> twilio, IOpt
 }
 
 /// <summary>TwiML as an HTTP response.</summary>
-internal sealed class TwimlResult(global::Twilio.TwiML.VoiceResponse response) : IResult
+internal sealed class TwimlResult(Twilio.TwiML.VoiceResponse response) : IResult
 {
     public Task ExecuteAsync(HttpContext context)
     {

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Options;
 
-namespace VoiceProxy.Twilio;
+namespace VoiceProxy.Telephony;
 
 public enum TwilioMode { Live, Simulated }
 
