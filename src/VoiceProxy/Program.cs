@@ -1,54 +1,78 @@
+using VoiceProxy;
 using VoiceProxy.Audit;
 using VoiceProxy.Calls;
+using VoiceProxy.Compliance;
 using VoiceProxy.Consent;
+using VoiceProxy.Data;
 using VoiceProxy.DoNotCall;
 using VoiceProxy.Infrastructure;
 using VoiceProxy.Security;
 using VoiceProxy.Supervisor;
 using VoiceProxy.Telephony;
+using VoiceProxy.Twiml;
 
 // Sub-commands (registry import, audit verify) run and exit instead of serving.
 if (await Cli.TryRunAsync(args) is { } exitCode) return exitCode;
 
 var builder = WebApplication.CreateBuilder(args);
-builder.KeepDemoSettingsToDemos(args);                                         // demo keys only when nothing else is configured
-builder.AddVoiceProxyLogging();                                               // Serilog: one line per request, numbers masked
-builder.Services.AddVoiceProxyOptions(builder.Configuration);                  // typed, validated settings
-builder.Services.AddVoiceProxyData();                                          // EF Core store, audit log, health
-builder.Services.AddDeployment(builder.Configuration);                        // behind a reverse proxy: trusted proxies, shared cookie keys
-builder.Services.AddAuditChain();                                              // hash-chains audit events as they are saved
-builder.Services.AddApiKeyAuthentication();                                    // Bearer API keys and roles
-builder.Services.AddRequestLimits();                                           // per-key rate limits
-builder.Services.AddSupervisorSignIn();                                        // supervisor page session cookie beside the keys
-builder.Services.AddCompliance();                                              // area codes, state rules, registry, the gate
-builder.Services.AddCalls();                                                   // templates, placement through Twilio
-builder.Services.AddProblemDetails();                                          // RFC 9457 errors
-builder.Services.AddApiDocs();                                                 // OpenAPI description of /v1 (served in Development)
-builder.Services.AddExceptionHandler<ExceptionProblems>();                     // unreadable bodies 400, database down 503
+// Demo keys only when nothing else is configured.
+builder.KeepDemoSettingsToDemos(args);
+// Serilog: one line per request, numbers masked.
+builder.AddVoiceProxyLogging();
+// Typed, validated settings and the clock.
+builder.Services.AddVoiceProxyOptions(builder.Configuration);
+// The EF Core store, placement locks and the database readiness check.
+builder.Services.AddData();
+// The audit log, hash-chained as it is saved.
+builder.Services.AddAudit();
+// Behind a reverse proxy: trusted proxies, shared cookie keys.
+builder.Services.AddDeployment(builder.Configuration);
+// Bearer API keys and roles, per-key rate limits, and the supervisor page's session cookie beside the keys.
+builder.Services.AddApiKeyAuthentication();
+builder.Services.AddRequestLimits();
+builder.Services.AddSupervisorSignIn();
+// The stores, the rules and the gate, the templates, Twilio, and the call service over them.
+builder.Services.AddConsent();
+builder.Services.AddDoNotCall();
+builder.Services.AddCompliance();
+builder.Services.AddTwiml();
+builder.Services.AddTwilio(builder.Configuration);
+builder.Services.AddCalls();
+// RFC 9457 errors: unreadable bodies 400, database down 503; the OpenAPI description of /v1 (served in Development).
+builder.Services.AddProblemDetails();
+builder.Services.AddExceptionHandler<ExceptionProblems>();
 builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+builder.Services.AddApiDocs();
 
 var app = builder.Build();
-if (app.TryPrepareVoiceProxy() is { } startupError) return startupError;       // migrate, load and validate everything once
-app.UseDeploymentForwardedHeaders();                                           // X-Forwarded-For/-Proto from the configured proxies only
-app.UseVoiceProxyRequestLogging();                                             // request log lines, with the status sent
-app.UseExceptionHandler(new ExceptionHandlerOptions                            // never a stack trace; bad input is not an error
-    { SuppressDiagnosticsCallback = c => c.Exception is BadHttpRequestException });
-app.UseStatusCodePages();                                                      // problem+json for bare status codes
-app.UseBodySizeLimit();                                                        // 64 KB bodies
-app.UseStaticFiles();                                                          // the supervisor page's HTML, CSS and JS (wwwroot)
+// Validate, migrate and load everything once, or exit with one line per problem.
+if (app.TryPrepareVoiceProxy() is { } startupError) return startupError;
+// X-Forwarded-For/-Proto from the configured proxies only; then the request log, with the status sent.
+app.UseDeploymentForwardedHeaders();
+app.UseVoiceProxyRequestLogging();
+// Never a stack trace; bad input is not an error.
+app.UseExceptionHandler(new ExceptionHandlerOptions { SuppressDiagnosticsCallback = c => c.Exception is BadHttpRequestException });
+// problem+json for bare status codes; 64 KB bodies; the supervisor page's HTML, CSS and JS (wwwroot).
+app.UseStatusCodePages();
+app.UseBodySizeLimit();
+app.UseStaticFiles();
+// Rate limits come after authentication because they are per key; anti-forgery guards the supervisor page's forms.
 app.UseAuthentication();
 app.UseAuthorization();
-app.UseRateLimiter();                                                          // after authentication: limits are per key
-app.UseAntiforgery();                                                          // anti-forgery tokens on the supervisor page's forms
-app.MapHealth();                                                               // /health/live, /health/ready
-app.MapCalls();                                                                // /v1/calls, /v1/compliance/check
-app.MapConsents();                                                             // /v1/consents
-app.MapDoNotCall();                                                            // /v1/dnc, /v1/registry
-app.MapAudit();                                                                // /v1/audit/verify
-app.MapReview();                                                               // supervisors: /v1/calls list, export, figures
-app.MapSupervisorPage();                                                       // /supervisor: the web page, sign-in and sign-out
-app.MapTwilioWebhooks();                                                       // /twilio/*: signed callbacks from Twilio
-app.MapApiDocs();                                                              // Development only: /openapi/v1.json and the Scalar UI at /scalar
+app.UseRateLimiter();
+app.UseAntiforgery();
+// /health/live and /health/ready; /v1/calls and /v1/compliance/check; /v1/consents; /v1/dnc and /v1/registry.
+app.MapHealth();
+app.MapCalls();
+app.MapConsents();
+app.MapDoNotCall();
+// /v1/audit/verify; the supervisors' /v1/calls list, export and figures; the /supervisor page with sign-in and sign-out.
+app.MapAudit();
+app.MapReview();
+app.MapSupervisorPage();
+// /twilio/*: signed callbacks from Twilio; in Development, /openapi/v1.json and the Scalar UI at /scalar.
+app.MapTwilioWebhooks();
+app.MapApiDocs();
 await app.RunAsync();
 return 0;
 

@@ -7,9 +7,10 @@ namespace VoiceProxy.Audit;
 
 internal static class AuditApi
 {
-    /// <summary>Links audit events into the hash chain whenever a <see cref="VoiceProxyDb"/> saves.</summary>
-    public static IServiceCollection AddAuditChain(this IServiceCollection services) =>
-        services.ConfigureDbContext<VoiceProxyDb>(o => o.AddInterceptors(AuditChainInterceptor.Instance));
+    /// <summary>The audit log, and the interceptor that links its events into the hash chain whenever a
+    /// <see cref="VoiceProxyDb"/> saves.</summary>
+    public static IServiceCollection AddAudit(this IServiceCollection services) =>
+        services.AddScoped<AuditLog>().ConfigureDbContext<VoiceProxyDb>(o => o.AddInterceptors(AuditChainInterceptor.Instance));
 
     public static RouteGroupBuilder MapAudit(this IEndpointRouteBuilder routes)
     {

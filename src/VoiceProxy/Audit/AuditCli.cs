@@ -28,7 +28,7 @@ internal static class AuditCli
                     .UseNpgsql(connection ?? throw new ArgumentException("ConnectionStrings:VoiceProxy is required for Postgres.")).Options)
                 : SqliteReadOnly(connection ?? "Data Source=voiceproxy.db");
             var result = await AuditChain.VerifyAsync(db, CancellationToken.None);
-            Console.WriteLine(JsonSerializer.Serialize(result, AuditLog.Json));
+            Console.WriteLine(JsonSerializer.Serialize(result, StoredJson.Options));
             if (!result.Ok) Console.Error.WriteLine($"error: the audit chain is broken at event {result.FirstBad!.Id} ({result.FirstBad.Type}): {result.FirstBad.Problem}");
             return result.Ok ? 0 : 1;
         }

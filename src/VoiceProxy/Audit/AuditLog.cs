@@ -6,8 +6,6 @@ namespace VoiceProxy.Audit;
 /// <summary>Appends audit events to the unit of work, so each is committed with the change it records.</summary>
 internal sealed class AuditLog(VoiceProxyDb db, TimeProvider time)
 {
-    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
-
     public void Append(string type, string actor, string? seller, string? subject, object payload) =>
         db.AuditEvents.Add(new AuditEvent
         {
@@ -16,6 +14,6 @@ internal sealed class AuditLog(VoiceProxyDb db, TimeProvider time)
             Actor = actor,
             Seller = seller,
             Subject = subject,
-            PayloadJson = JsonSerializer.Serialize(payload, Json),
+            PayloadJson = JsonSerializer.Serialize(payload, StoredJson.Options),
         });
 }

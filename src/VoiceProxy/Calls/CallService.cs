@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using VoiceProxy.Audit;
 using VoiceProxy.Compliance;
+using VoiceProxy.Consent;
 using VoiceProxy.Data;
 using VoiceProxy.Infrastructure;
 using VoiceProxy.Telephony;
@@ -38,11 +39,11 @@ internal sealed class CallService(
         {
             Id = Guid.CreateVersion7(now).ToString(), Seller = intent.Seller, To = intent.To, From = intent.From,
             Purpose = Purposes.Name(intent.Purpose), Template = request.Template, Language = request.Language,
-            VariablesJson = JsonSerializer.Serialize(request.Variables, CallView.Json),
+            VariablesJson = JsonSerializer.Serialize(request.Variables, StoredJson.Options),
             CustomerState = request.Customer?.State, CustomerTimeZone = request.Customer?.TimeZone,
-            Allowed = decision.Allowed, DecisionJson = JsonSerializer.Serialize(decision, CallView.Json),
+            Allowed = decision.Allowed, DecisionJson = JsonSerializer.Serialize(decision, StoredJson.Options),
             IdempotencyKey = idempotencyKey, RequestHash = request.RequestHash,
-            Status = decision.Allowed ? "queued" : "blocked", RequestedAt = now, UpdatedAt = now,
+            Status = decision.Allowed ? CallStatus.Queued : CallStatus.Blocked, RequestedAt = now, UpdatedAt = now,
         };
         db.Calls.Add(call);
         AddEvent(call, "call.requested", new { actor, idempotencyKey, request.Template, request.Language, request.Customer });
@@ -59,7 +60,7 @@ internal sealed class CallService(
         var result = await placer.PlaceAsync(call);
         // Twilio may call back before it answers us: a status a callback already recorded is newer than ours, so it stays.
         await db.Entry(call).ReloadAsync(CancellationToken.None);
-        if (call.Status == "queued") call.Status = result.Status;
+        if (call.Status == CallStatus.Queued) call.Status = result.Status;
         call.TwilioCallSid ??= result.CallSid;
         call.UpdatedAt = time.GetUtcNow();
         AddEvent(call, "twilio.create", new { result.Status, result.CallSid, result.HttpStatus, result.Detail });
@@ -84,5 +85,5 @@ internal sealed class CallService(
         : new(CallOutcome.Placed, earlier);
 
     private void AddEvent(CallRecord call, string type, object detail) =>
-        call.Events.Add(new CallEvent { CallId = call.Id, At = time.GetUtcNow(), Type = type, DetailJson = JsonSerializer.Serialize(detail, CallView.Json) });
+        call.Events.Add(new CallEvent { CallId = call.Id, At = time.GetUtcNow(), Type = type, DetailJson = JsonSerializer.Serialize(detail, StoredJson.Options) });
 }

@@ -1,6 +1,8 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 using VoiceProxy.Compliance;
+using VoiceProxy.Consent;
+using VoiceProxy.Data;
 using VoiceProxy.Infrastructure;
 using VoiceProxy.Twiml;
 
@@ -53,7 +55,7 @@ internal sealed class CallValidation(TemplateCatalog templates, NpaTable npa)
         if (errors.Count > 0) return (null, errors);
         // The request as resolved (default language and caller ID filled in), so spelling out a default is the same request.
         var canonical = new { body.To, body.Purpose, body.Template, Language = language, Variables = new SortedDictionary<string, string>(variables, StringComparer.Ordinal), From = from, body.Customer };
-        var hash = Convert.ToHexStringLower(SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(canonical, CallView.Json)));
+        var hash = Convert.ToHexStringLower(SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(canonical, StoredJson.Options)));
         return (new ValidCallRequest(new CallIntent(seller.Id, body.To!, purpose!.Value, from), body.Template!, language,
             variables, customer, hash), errors);
     }

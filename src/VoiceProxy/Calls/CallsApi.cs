@@ -41,7 +41,7 @@ internal static class CallsApi
             CallOutcome.Blocked => Blocked(call),
             CallOutcome.Conflict => Problems.Create(409, "idempotency-conflict", "Idempotency key reused",
                 "This Idempotency-Key was used with a different request body.", new Dictionary<string, object?> { ["callId"] = call.Id }),
-            _ when call.Status == "unknown" => Problems.Create(503, "call-outcome-unknown", "Twilio's answer was lost",
+            _ when call.Status == CallStatus.Unknown => Problems.Create(503, "call-outcome-unknown", "Twilio's answer was lost",
                 "Twilio may have placed this call. Do not ask for it again under a new Idempotency-Key: repeat the request with the same key, or read the call record, which is reconciled with Twilio within minutes.",
                 new Dictionary<string, object?> { ["callId"] = call.Id, ["callStatus"] = call.Status }),
             _ => Problems.Create(503, "twilio-unavailable", "Twilio did not place the call",
@@ -52,7 +52,7 @@ internal static class CallsApi
 
     private static ProblemHttpResult Blocked(CallRecord call)
     {
-        var decision = JsonSerializer.Deserialize<Decision>(call.DecisionJson, CallView.Json)!;
+        var decision = JsonSerializer.Deserialize<Decision>(call.DecisionJson, StoredJson.Options)!;
         return Problems.Create(422, "call-blocked", "The call is not allowed",
             string.Join(" ", decision.Reasons.Select(r => r.Message)),
             new Dictionary<string, object?> { ["callId"] = call.Id, ["reasons"] = decision.Reasons, ["nextAllowedAt"] = decision.NextAllowedAt });

@@ -1,25 +1,8 @@
 using System.Text.Json.Serialization;
 
+using VoiceProxy.Consent;
+
 namespace VoiceProxy.Compliance;
-
-[JsonConverter(typeof(JsonStringEnumConverter<Purpose>))]
-public enum Purpose
-{
-    [JsonStringEnumMemberName("transactional")] Transactional,
-    [JsonStringEnumMemberName("marketing")] Marketing,
-}
-
-public static class Purposes
-{
-    public static string Name(Purpose p) => p == Purpose.Marketing ? "marketing" : "transactional";
-
-    public static Purpose? Parse(string? name) => name switch
-    {
-        "transactional" => Purpose.Transactional,
-        "marketing" => Purpose.Marketing,
-        _ => null,
-    };
-}
 
 /// <summary>What is asked: one call on behalf of a seller.</summary>
 public sealed record CallIntent(string Seller, string To, Purpose Purpose, string From);

@@ -28,8 +28,8 @@ internal sealed class FactGatherer(VoiceProxyDb db, IDncRegistry registry, NpaTa
             .ToListAsync(ct);
         var location = Locate(intent.To, customer);
         return new CallFacts(
-            ConsentLedger.Current(consents, Scopes.Transactional),
-            ConsentLedger.Current(consents, Scopes.Marketing),
+            ConsentLedger.Current(consents, Purposes.Transactional),
+            ConsentLedger.Current(consents, Purposes.Marketing),
             dnc?.At,
             Registries(intent, location),
             location,
@@ -65,11 +65,4 @@ internal sealed class FactGatherer(VoiceProxyDb db, IDncRegistry registry, NpaTa
         }
         return new Location(states.Distinct().ToList(), zones.Distinct().Select(TimeZones.Find).ToList(), source);
     }
-}
-
-internal static class TimeZones
-{
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, TimeZoneInfo> Cache = new();
-    public static TimeZoneInfo Find(string id) => Cache.GetOrAdd(id, TimeZoneInfo.FindSystemTimeZoneById);
-    public static bool IsValid(string? id) => id is not null && (Cache.ContainsKey(id) || TimeZoneInfo.TryFindSystemTimeZoneById(id, out _));
 }

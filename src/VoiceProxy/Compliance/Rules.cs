@@ -1,3 +1,6 @@
+using VoiceProxy.Consent;
+using VoiceProxy.DoNotCall;
+
 namespace VoiceProxy.Compliance;
 
 /// <summary>What every rule sees: the request, the facts, the instant and the rule settings.</summary>
@@ -74,9 +77,9 @@ internal sealed class RegistryFreshnessRule : IRule
             yield break;
         }
         var today = DateOnly.FromDateTime(c.At.UtcDateTime);
-        var consulted = c.Facts.Registries.Any(r => r.List == DoNotCall.RegistryLists.National)
+        var consulted = c.Facts.Registries.Any(r => r.List == RegistryLists.National)
             ? c.Facts.Registries
-            : c.Facts.Registries.Prepend(new RegistryFact(DoNotCall.RegistryLists.National, false, null));
+            : c.Facts.Registries.Prepend(new RegistryFact(RegistryLists.National, false, null));
         var bad = consulted
             .Where(r => r.AsOf is null || today.DayNumber - r.AsOf.Value.DayNumber is var age && (age > c.Settings.RegistryMaxAgeDays || age < 0))
             .Select(r => r.AsOf is null ? $"{r.List}: no copy loaded"

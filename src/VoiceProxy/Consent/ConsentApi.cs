@@ -3,7 +3,6 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using VoiceProxy.Audit;
-using VoiceProxy.Compliance;
 using VoiceProxy.Data;
 using VoiceProxy.Infrastructure;
 using VoiceProxy.Security;
@@ -42,7 +41,7 @@ internal static class ConsentApi
         var now = time.GetUtcNow();
         var errors = new Dictionary<string, string[]>();
         if (Phone.ValidateUsNumber(body.Phone) is { } phoneError) errors["phone"] = [phoneError];
-        if (!Scopes.All.Contains(body.Scope)) errors["scope"] = ["must be 'transactional' or 'marketing'."];
+        if (!Purposes.Names.Contains(body.Scope)) errors["scope"] = ["must be 'transactional' or 'marketing'."];
         if (body.Kind is not (ConsentKinds.Express or ConsentKinds.ExpressWritten)) errors["kind"] = ["must be 'express' or 'express_written'."];
         if (body.Kind == ConsentKinds.ExpressWritten && string.IsNullOrWhiteSpace(body.Evidence?.DisclosureText))
             errors["evidence.disclosureText"] = ["is required for express_written consent: keep the disclosure exactly as shown."];
@@ -59,7 +58,7 @@ internal static class ConsentApi
         {
             Seller = seller, Phone = body.Phone!, Action = ConsentAction.Grant, Scope = body.Scope, Kind = body.Kind,
             EffectiveAt = body.CapturedAt ?? now, RecordedAt = now, Source = body.Source, RecordedBy = user.KeyName(),
-            EvidenceJson = body.Evidence is null ? null : JsonSerializer.Serialize(body.Evidence, AuditLog.Json),
+            EvidenceJson = body.Evidence is null ? null : JsonSerializer.Serialize(body.Evidence, StoredJson.Options),
         };
         db.Consents.Add(entry);
         audit.Append("consent.granted", user.KeyName(), seller, body.Phone, body);
@@ -72,23 +71,17 @@ internal static class ConsentApi
     {
         var errors = new Dictionary<string, string[]>();
         if (Phone.ValidateUsNumber(body.Phone) is { } phoneError) errors["phone"] = [phoneError];
-        if (body.Scope is not null && !Scopes.All.Contains(body.Scope)) errors["scope"] = ["must be 'transactional', 'marketing', or omitted for all."];
+        if (body.Scope is not null && !Purposes.Names.Contains(body.Scope)) errors["scope"] = ["must be 'transactional', 'marketing', or omitted for all."];
         Problems.Limit(errors, "channel", body.Channel, 100);
         Problems.Limit(errors, "note", body.Note, 1_000);
         if (errors.Count > 0) return Problems.Invalid(errors);
 
-        var entry = NewRevocation(user.BoundSeller()!, body.Phone!, body.Scope, body.Channel ?? "api", body.Note, user.KeyName(), time.GetUtcNow());
+        var entry = ConsentLedger.NewRevocation(user.BoundSeller()!, body.Phone!, body.Scope, body.Channel ?? "api", body.Note, user.KeyName(), time.GetUtcNow());
         db.Consents.Add(entry);
         audit.Append("consent.revoked", user.KeyName(), entry.Seller, body.Phone, body);
         await db.SaveChangesAsync(ct);
         return TypedResults.Created($"/v1/consents/{Uri.EscapeDataString(entry.Phone)}", ConsentEntryView.From(entry));
     }
-
-    public static ConsentEntry NewRevocation(string seller, string phone, string? scope, string channel, string? note, string by, DateTimeOffset at) => new()
-    {
-        Seller = seller, Phone = phone, Action = ConsentAction.Revoke, Scope = scope, Channel = channel, Note = note,
-        EffectiveAt = at, RecordedAt = at, RecordedBy = by,
-    };
 
     private static async Task<Results<Ok<ConsentView>, ValidationProblem, ProblemHttpResult>> Get(
         string phone, string? seller, ClaimsPrincipal user, VoiceProxyDb db, IOptions<VoiceProxyOptions> options, CancellationToken ct)
@@ -98,7 +91,7 @@ internal static class ConsentApi
         if (scope is null) return problem!;
 
         var history = await ConsentLedger.HistoryAsync(db, scope, phone, ct);
-        var current = Scopes.All.ToDictionary(s => s, s =>
+        var current = Purposes.Names.ToDictionary(s => s, s =>
         {
             var c = ConsentLedger.Current(history, s);
             return new ScopeState(c.State.ToString().ToLowerInvariant(), c.Kind, c.Since);

@@ -1,15 +1,7 @@
 using Microsoft.EntityFrameworkCore;
-using VoiceProxy.Compliance;
 using VoiceProxy.Data;
 
 namespace VoiceProxy.Consent;
-
-public static class Scopes
-{
-    public const string Transactional = "transactional";
-    public const string Marketing = "marketing";
-    public static readonly string[] All = [Transactional, Marketing];
-}
 
 /// <summary>Derives current consent from the append-only history.</summary>
 internal static class ConsentLedger
@@ -34,4 +26,10 @@ internal static class ConsentLedger
 
     public static Task<List<ConsentEntry>> HistoryAsync(VoiceProxyDb db, string seller, string phone, CancellationToken ct) =>
         db.Consents.AsNoTracking().Where(e => e.Seller == seller && e.Phone == phone).ToListAsync(ct);
+
+    public static ConsentEntry NewRevocation(string seller, string phone, string? scope, string channel, string? note, string by, DateTimeOffset at) => new()
+    {
+        Seller = seller, Phone = phone, Action = ConsentAction.Revoke, Scope = scope, Channel = channel, Note = note,
+        EffectiveAt = at, RecordedAt = at, RecordedBy = by,
+    };
 }

@@ -12,7 +12,7 @@ internal sealed class OptOutService(VoiceProxyDb db, AuditLog audit, TimeProvide
     {
         var now = time.GetUtcNow();
         var note = callSid is null ? $"{channel} opt-out" : $"{channel} opt-out during call {callSid}";
-        db.Consents.Add(ConsentApi.NewRevocation(seller, phone, scope: null, channel, note, "twilio", now));
+        db.Consents.Add(ConsentLedger.NewRevocation(seller, phone, scope: null, channel, note, "twilio", now));
         db.DncEntries.Add(InternalDnc.NewAddition(seller, phone, note, "twilio", now));
         if (call is not null)
         {

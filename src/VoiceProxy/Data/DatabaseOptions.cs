@@ -13,8 +13,8 @@ public sealed class DatabaseOptions
     /// database). Kept as text so a wrong value is reported with its key rather than as a binder exception.</summary>
     public string Provider { get; set; } = nameof(DatabaseProvider.Sqlite);
 
-    public DatabaseProvider Kind => TryParse(Provider, out var kind)
-        ? kind : throw new OptionsValidationException(Section, typeof(DatabaseOptions), [ProviderError(Provider)]);
+    /// <summary>The provider named; options read through IOptions are validated first, so an unknown name never gets here.</summary>
+    public DatabaseProvider Kind => TryParse(Provider, out var kind) ? kind : DatabaseProvider.Sqlite;
 
     internal static bool TryParse(string? value, out DatabaseProvider kind)
     {

@@ -3,7 +3,6 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 using VoiceProxy.Audit;
-using VoiceProxy.Compliance;
 using VoiceProxy.Data;
 using VoiceProxy.Infrastructure;
 using VoiceProxy.Security;

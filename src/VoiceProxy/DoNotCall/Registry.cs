@@ -1,5 +1,3 @@
-using VoiceProxy.Compliance;
-
 namespace VoiceProxy.DoNotCall;
 
 public static class RegistryLists
@@ -21,6 +19,9 @@ public static class RegistryLists
 
     public static string FileName(string list) => list.Replace(':', '-') + ".snapshot";
 }
+
+/// <summary>Membership of the called number in one registry list. <see cref="AsOf"/> is null when no copy is loaded.</summary>
+public sealed record RegistryFact(string List, bool Listed, DateOnly? AsOf);
 
 public sealed record RegistryListStatus(string Name, DateOnly AsOf, long Count, int AgeDays, bool Stale);
 

@@ -2,7 +2,6 @@ using System.Collections.Frozen;
 using System.Diagnostics;
 using System.Globalization;
 using Microsoft.Extensions.Options;
-using VoiceProxy.Compliance;
 using VoiceProxy.Infrastructure;
 
 namespace VoiceProxy.DoNotCall;

@@ -1,6 +1,9 @@
 using System.Net;
 using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
+using Microsoft.AspNetCore.DataProtection.Repositories;
 using Microsoft.AspNetCore.HttpOverrides;
+using Microsoft.Extensions.Options;
 
 namespace VoiceProxy.Infrastructure;
 
@@ -19,25 +22,41 @@ public sealed class DeploymentOptions
     public string? DataProtectionKeysPath { get; set; }
 }
 
+internal sealed class DeploymentOptionsValidator : IValidateOptions<DeploymentOptions>
+{
+    public ValidateOptionsResult Validate(string? name, DeploymentOptions o)
+    {
+        var errors = o.KnownProxies.Select((proxy, i) => (proxy, i)).Where(p => !IPAddress.TryParse(p.proxy, out _))
+            .Select(p => $"{DeploymentOptions.Section}:KnownProxies:{p.i} must be an IP address (was '{p.proxy}').").ToList();
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+}
+
 internal static class DeploymentRegistration
 {
+    /// <summary>Trusted proxies for X-Forwarded-For/-Proto, and the shared folder of cookie-protection keys.</summary>
     public static IServiceCollection AddDeployment(this IServiceCollection services, IConfiguration config)
     {
-        var o = config.GetSection(DeploymentOptions.Section).Get<DeploymentOptions>() ?? new();
-        var proxies = new List<IPAddress>();
-        for (var i = 0; i < o.KnownProxies.Count; i++)
-            proxies.Add(IPAddress.TryParse(o.KnownProxies[i], out var ip) ? ip
-                : throw new InvalidOperationException($"{DeploymentOptions.Section}:KnownProxies:{i} must be an IP address (was '{o.KnownProxies[i]}')."));
-        services.Configure<ForwardedHeadersOptions>(f =>
+        services.AddOptions<DeploymentOptions>().Bind(config.GetSection(DeploymentOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<DeploymentOptions>, DeploymentOptionsValidator>();
+        services.AddOptions<ForwardedHeadersOptions>().Configure<IOptions<DeploymentOptions>>((f, deployment) =>
         {
             f.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
             f.ForwardLimit = 1;
             f.KnownProxies.Clear();
             f.KnownIPNetworks.Clear();
-            foreach (var ip in proxies) f.KnownProxies.Add(ip);
+            foreach (var proxy in deployment.Value.KnownProxies) f.KnownProxies.Add(IPAddress.Parse(proxy));
         });
-        if (o.DataProtectionKeysPath is { Length: > 0 } keys)
-            services.AddDataProtection().SetApplicationName("VoiceProxy").PersistKeysToFileSystem(new DirectoryInfo(keys));
+        services.AddDataProtection();
+        services.AddOptions<DataProtectionOptions>().Configure<IOptions<DeploymentOptions>>((d, deployment) =>
+        {
+            if (deployment.Value.DataProtectionKeysPath is { Length: > 0 }) d.ApplicationDiscriminator = "VoiceProxy";
+        });
+        services.AddOptions<KeyManagementOptions>().Configure<IOptions<DeploymentOptions>, ILoggerFactory>((k, deployment, logs) =>
+        {
+            if (deployment.Value.DataProtectionKeysPath is { Length: > 0 } keys)
+                k.XmlRepository = new FileSystemXmlRepository(new DirectoryInfo(keys), logs);
+        });
         return services;
     }
 

@@ -56,9 +56,3 @@ internal static partial class Phone
     public static string Mask(string? value) =>
         value is null || value.Length <= 4 ? "****" : new string('*', value.Length - 4) + value[^4..];
 }
-
-internal static class Languages
-{
-    public static readonly string[] All = ["en-US", "es-US"];
-    public static bool IsSupported(string? language) => language is not null && All.Contains(language);
-}

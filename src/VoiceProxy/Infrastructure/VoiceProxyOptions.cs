@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Options;
-using VoiceProxy.Security;
 
 namespace VoiceProxy.Infrastructure;
 
@@ -35,6 +34,10 @@ public sealed class VoiceProxyOptions
     public string? TemplatesPath { get; set; }
 
     public SellerOptions? FindSeller(string id) => Sellers.FirstOrDefault(s => s.Id == id);
+
+    /// <summary>Where Twilio's webhooks reach this service, without a trailing slash. Live mode requires PublicBaseUrl; the
+    /// local default serves Simulated mode, whose stand-in calls back here.</summary>
+    public string WebhookBaseUrl => (string.IsNullOrWhiteSpace(PublicBaseUrl) ? "http://localhost:5080" : PublicBaseUrl).TrimEnd('/');
 
     /// <summary>Settings that work but fall short of good practice or of a rule's letter: start-up says so, loudly.</summary>
     public IEnumerable<string> Advisories()
@@ -70,6 +73,9 @@ public sealed class SellerOptions
     /// <summary>Whether express written marketing consent lifts the national and state registries for this seller. Default <c>true</c>.</summary>
     public bool WrittenConsentExemptsRegistry { get; set; } = true;
 }
+
+/// <summary>What a key may do: place calls and manage its seller's lists, review every seller, or also administer.</summary>
+public enum ApiRole { Caller = 1, Supervisor, Admin }
 
 public sealed class ApiKeyOptions
 {

@@ -8,8 +8,6 @@ using VoiceProxy.Infrastructure;
 
 namespace VoiceProxy.Security;
 
-public enum ApiRole { Caller = 1, Supervisor, Admin }
-
 /// <summary>Bearer API keys from configuration; keys are compared as SHA-256 digests in constant time.</summary>
 internal sealed class ApiKeyAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,

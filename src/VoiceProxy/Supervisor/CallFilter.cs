@@ -37,8 +37,6 @@ public sealed record CallFilter(
     public const int DefaultLimit = 50;
     public const int MaxLimit = 200;
 
-    public static readonly string[] KnownStatuses =
-        ["blocked", "queued", "initiated", "ringing", "in-progress", "completed", "busy", "no-answer", "failed", "canceled", "unknown"];
 
     public static (CallFilter? Filter, int Limit, CallCursor? Cursor, Dictionary<string, string[]> Errors) Parse(CallQuery q, VoiceProxyOptions options)
     {
@@ -47,8 +45,8 @@ public sealed record CallFilter(
         var to = Instant(q.To, "to", errors);
         if (from is not null && to is not null && from >= to) errors["to"] = ["must be after 'from'."];
         var statuses = (q.Status ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Distinct().ToList();
-        if (statuses.FirstOrDefault(s => !KnownStatuses.Contains(s)) is { } unknown)
-            errors["status"] = [$"'{unknown}' is not a status; use {string.Join(", ", KnownStatuses)} (several separated by commas)."];
+        if (statuses.FirstOrDefault(s => !CallStatus.All.Contains(s)) is { } unknown)
+            errors["status"] = [$"'{unknown}' is not a status; use {string.Join(", ", CallStatus.All)} (several separated by commas)."];
         var allowed = Flag(q.Allowed, "allowed", errors);
         var optedOut = Flag(q.OptedOut, "optedOut", errors);
         if (q.Phone is not null && !Infrastructure.Phone.IsE164(q.Phone)) errors["phone"] = ["must be an E.164 number such as +14155550123."];

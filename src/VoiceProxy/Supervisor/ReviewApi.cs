@@ -91,7 +91,7 @@ internal static class ReviewApi
         c.AnsweredBy, c.DurationSeconds, c.OptedOut, c.TwilioCallSid, c.RequestedAt, c.UpdatedAt));
 
     internal static IReadOnlyList<string> ReasonCodesOf(string? decisionJson) =>
-        decisionJson is null ? [] : JsonSerializer.Deserialize<DecisionReasons>(decisionJson, CallView.Json)?.Reasons?.Select(r => r.Code).ToList() ?? [];
+        decisionJson is null ? [] : JsonSerializer.Deserialize<DecisionReasons>(decisionJson, StoredJson.Options)?.Reasons?.Select(r => r.Code).ToList() ?? [];
 
     private sealed record DecisionReasons(IReadOnlyList<Reason>? Reasons);
 }

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Twilio.Clients;
 using Twilio.Exceptions;
 using Twilio.Rest.Api.V2010.Account;
 using Twilio.Types;
@@ -12,13 +13,13 @@ namespace VoiceProxy.Telephony;
 public sealed record PlacementResult(string Status, string? CallSid, int? HttpStatus, string Detail, IReadOnlyDictionary<string, string> Sent);
 
 /// <summary>Places calls with the Twilio SDK through the named, resilient HTTP client.</summary>
-internal sealed class CallPlacer(IHttpClientFactory http, IOptions<TwilioOptions> twilio, IOptions<VoiceProxyOptions> options)
+internal sealed class CallPlacer(ITwilioRestClient client, IOptions<TwilioOptions> twilio, IOptions<VoiceProxyOptions> options)
 {
     public static readonly string[] StatusEvents = ["initiated", "ringing", "answered", "completed"];
 
     public CreateCallOptions BuildRequest(CallRecord call)
     {
-        var baseUrl = WebhookUrls.Base(options.Value);
+        var baseUrl = options.Value.WebhookBaseUrl;
         return new CreateCallOptions(new PhoneNumber(call.To), new PhoneNumber(call.From))
         {
             PathAccountSid = twilio.Value.EffectiveAccountSid,
@@ -36,31 +37,23 @@ internal sealed class CallPlacer(IHttpClientFactory http, IOptions<TwilioOptions
     {
         var request = BuildRequest(call);
         var sent = request.GetParams().GroupBy(p => p.Key).ToDictionary(g => g.Key, g => string.Join(",", g.Select(p => p.Value)));
-        var client = TwilioHttp.RestClient(http, twilio.Value);
         try
         {
             var created = await CallResource.CreateAsync(request, client);
-            return new PlacementResult("initiated", created.Sid, 201, $"Twilio status {created.Status}", sent);
+            return new PlacementResult(CallStatus.Initiated, created.Sid, 201, $"Twilio status {created.Status}", sent);
         }
         catch (ApiException e) when (e.Status is >= 400 and < 500)
         {
-            return new PlacementResult("failed", null, e.Status, $"Twilio refused the call: {e.Code} {e.Message}", sent);
+            return new PlacementResult(CallStatus.Failed, null, e.Status, $"Twilio refused the call: {e.Code} {e.Message}", sent);
         }
         catch (ApiConnectionException e) when (e.InnerException is Polly.CircuitBreaker.BrokenCircuitException)
         {
-            return new PlacementResult("failed", null, null, "Not sent: Twilio failed repeatedly and the circuit breaker is open.", sent);
+            return new PlacementResult(CallStatus.Failed, null, null, "Not sent: Twilio failed repeatedly and the circuit breaker is open.", sent);
         }
         catch (Exception e) when (e is ApiException or ApiConnectionException or TimeoutException or HttpRequestException
             or Polly.Timeout.TimeoutRejectedException or TaskCanceledException)
         {
-            return new PlacementResult("unknown", null, (e as ApiException)?.Status, $"Twilio's answer was lost ({e.GetType().Name}: {e.InnerException?.Message ?? e.Message}); a call may exist.", sent);
+            return new PlacementResult(CallStatus.Unknown, null, (e as ApiException)?.Status, $"Twilio's answer was lost ({e.GetType().Name}: {e.InnerException?.Message ?? e.Message}); a call may exist.", sent);
         }
     }
-}
-
-internal static class WebhookUrls
-{
-    /// <summary>Live mode requires PublicBaseUrl; the local default serves Simulated mode, whose stand-in calls back here.</summary>
-    public static string Base(VoiceProxyOptions o) =>
-        (string.IsNullOrWhiteSpace(o.PublicBaseUrl) ? "http://localhost:5080" : o.PublicBaseUrl).TrimEnd('/');
 }

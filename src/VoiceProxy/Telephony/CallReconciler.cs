@@ -1,13 +1,11 @@
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Options;
 using Twilio.Clients;
 using Twilio.Exceptions;
 using Twilio.Http;
 using Twilio.Rest.Api.V2010.Account;
 using Twilio.Types;
 using VoiceProxy.Audit;
-using VoiceProxy.Calls;
 using VoiceProxy.Data;
 
 namespace VoiceProxy.Telephony;
@@ -15,7 +13,7 @@ namespace VoiceProxy.Telephony;
 /// <summary>Resolves calls whose create-call answer was lost (status <c>unknown</c>) or that a crash left between the committed
 /// decision and Twilio's answer (<c>queued</c>): Twilio is asked for calls to that number from that caller ID since the request.
 /// A match gets its SID and status; none after <see cref="GiveUpAfter"/> means Twilio never made it, so <c>failed</c>.</summary>
-internal sealed class CallReconciler(IServiceScopeFactory scopes, IHttpClientFactory http, IOptions<TwilioOptions> twilio, TimeProvider time,
+internal sealed class CallReconciler(IServiceScopeFactory scopes, ITwilioRestClient client, TimeProvider time,
     ILogger<CallReconciler> log) : BackgroundService
 {
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(30);
@@ -52,12 +50,11 @@ internal sealed class CallReconciler(IServiceScopeFactory scopes, IHttpClientFac
         var now = time.GetUtcNow();
         var settled = now - InFlight;
         var pending = await db.Calls.AsNoTracking()
-            .Where(c => c.Allowed && c.TwilioCallSid == null && (c.Status == "unknown" || c.Status == "queued")
+            .Where(c => c.Allowed && c.TwilioCallSid == null && (c.Status == CallStatus.Unknown || c.Status == CallStatus.Queued)
                 && (c.RequestedAt < settled || c.RequestedAt < _startedAt))
             .OrderBy(c => c.RequestedAt).Take(100).ToListAsync(ct);
         if (pending.Count == 0) return 0;
 
-        var client = TwilioHttp.RestClient(http, twilio.Value);
         var resolved = 0;
         var assigned = new HashSet<string>();
         foreach (var call in pending)
@@ -69,7 +66,7 @@ internal sealed class CallReconciler(IServiceScopeFactory scopes, IHttpClientFac
                 var found = await FindAtTwilioAsync(db, client, call, assigned, ct);
                 if (found is not null) assigned.Add(found.Sid);
                 (status, sid) = found is not null ? (Normalize(found.Status?.ToString()), (string?)found.Sid)
-                    : now - call.RequestedAt > GiveUpAfter ? ("failed", (string?)null) : (call.Status, (string?)null);
+                    : now - call.RequestedAt > GiveUpAfter ? (CallStatus.Failed, (string?)null) : (call.Status, (string?)null);
             }
             catch (Exception e) when (e is ApiException or ApiConnectionException)
             {
@@ -83,7 +80,7 @@ internal sealed class CallReconciler(IServiceScopeFactory scopes, IHttpClientFac
                 .ExecuteUpdateAsync(u => u.SetProperty(c => c.Status, status).SetProperty(c => c.TwilioCallSid, sid).SetProperty(c => c.UpdatedAt, now), ct);
             if (updated == 0) continue;
             var detail = new { status, callSid = sid, reason = sid is null ? "Twilio has no such call" : "found at Twilio" };
-            db.CallEvents.Add(new CallEvent { CallId = call.Id, At = now, Type = "call.reconciled", DetailJson = JsonSerializer.Serialize(detail, CallView.Json) });
+            db.CallEvents.Add(new CallEvent { CallId = call.Id, At = now, Type = "call.reconciled", DetailJson = JsonSerializer.Serialize(detail, StoredJson.Options) });
             audit.Append("call.reconciled", "voiceproxy", call.Seller, call.Id, detail);
             await db.SaveChangesAsync(ct);
             resolved++;
@@ -109,7 +106,7 @@ internal sealed class CallReconciler(IServiceScopeFactory scopes, IHttpClientFac
     /// <summary>Twilio's call status, in the record's vocabulary (queued counts as initiated: Twilio has it).</summary>
     private static string Normalize(string? status) => status switch
     {
-        null or "queued" => "initiated",
+        null or CallStatus.Queued => CallStatus.Initiated,
         _ => status,
     };
 }

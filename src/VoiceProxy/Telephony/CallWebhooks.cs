@@ -2,7 +2,6 @@ using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using VoiceProxy.Audit;
-using VoiceProxy.Calls;
 using VoiceProxy.Consent;
 using VoiceProxy.Data;
 using VoiceProxy.DoNotCall;
@@ -16,8 +15,6 @@ internal sealed class CallWebhooks(
     VoiceProxyDb db, TwimlRenderer twiml, TemplateCatalog templates, OptOutService optOut, AuditLog audit,
     IOptions<VoiceProxyOptions> options, TimeProvider time, ILogger<CallWebhooks> log)
 {
-    private static readonly string[] TerminalStatuses = ["completed", "busy", "no-answer", "failed", "canceled"];
-
     /// <summary>Twilio retries a webhook with the same I-Twilio-Idempotency-Token: a replay gets the same kind of answer and
     /// records nothing.</summary>
     public async Task<Rendered> VoiceAsync(string callId, IFormCollection form, string? token, CancellationToken ct)
@@ -103,12 +100,12 @@ internal sealed class CallWebhooks(
     /// status is never replaced by a non-final one.</summary>
     private async Task ApplyIfNewerAsync(string callId, string status, int? sequence, IFormCollection form, CancellationToken ct)
     {
-        var final = TerminalStatuses.Contains(status);
+        var final = CallStatus.IsTerminal(status);
         int? duration = int.TryParse(form["CallDuration"], out var d) ? d : null;
         var answeredBy = NullIfEmpty(form["AnsweredBy"]);
         var now = time.GetUtcNow();
-        var calls = db.Calls.Where(c => c.Id == callId && (final || !TerminalStatuses.Contains(c.Status)));
-        calls = sequence is { } s ? calls.Where(c => c.LastSequenceNumber < s) : calls.Where(c => !TerminalStatuses.Contains(c.Status));
+        var calls = db.Calls.Where(c => c.Id == callId && (final || !CallStatus.Terminal.Contains(c.Status)));
+        calls = sequence is { } s ? calls.Where(c => c.LastSequenceNumber < s) : calls.Where(c => !CallStatus.Terminal.Contains(c.Status));
         await calls.ExecuteUpdateAsync(u => u
             .SetProperty(c => c.Status, status)
             .SetProperty(c => c.LastSequenceNumber, c => sequence ?? c.LastSequenceNumber)
@@ -122,7 +119,7 @@ internal sealed class CallWebhooks(
     {
         var seller = options.Value.Sellers.FirstOrDefault(s => s.OptOutNumber is not null && s.OptOutNumber == form["To"]);
         if (seller is null) return TwimlRenderer.Hangup();
-        var url = $"{WebhookUrls.Base(options.Value)}/twilio/inbound/confirm?seller={Uri.EscapeDataString(seller.Id)}";
+        var url = $"{options.Value.WebhookBaseUrl}/twilio/inbound/confirm?seller={Uri.EscapeDataString(seller.Id)}";
         return twiml.InboundPrompt(seller.DefaultLanguage, seller, url);
     }
 
@@ -173,13 +170,13 @@ internal sealed class CallWebhooks(
         if (call.OptedOut) return "the customer already opted out on this call";
         if (await InternalDnc.CurrentAsync(db, call.Seller, call.To, ct) is { } dnc) return $"the number was put on the do-not-call list at {dnc.At:O}";
         var consent = ConsentLedger.Current(await ConsentLedger.HistoryAsync(db, call.Seller, call.To, ct), call.Purpose);
-        return consent.State == Compliance.ConsentState.Revoked ? $"{call.Purpose} consent was revoked at {consent.Since:O}" : null;
+        return consent.State == ConsentState.Revoked ? $"{call.Purpose} consent was revoked at {consent.Since:O}" : null;
     }
 
     private Rendered RenderMessage(CallRecord call, SellerOptions seller, int attempt)
     {
         var template = templates.Find(call.Language, call.Template);
-        var variables = JsonSerializer.Deserialize<Dictionary<string, string>>(call.VariablesJson, CallView.Json)!;
+        var variables = JsonSerializer.Deserialize<Dictionary<string, string>>(call.VariablesJson, StoredJson.Options)!;
         return template is null ? TwimlRenderer.Hangup() : twiml.Message(call, seller, template, variables, attempt);
     }
 
@@ -199,7 +196,7 @@ internal sealed class CallWebhooks(
     private void AddEvent(CallRecord call, string type, object detail) => call.Events.Add(NewEvent(call, type, detail, null));
 
     private CallEvent NewEvent(CallRecord call, string type, object detail, string? dedup) =>
-        new() { CallId = call.Id, At = time.GetUtcNow(), Type = type, DetailJson = JsonSerializer.Serialize(detail, CallView.Json), DedupKey = dedup };
+        new() { CallId = call.Id, At = time.GetUtcNow(), Type = type, DetailJson = JsonSerializer.Serialize(detail, StoredJson.Options), DedupKey = dedup };
 
     private static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
 }

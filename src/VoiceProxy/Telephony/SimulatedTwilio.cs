@@ -110,19 +110,19 @@ internal sealed class SimulatedTwilioApi(
             // The network pace runs on the real clock, so a test's fake business clock never has to be advanced for a call to progress.
             await Task.Delay(Step, ct);
             await UntilRecordedAsync(call.Sid, ct);
-            await StatusAsync(call, "initiated", sequence++, null, null, ct);
+            await StatusAsync(call, CallStatus.Initiated, sequence++, null, null, ct);
             await Task.Delay(Step, ct);
-            await StatusAsync(call, "ringing", sequence++, null, null, ct);
+            await StatusAsync(call, CallStatus.Ringing, sequence++, null, null, ct);
             await Task.Delay(Step, ct);
             switch (call.Scenario)
             {
-                case SimulatedScenario.Busy: await StatusAsync(call, "busy", sequence, 0, null, ct); return;
-                case SimulatedScenario.NoAnswer: await StatusAsync(call, "no-answer", sequence, 0, null, ct); return;
-                case SimulatedScenario.Fails: await StatusAsync(call, "failed", sequence, 0, null, ct); return;
+                case SimulatedScenario.Busy: await StatusAsync(call, CallStatus.Busy, sequence, 0, null, ct); return;
+                case SimulatedScenario.NoAnswer: await StatusAsync(call, CallStatus.NoAnswer, sequence, 0, null, ct); return;
+                case SimulatedScenario.Fails: await StatusAsync(call, CallStatus.Failed, sequence, 0, null, ct); return;
             }
 
             var answeredBy = call.Scenario == SimulatedScenario.Voicemail ? "machine_end_beep" : "human";
-            await StatusAsync(call, "in-progress", sequence++, null, answeredBy, ct);
+            await StatusAsync(call, CallStatus.InProgress, sequence++, null, answeredBy, ct);
             var words = 0;
             var twiml = await VoiceAsync(call, answeredBy, ct);
             words += Heard(call, "the voice webhook", twiml);
@@ -130,7 +130,7 @@ internal sealed class SimulatedTwilioApi(
                 && call.Scenario is SimulatedScenario.PressesOptOutDigit or SimulatedScenario.SaysStopCalling)
             {
                 await Task.Delay(Step, ct);
-                var form = Fields(call, "in-progress", answeredBy: null);
+                var form = Fields(call, CallStatus.InProgress, answeredBy: null);
                 if (call.Scenario == SimulatedScenario.PressesOptOutDigit)
                 {
                     form["Digits"] = options.Value.OptOutDigit;
@@ -147,7 +147,7 @@ internal sealed class SimulatedTwilioApi(
             }
             await Task.Delay(Step, ct);
             // About 2.5 spoken words a second, at least one second: the duration Twilio would bill.
-            await StatusAsync(call, "completed", sequence, Math.Max(1, (int)Math.Ceiling(words / 2.5)), answeredBy, ct);
+            await StatusAsync(call, CallStatus.Completed, sequence, Math.Max(1, (int)Math.Ceiling(words / 2.5)), answeredBy, ct);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
@@ -176,7 +176,7 @@ internal sealed class SimulatedTwilioApi(
     private async Task<XElement?> VoiceAsync(SimulatedCall call, string answeredBy, CancellationToken ct)
     {
         if (call.Url is null) return null;
-        var form = Fields(call, "in-progress", answeredBy);
+        var form = Fields(call, CallStatus.InProgress, answeredBy);
         return await PostAsync(call.Url, form, ct) is { } body ? Parse(body) : null;
     }
 

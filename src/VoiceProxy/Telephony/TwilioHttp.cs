@@ -10,7 +10,7 @@ internal static class TwilioHttp
     public const string ClientName = "twilio";
 
     /// <summary>The named client the Twilio SDK sends through: base URL rewrite, 429-only retries, and in Simulated mode an in-process answer.</summary>
-    public static IServiceCollection AddTwilioHttp(this IServiceCollection services)
+    internal static IServiceCollection AddTwilioHttp(this IServiceCollection services)
     {
         services.AddTransient<BaseUrlRewriteHandler>();
         services.AddSingleton<SimulatedTwilioApi>();
@@ -19,15 +19,11 @@ internal static class TwilioHttp
             .ConfigurePrimaryHttpMessageHandler(sp =>
                 sp.GetRequiredService<IOptions<TwilioOptions>>().Value.EffectiveMode == TwilioMode.Simulated
                     ? sp.GetRequiredService<SimulatedTwilioApi>().CreateHandler()
-                    : new SocketsHttpHandler())
+                    // The SDK's client lives as long as the process: recycle connections so DNS changes are seen.
+                    : new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(2) })
             .AddResilienceHandler("twilio-429", ConfigureResilience);
         return services;
     }
-
-    /// <summary>The SDK's client over the named client, for placing and for looking calls up.</summary>
-    public static Twilio.Clients.ITwilioRestClient RestClient(IHttpClientFactory http, TwilioOptions o) =>
-        new Twilio.Clients.TwilioRestClient(o.EffectiveAccountSid, o.EffectiveAuthToken,
-            httpClient: new Twilio.Http.SystemNetHttpClient(http.CreateClient(ClientName)));
 
     /// <summary>Retry only HTTP 429: Twilio guarantees such a request was never processed; anything else may have created a call.
     /// A breaker stops asking a failing Twilio, so callers get a 503 at once instead of waiting on timeouts.</summary>

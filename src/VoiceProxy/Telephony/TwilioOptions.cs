@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using VoiceProxy.Infrastructure;
 
 namespace VoiceProxy.Telephony;
 
@@ -27,7 +28,7 @@ public sealed class TwilioOptions
     public string EffectiveAuthToken => string.IsNullOrEmpty(AuthToken) ? "simulated-auth-token" : AuthToken;
 }
 
-internal sealed class TwilioOptionsValidator(IConfiguration config) : IValidateOptions<TwilioOptions>
+internal sealed class TwilioOptionsValidator(IOptions<VoiceProxyOptions> voiceProxy) : IValidateOptions<TwilioOptions>
 {
     public ValidateOptionsResult Validate(string? name, TwilioOptions o)
     {
@@ -39,7 +40,7 @@ internal sealed class TwilioOptionsValidator(IConfiguration config) : IValidateO
                 errors.Add("Twilio:AccountSid is required in Live mode (letters and digits, like AC0123…).");
             if (string.IsNullOrEmpty(o.AuthToken)) errors.Add("Twilio:AuthToken is required in Live mode.");
             // Twilio fetches every call's TwiML (identity, opt-out) from here: without it a real call would be placed and say nothing.
-            if (string.IsNullOrWhiteSpace(config["VoiceProxy:PublicBaseUrl"]))
+            if (string.IsNullOrWhiteSpace(voiceProxy.Value.PublicBaseUrl))
                 errors.Add("VoiceProxy:PublicBaseUrl is required in Live mode: Twilio reaches this service's webhooks there.");
         }
         if (!Uri.TryCreate(o.ApiBaseUrl, UriKind.Absolute, out var u) || u.Scheme is not ("http" or "https"))

@@ -14,7 +14,7 @@ internal sealed class TwilioSignatureFilter(IOptions<TwilioOptions> twilio, IOpt
     {
         var request = context.HttpContext.Request;
         var form = request.HasFormContentType ? await request.ReadFormAsync(context.HttpContext.RequestAborted) : FormCollection.Empty;
-        var url = WebhookUrls.Base(options.Value) + request.Path + request.QueryString;
+        var url = options.Value.WebhookBaseUrl + request.Path + request.QueryString;
         string? signature = request.Headers["X-Twilio-Signature"];
         var fields = form.ToDictionary(f => f.Key, f => f.Value.ToString());
         if (string.IsNullOrEmpty(signature) || !_validator.Validate(url, fields, signature))
@@ -23,15 +23,5 @@ internal sealed class TwilioSignatureFilter(IOptions<TwilioOptions> twilio, IOpt
             return Problems.Create(403, "bad-signature", "Forbidden", "The request does not carry a valid X-Twilio-Signature.");
         }
         return await next(context);
-    }
-}
-
-/// <summary>TwiML as an HTTP response.</summary>
-internal sealed class TwimlResult(Twilio.TwiML.VoiceResponse response) : IResult
-{
-    public Task ExecuteAsync(HttpContext context)
-    {
-        context.Response.ContentType = "application/xml; charset=utf-8";
-        return context.Response.WriteAsync(response.ToString());
     }
 }

@@ -1,3 +1,5 @@
+using VoiceProxy.Twiml;
+
 namespace VoiceProxy.Telephony;
 
 internal static class WebhooksApi

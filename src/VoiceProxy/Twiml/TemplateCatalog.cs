@@ -4,7 +4,7 @@ using System.Text;
 using System.Text.RegularExpressions;
 using System.Xml;
 using System.Xml.Linq;
-using VoiceProxy.Compliance;
+using VoiceProxy.Consent;
 using VoiceProxy.Infrastructure;
 
 namespace VoiceProxy.Twiml;

@@ -2,10 +2,9 @@ using System.Xml.Linq;
 using Microsoft.Extensions.Options;
 using Twilio.TwiML;
 using Twilio.TwiML.Voice;
-using VoiceProxy.Compliance;
+using VoiceProxy.Consent;
 using VoiceProxy.Data;
 using VoiceProxy.Infrastructure;
-using VoiceProxy.Telephony;
 
 namespace VoiceProxy.Twiml;
 
@@ -43,7 +42,7 @@ internal sealed class TwimlRenderer(TemplateCatalog catalog, IOptions<VoiceProxy
             SpeechTimeout = "auto",
             Hints = string.Join(", ", OptOutPhrases[call.Language]),
             Language = call.Language,
-            Action = new Uri($"{WebhookUrls.Base(options.Value)}/twilio/gather/{call.Id}?attempt={attempt}"),
+            Action = new Uri($"{options.Value.WebhookBaseUrl}/twilio/gather/{call.Id}?attempt={attempt}"),
             Method = Twilio.Http.HttpMethod.Post,
             ActionOnEmptyResult = false,
         };

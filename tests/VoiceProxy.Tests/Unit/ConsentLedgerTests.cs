@@ -28,7 +28,7 @@ public sealed class ConsentLedgerTests
                 Seller = GateTestData.Seller,
                 Phone = "+14155550123",
                 Action = grant ? ConsentAction.Grant : ConsentAction.Revoke,
-                Scope = what[0] switch { "t" => Scopes.Transactional, "m" => Scopes.Marketing, _ => null },
+                Scope = what[0] switch { "t" => Purposes.Transactional, "m" => Purposes.Marketing, _ => null },
                 Kind = grant ? (what[1] == "w" ? ConsentKinds.ExpressWritten : ConsentKinds.Express) : null,
                 EffectiveAt = effective,
                 RecordedAt = recorded,
@@ -83,10 +83,10 @@ public sealed class ConsentLedgerTests
     public void Current_HistoryInAnyStoredOrder_SameResult()
     {
         var history = History("+t:e@0 +m:w@5 -*@10 +m:e@20 +m:w@15/40 +t:e@12/50");
-        var expected = (ConsentLedger.Current(history, Scopes.Transactional), ConsentLedger.Current(history, Scopes.Marketing));
+        var expected = (ConsentLedger.Current(history, Purposes.Transactional), ConsentLedger.Current(history, Purposes.Marketing));
 
         var reversed = Enumerable.Reverse(history).ToList();
-        Assert.Equal(expected, (ConsentLedger.Current(reversed, Scopes.Transactional), ConsentLedger.Current(reversed, Scopes.Marketing)));
+        Assert.Equal(expected, (ConsentLedger.Current(reversed, Purposes.Transactional), ConsentLedger.Current(reversed, Purposes.Marketing)));
         Assert.Equal(new ConsentStatus(ConsentState.Granted, ConsentKinds.Express, T0.AddMinutes(12)), expected.Item1);
         Assert.Equal(new ConsentStatus(ConsentState.Granted, ConsentKinds.ExpressWritten, T0.AddMinutes(15)), expected.Item2);
     }

@@ -1,4 +1,6 @@
 using VoiceProxy.Compliance;
+using VoiceProxy.Consent;
+using VoiceProxy.DoNotCall;
 
 namespace VoiceProxy.Tests.Unit;
 

@@ -1,4 +1,5 @@
 using VoiceProxy.Compliance;
+using VoiceProxy.Consent;
 
 namespace VoiceProxy.Tests.Unit;
 

@@ -1,8 +1,8 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
-using VoiceProxy.Security;
+using VoiceProxy.Infrastructure;
 
-namespace VoiceProxy.Infrastructure;
+namespace VoiceProxy.Security;
 
 /// <summary>Which seller's data a request may see: a Caller key its own; a Supervisor or Admin the one it names.</summary>
 internal static class SellerScope

@@ -1,13 +1,14 @@
+using VoiceProxy.Audit;
 using VoiceProxy.DoNotCall;
 
-namespace VoiceProxy.Infrastructure;
+namespace VoiceProxy;
 
 /// <summary>The program's sub-commands. Each exits 0 on success, else non-zero with a one-line error.</summary>
 internal static class Cli
 {
     public static async Task<int?> TryRunAsync(string[] args)
     {
-        if (args is ["audit", ..]) return await Audit.AuditCli.RunAsync(args[1..]);
+        if (args is ["audit", ..]) return await AuditCli.RunAsync(args[1..]);
         // Anything that is not an option is meant as a sub-command: an unknown one is an error, not a reason to serve.
         if (args.Length > 0 && !args[0].StartsWith('-') && args[0] != "registry")
             return Fail($"unknown command '{args[0]}': the commands are 'registry import' and 'audit verify'");
@@ -18,7 +19,7 @@ internal static class Cli
         }
         catch (Exception e) when (e is IOException or InvalidDataException or InvalidOperationException or ArgumentException or FormatException or UnauthorizedAccessException)
         {
-            return await Task.FromResult(Fail(e.Message));
+            return Fail(e.Message);
         }
     }
 

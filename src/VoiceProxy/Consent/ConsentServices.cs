@@ -1,0 +1,6 @@
+namespace VoiceProxy.Consent;
+
+internal static class ConsentServices
+{
+    public static IServiceCollection AddConsent(this IServiceCollection services) => services.AddScoped<OptOutService>();
+}

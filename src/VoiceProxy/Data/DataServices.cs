@@ -1,0 +1,46 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using VoiceProxy.Infrastructure;
+
+namespace VoiceProxy.Data;
+
+internal static class DataServices
+{
+    /// <summary>The EF Core store on the configured provider, the placement locks and the database readiness check.</summary>
+    public static IServiceCollection AddData(this IServiceCollection services)
+    {
+        services.AddOptions<DatabaseOptions>().BindConfiguration(DatabaseOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<DatabaseOptions>, DatabaseOptionsValidator>();
+        services.AddDbContext<VoiceProxyDb>((sp, o) =>
+        {
+            var connection = sp.GetRequiredService<IConfiguration>().GetConnectionString("VoiceProxy");
+            if (IsPostgres(sp)) o.UseNpgsql(connection);
+            else o.UseSqlite(connection ?? "Data Source=voiceproxy.db");
+        });
+        // The provider's own context type selects its migrations; everything else asks for VoiceProxyDb.
+        services.Replace(ServiceDescriptor.Scoped<VoiceProxyDb>(sp => IsPostgres(sp)
+            ? new PostgresVoiceProxyDb(sp.GetRequiredService<DbContextOptions<VoiceProxyDb>>())
+            : new VoiceProxyDb(sp.GetRequiredService<DbContextOptions<VoiceProxyDb>>())));
+        services.AddSingleton<StripedLock>();
+        services.AddSingleton<IPlacementLocks>(sp => IsPostgres(sp)
+            ? ActivatorUtilities.CreateInstance<PostgresPlacementLocks>(sp)
+            : ActivatorUtilities.CreateInstance<InProcessPlacementLocks>(sp));
+        services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
+        return services;
+    }
+
+    /// <summary>Applies the provider's migrations. On SQLite, write-ahead logging: one fsync per commit instead of the rollback
+    /// journal's several, and readers never wait on the writer. The default synchronous=FULL keeps every acknowledged commit
+    /// through a crash or power loss.</summary>
+    public static void MigrateDatabase(this WebApplication app)
+    {
+        using var scope = app.Services.CreateScope();
+        var db = scope.ServiceProvider.GetRequiredService<VoiceProxyDb>().Database;
+        db.Migrate();
+        if (db.IsSqlite()) db.ExecuteSqlRaw("PRAGMA journal_mode=WAL");
+    }
+
+    private static bool IsPostgres(IServiceProvider sp) =>
+        sp.GetRequiredService<IOptions<DatabaseOptions>>().Value.Kind == DatabaseProvider.Postgres;
+}
