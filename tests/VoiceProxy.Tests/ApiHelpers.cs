@@ -43,6 +43,20 @@ public static class ApiHelpers
     public static Task<(HttpStatusCode Status, JsonNode Body)> GetJsonAsync(this HttpClient client, string url) =>
         client.SendAsync(HttpMethod.Get, url);
 
+    /// <summary>GET /v1/audit/verify once every committed event is sealed (the sealer runs a few times a second), so the
+    /// answer covers everything written before the call; fails after 15 seconds.</summary>
+    public static async Task<(HttpStatusCode Status, JsonNode Body)> VerifySealedAsync(this HttpClient supervisor)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        while (true)
+        {
+            var (status, body) = await supervisor.GetJsonAsync("/v1/audit/verify");
+            if (status != HttpStatusCode.OK || (long?)body["unsealed"] == 0) return (status, body);
+            Assert.True(DateTime.UtcNow < deadline, $"Audit events still unsealed after 15 s: {body.ToJsonString()}");
+            await Task.Delay(50);
+        }
+    }
+
     public static IEnumerable<string> ReasonCodes(this JsonNode problem) =>
         problem["reasons"]!.AsArray().Select(r => (string)r!["code"]!);
 

@@ -7,10 +7,14 @@ namespace VoiceProxy.Audit;
 
 internal static class AuditApi
 {
-    /// <summary>The audit log, and the interceptor that links its events into the hash chain whenever a
-    /// <see cref="VoiceProxyDb"/> saves.</summary>
-    public static IServiceCollection AddAudit(this IServiceCollection services) =>
-        services.AddScoped<AuditLog>().ConfigureDbContext<VoiceProxyDb>(o => o.AddInterceptors(AuditChainInterceptor.Instance));
+    /// <summary>The journal every writer records history with, and the sealer that chains it.</summary>
+    public static IServiceCollection AddAudit(this IServiceCollection services)
+    {
+        services.AddSingleton<Journal>();
+        services.AddSingleton<AuditSealer>();
+        services.AddHostedService(sp => sp.GetRequiredService<AuditSealer>());
+        return services;
+    }
 
     public static RouteGroupBuilder MapAudit(this IEndpointRouteBuilder routes)
     {

@@ -10,12 +10,15 @@ namespace VoiceProxy.Audit;
 /// <summary>The first event that breaks the chain, and why.</summary>
 public sealed record AuditFault(long Id, string Type, DateTimeOffset At, string Problem);
 
-/// <summary>The result of walking the chain: how many events checked out, the last good hash, and the first bad event.</summary>
+/// <summary>The result of walking the sealed chain: how many events checked out, the last good hash, the first bad event, and how
+/// many committed events still wait to be sealed (normally sealed within a second).</summary>
 public sealed record AuditVerification(
     bool Ok, long Events, string? Head,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] AuditFault? FirstBad = null);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] AuditFault? FirstBad = null,
+    long Unsealed = 0);
 
-/// <summary>The hash chain over audit events: event n stores SHA-256(canonical(event n) including the hash of event n-1).</summary>
+/// <summary>The hash chain over audit events: the event at position n stores SHA-256(canonical(event) including the hash of the
+/// event at position n-1).</summary>
 public static class AuditChain
 {
     /// <summary>The previous hash of the first event.</summary>
@@ -46,25 +49,41 @@ public static class AuditChain
 
     public static string HashOf(AuditEvent e, string previousHash) => Convert.ToHexStringLower(SHA256.HashData(Canonical(e, previousHash)));
 
-    /// <summary>Walks every event in id order without loading them all, and stops at the first that fails.</summary>
+    /// <summary>Walks the sealed events in chain order without loading them all, and stops at the first that fails. The
+    /// latest seal must match the chain's head, so events cut from the end are found too.</summary>
     public static async Task<AuditVerification> VerifyAsync(VoiceProxyDb db, CancellationToken ct)
     {
         long count = 0;
         AuditEvent? previous = null;
-        await foreach (var e in db.AuditEvents.AsNoTracking().OrderBy(e => e.Id).AsAsyncEnumerable().WithCancellation(ct))
+        var unsealed = await db.AuditEvents.LongCountAsync(e => e.Position == null, ct);
+        await foreach (var e in db.AuditEvents.AsNoTracking().Where(e => e.Position != null).OrderBy(e => e.Position)
+            .AsAsyncEnumerable().WithCancellation(ct))
         {
+            var expectedPosition = count + 1;
             var expectedPrevious = previous?.Hash ?? Genesis;
             var problem =
-                previous is not null && e.Id != previous.Id + 1 ? $"Events {previous.Id + 1} to {e.Id - 1} are missing: the chain jumps from {previous.Id} to {e.Id}."
-                : e.PreviousHash != expectedPrevious ? $"Its previous hash {Short(e.PreviousHash)} does not match the hash {Short(expectedPrevious)} of the event before it."
-                : e.Hash != HashOf(e, expectedPrevious) ? "Its stored hash does not match its contents: the event was changed after it was written."
+                e.Position != expectedPosition
+                    ? $"Events at chain positions {expectedPosition} to {e.Position - 1} are missing: the chain jumps to {e.Position}."
+                : e.PreviousHash != expectedPrevious
+                    ? $"Its previous hash {Short(e.PreviousHash)} does not match the hash {Short(expectedPrevious)} of the event before it."
+                : e.Hash != HashOf(e, expectedPrevious)
+                    ? "Its stored hash does not match its contents: the event was changed after it was written."
                 : null;
             if (problem is not null)
-                return new AuditVerification(false, count, previous?.Hash, new AuditFault(e.Id, e.Type, e.At, problem));
+                return new AuditVerification(false, count, previous?.Hash, new AuditFault(e.Id, e.Type, e.At, problem), unsealed);
             previous = e;
             count++;
         }
-        return new AuditVerification(true, count, previous?.Hash);
+        var seal = await db.AuditSeals.AsNoTracking().OrderByDescending(s => s.LastPosition).FirstOrDefaultAsync(ct);
+        if (seal is not null && (seal.LastPosition > count || (seal.LastPosition == count && seal.HeadHash != previous?.Hash)))
+        {
+            var problem = seal.LastPosition > count
+                ? $"The seal of {seal.At:O} covers positions up to {seal.LastPosition}, but the chain ends at {count}: events were removed."
+                : $"The seal of {seal.At:O} records head {Short(seal.HeadHash)}, but the chain's head is {Short(previous?.Hash)}.";
+            var last = previous ?? new AuditEvent { At = seal.At, Type = "(none)", Actor = "", PayloadJson = "" };
+            return new AuditVerification(false, count, previous?.Hash, new AuditFault(last.Id, last.Type, last.At, problem), unsealed);
+        }
+        return new AuditVerification(true, count, previous?.Hash, Unsealed: unsealed);
     }
 
     private static string Short(string? hash) => hash is null ? "(none)" : hash.Length > 12 ? hash[..12] + "…" : hash;

@@ -16,7 +16,8 @@ public sealed record CallResult(CallOutcome Outcome, CallRecord? Call);
 
 /// <summary>validate → gather facts → decide → commit the record → ask Twilio → record the answer.</summary>
 internal sealed class CallService(
-    VoiceProxyDb db, FactGatherer facts, Gate gate, CallPlacer placer, AuditLog audit, IPlacementLocks locks, TimeProvider time, ILogger<CallService> log)
+    VoiceProxyDb db, FactGatherer facts, Gate gate, CallPlacer placer, StoreWriter writer, Journal journal, IPlacementLocks locks,
+    TimeProvider time, ILogger<CallService> log)
 {
     public async Task<Decision> DryRunAsync(ValidCallRequest request, DateTimeOffset at, CancellationToken ct) =>
         gate.Decide(request.Intent, await facts.GatherAsync(request.Intent, request.Customer, at, ct), at);
@@ -45,13 +46,16 @@ internal sealed class CallService(
             IdempotencyKey = idempotencyKey, RequestHash = request.RequestHash,
             Status = decision.Allowed ? CallStatus.Queued : CallStatus.Blocked, RequestedAt = now, UpdatedAt = now,
         };
-        db.Calls.Add(call);
-        AddEvent(call, "call.requested", new { actor, idempotencyKey, request.Template, request.Language, request.Customer });
-        AddEvent(call, "call.decided", new { decision.Allowed, reasons = decision.Reasons.Select(r => r.Code), decision.NextAllowedAt });
-        audit.Append("call.requested", actor, intent.Seller, call.Id, new { call.To, call.From, call.Purpose, call.Template, call.Language, idempotencyKey });
-        audit.Append("call.decided", actor, intent.Seller, call.Id, decision);
         // The decision is committed before Twilio is asked: a crash from here on leaves a record to reconcile, never a lost call.
-        await db.SaveChangesAsync(ct);
+        await writer.WriteAsync(w =>
+        {
+            w.Calls.Add(call);
+            journal.Call(w, call, "call.requested", actor, new
+            {
+                call.To, call.From, call.Purpose, call.Template, call.Language, idempotencyKey, request.Customer,
+            });
+            journal.Call(w, call, "call.decided", actor, decision);
+        });
 
         using var scope = log.BeginScope(new Dictionary<string, object> { ["CallId"] = call.Id });
         log.LogInformation("Call decided: {Allowed} {Reasons}", call.Allowed, string.Join(",", decision.Reasons.Select(r => r.Code)));
@@ -59,14 +63,22 @@ internal sealed class CallService(
 
         var result = await placer.PlaceAsync(call);
         // Twilio may call back before it answers us: a status a callback already recorded is newer than ours, so it stays.
-        await db.Entry(call).ReloadAsync(CancellationToken.None);
-        if (call.Status == CallStatus.Queued) call.Status = result.Status;
-        call.TwilioCallSid ??= result.CallSid;
-        call.UpdatedAt = time.GetUtcNow();
-        AddEvent(call, "twilio.create", new { result.Status, result.CallSid, result.HttpStatus, result.Detail });
-        audit.Append("twilio.request", "voiceproxy", call.Seller, call.Id, result.Sent.Where(p => p.Key != "To").ToDictionary());
-        audit.Append("twilio.response", "voiceproxy", call.Seller, call.Id, new { result.Status, result.CallSid, result.HttpStatus, result.Detail });
-        await db.SaveChangesAsync(CancellationToken.None);
+        var (status, sid) = await writer.WriteAsync(async w =>
+        {
+            var updatedAt = time.GetUtcNow();
+            await w.Calls.Where(c => c.Id == call.Id).ExecuteUpdateAsync(u => u
+                .SetProperty(c => c.Status, c => c.Status == CallStatus.Queued ? result.Status : c.Status)
+                .SetProperty(c => c.TwilioCallSid, c => c.TwilioCallSid ?? result.CallSid)
+                .SetProperty(c => c.UpdatedAt, updatedAt));
+            journal.Call(w, call, "twilio.create", "voiceproxy", new
+            {
+                result.Status, result.CallSid, result.HttpStatus, result.Detail, request = result.Sent.Where(p => p.Key != "To").ToDictionary(),
+            });
+            var stored = await w.Calls.Where(c => c.Id == call.Id).Select(c => new { c.Status, c.TwilioCallSid }).SingleAsync();
+            return (stored.Status, stored.TwilioCallSid);
+        });
+        call.Status = status;
+        call.TwilioCallSid = sid;
         log.LogInformation("Twilio answered: {Status} {CallSid} {Detail}", result.Status, result.CallSid, result.Detail);
         return new CallResult(call.TwilioCallSid is null ? CallOutcome.TwilioFailed : CallOutcome.Placed, call);
     }
@@ -83,7 +95,4 @@ internal sealed class CallService(
         : !earlier.Allowed ? new(CallOutcome.Blocked, earlier)
         : earlier.TwilioCallSid is null ? new(CallOutcome.TwilioFailed, earlier)
         : new(CallOutcome.Placed, earlier);
-
-    private void AddEvent(CallRecord call, string type, object detail) =>
-        call.Events.Add(new CallEvent { CallId = call.Id, At = time.GetUtcNow(), Type = type, DetailJson = JsonSerializer.Serialize(detail, StoredJson.Options) });
 }

@@ -36,7 +36,7 @@ internal static class ConsentApi
     }
 
     private static async Task<Results<Created<ConsentEntryView>, ValidationProblem>> Grant(
-        ConsentRequest body, ClaimsPrincipal user, VoiceProxyDb db, AuditLog audit, TimeProvider time, CancellationToken ct)
+        ConsentRequest body, ClaimsPrincipal user, StoreWriter writer, Journal journal, TimeProvider time)
     {
         var now = time.GetUtcNow();
         var errors = new Dictionary<string, string[]>();
@@ -60,14 +60,16 @@ internal static class ConsentApi
             EffectiveAt = body.CapturedAt ?? now, RecordedAt = now, Source = body.Source, RecordedBy = user.KeyName(),
             EvidenceJson = body.Evidence is null ? null : JsonSerializer.Serialize(body.Evidence, StoredJson.Options),
         };
-        db.Consents.Add(entry);
-        audit.Append("consent.granted", user.KeyName(), seller, body.Phone, body);
-        await db.SaveChangesAsync(ct);
+        await writer.WriteAsync(w =>
+        {
+            w.Consents.Add(entry);
+            journal.Audit(w, "consent.granted", user.KeyName(), seller, body.Phone, body);
+        });
         return TypedResults.Created($"/v1/consents/{Uri.EscapeDataString(entry.Phone)}", ConsentEntryView.From(entry));
     }
 
     private static async Task<Results<Created<ConsentEntryView>, ValidationProblem>> Revoke(
-        RevocationRequest body, ClaimsPrincipal user, VoiceProxyDb db, AuditLog audit, TimeProvider time, CancellationToken ct)
+        RevocationRequest body, ClaimsPrincipal user, StoreWriter writer, Journal journal, TimeProvider time)
     {
         var errors = new Dictionary<string, string[]>();
         if (Phone.ValidateUsNumber(body.Phone) is { } phoneError) errors["phone"] = [phoneError];
@@ -77,9 +79,11 @@ internal static class ConsentApi
         if (errors.Count > 0) return Problems.Invalid(errors);
 
         var entry = ConsentLedger.NewRevocation(user.BoundSeller()!, body.Phone!, body.Scope, body.Channel ?? "api", body.Note, user.KeyName(), time.GetUtcNow());
-        db.Consents.Add(entry);
-        audit.Append("consent.revoked", user.KeyName(), entry.Seller, body.Phone, body);
-        await db.SaveChangesAsync(ct);
+        await writer.WriteAsync(w =>
+        {
+            w.Consents.Add(entry);
+            journal.Audit(w, "consent.revoked", user.KeyName(), entry.Seller, body.Phone, body);
+        });
         return TypedResults.Created($"/v1/consents/{Uri.EscapeDataString(entry.Phone)}", ConsentEntryView.From(entry));
     }
 

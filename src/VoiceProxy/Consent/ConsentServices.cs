@@ -2,5 +2,5 @@ namespace VoiceProxy.Consent;
 
 internal static class ConsentServices
 {
-    public static IServiceCollection AddConsent(this IServiceCollection services) => services.AddScoped<OptOutService>();
+    public static IServiceCollection AddConsent(this IServiceCollection services) => services.AddSingleton<OptOutService>();
 }

@@ -14,6 +14,7 @@ internal static class DataServices
         services.AddSingleton<IValidateOptions<DatabaseOptions>, DatabaseOptionsValidator>();
         services.AddDbContext<VoiceProxyDb>((sp, o) =>
         {
+            o.AddInterceptors(AppendOnlyInterceptor.Instance);
             var connection = sp.GetRequiredService<IConfiguration>().GetConnectionString("VoiceProxy");
             if (IsPostgres(sp)) o.UseNpgsql(connection);
             else o.UseSqlite(connection ?? "Data Source=voiceproxy.db");
@@ -22,6 +23,7 @@ internal static class DataServices
         services.Replace(ServiceDescriptor.Scoped<VoiceProxyDb>(sp => IsPostgres(sp)
             ? new PostgresVoiceProxyDb(sp.GetRequiredService<DbContextOptions<VoiceProxyDb>>())
             : new VoiceProxyDb(sp.GetRequiredService<DbContextOptions<VoiceProxyDb>>())));
+        services.AddSingleton<StoreWriter>();
         services.AddSingleton<StripedLock>();
         services.AddSingleton<IPlacementLocks>(sp => IsPostgres(sp)
             ? ActivatorUtilities.CreateInstance<PostgresPlacementLocks>(sp)
@@ -37,8 +39,25 @@ internal static class DataServices
     {
         using var scope = app.Services.CreateScope();
         var db = scope.ServiceProvider.GetRequiredService<VoiceProxyDb>().Database;
-        db.Migrate();
-        if (db.IsSqlite()) db.ExecuteSqlRaw("PRAGMA journal_mode=WAL");
+        if (db.IsSqlite())
+        {
+            db.Migrate();
+            db.ExecuteSqlRaw("PRAGMA journal_mode=WAL");
+            return;
+        }
+        // Instances starting together on one PostgreSQL database take turns: EF's own migration lock is released between
+        // migrations, so without this a second instance may apply a migration the first has just applied.
+        db.OpenConnection();
+        try
+        {
+            db.ExecuteSqlRaw("SELECT pg_advisory_lock(6228441113094775141)");
+            db.Migrate();
+        }
+        finally
+        {
+            db.ExecuteSqlRaw("SELECT pg_advisory_unlock(6228441113094775141)");
+            db.CloseConnection();
+        }
     }
 
     private static bool IsPostgres(IServiceProvider sp) =>

@@ -76,16 +76,29 @@ public sealed class DncEntry
 
 public enum DncAction { Add = 1, Remove = 2 }
 
-/// <summary>One audit event. Append-only; <see cref="Hash"/> chains each event to the one before it.</summary>
+/// <summary>One audit event. Append-only. <see cref="Id"/> is its sequence number, given at commit; the sealer later gives it
+/// its <see cref="Position"/> in the hash chain and <see cref="Hash"/>, which chains it to the event before it.</summary>
 public sealed class AuditEvent
 {
     public long Id { get; init; }
+    /// <summary>Null until sealed; then 1, 2, 3, … in chain order.</summary>
+    public long? Position { get; init; }
     public required DateTimeOffset At { get; init; }
     public required string Type { get; init; }
     public required string Actor { get; init; }
     public string? Seller { get; init; }
     public string? Subject { get; init; }
     public required string PayloadJson { get; init; }
-    public string? PreviousHash { get; set; }
-    public string? Hash { get; set; }
+    public string? PreviousHash { get; init; }
+    public string? Hash { get; init; }
+}
+
+/// <summary>One pass of the sealer: the chain positions it sealed and the chain's head hash after them.</summary>
+public sealed class AuditSeal
+{
+    public long Id { get; init; }
+    public required DateTimeOffset At { get; init; }
+    public required long FirstPosition { get; init; }
+    public required long LastPosition { get; init; }
+    public required string HeadHash { get; init; }
 }

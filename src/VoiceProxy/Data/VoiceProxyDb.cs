@@ -17,6 +17,7 @@ public class VoiceProxyDb : DbContext
     public DbSet<ConsentEntry> Consents => Set<ConsentEntry>();
     public DbSet<DncEntry> DncEntries => Set<DncEntry>();
     public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
+    public DbSet<AuditSeal> AuditSeals => Set<AuditSeal>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder builder)
     {
@@ -65,6 +66,14 @@ public class VoiceProxyDb : DbContext
             e.ToTable("audit_events");
             e.Property(c => c.PayloadJson).HasMaxLength(65536);
             e.HasIndex(c => c.At);
+            e.HasIndex(c => c.Position).IsUnique();
+            // The sealer's queue: only the few events not yet sealed are in this index.
+            e.HasIndex(c => c.Id).HasFilter("\"Position\" IS NULL").HasDatabaseName("IX_audit_events_unsealed");
+        });
+        b.Entity<AuditSeal>(e =>
+        {
+            e.ToTable("audit_seals");
+            e.HasIndex(c => c.LastPosition).IsUnique();
         });
     }
 

@@ -30,7 +30,8 @@ internal static class DncApi
     }
 
     private static async Task<Results<Created<DncView>, ValidationProblem>> Add(
-        DncRequest body, ClaimsPrincipal user, VoiceProxyDb db, AuditLog audit, TimeProvider time, IDncRegistry registry, CancellationToken ct)
+        DncRequest body, ClaimsPrincipal user, VoiceProxyDb db, StoreWriter writer, Journal journal, TimeProvider time, IDncRegistry registry,
+        CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>();
         if (Phone.ValidateUsNumber(body.Phone) is { } phoneError) errors["phone"] = [phoneError];
@@ -39,9 +40,11 @@ internal static class DncApi
         if (errors.Count > 0) return Problems.Invalid(errors);
 
         var seller = user.BoundSeller()!;
-        db.DncEntries.Add(InternalDnc.NewAddition(seller, body.Phone!, body.Reason!, user.KeyName(), time.GetUtcNow()));
-        audit.Append("dnc.added", user.KeyName(), seller, body.Phone, body);
-        await db.SaveChangesAsync(ct);
+        await writer.WriteAsync(w =>
+        {
+            w.DncEntries.Add(InternalDnc.NewAddition(seller, body.Phone!, body.Reason!, user.KeyName(), time.GetUtcNow()));
+            journal.Audit(w, "dnc.added", user.KeyName(), seller, body.Phone, body);
+        });
         return TypedResults.Created($"/v1/dnc/{Uri.EscapeDataString(body.Phone!)}", await ViewAsync(db, registry, seller, body.Phone!, ct));
     }
 
@@ -55,7 +58,7 @@ internal static class DncApi
     }
 
     private static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> Remove(
-        string phone, string? seller, [FromBody] DncRemoval? body, ClaimsPrincipal user, VoiceProxyDb db, AuditLog audit,
+        string phone, string? seller, [FromBody] DncRemoval? body, ClaimsPrincipal user, VoiceProxyDb db, StoreWriter writer, Journal journal,
         TimeProvider time, IOptions<VoiceProxyOptions> options, CancellationToken ct)
     {
         if (Phone.ValidateUsNumber(phone) is { } phoneError) return Problems.Invalid("phone", phoneError);
@@ -65,12 +68,14 @@ internal static class DncApi
         if (scope is null) return problem!;
         if (await InternalDnc.CurrentAsync(db, scope, phone, ct) is null) return Problems.NotFound("The number on this seller's do-not-call list");
 
-        db.DncEntries.Add(new DncEntry
+        await writer.WriteAsync(w =>
         {
-            Seller = scope, Phone = phone, Action = DncAction.Remove, Reason = body.Reason, At = time.GetUtcNow(), RecordedBy = user.KeyName(),
+            w.DncEntries.Add(new DncEntry
+            {
+                Seller = scope, Phone = phone, Action = DncAction.Remove, Reason = body.Reason, At = time.GetUtcNow(), RecordedBy = user.KeyName(),
+            });
+            journal.Audit(w, "dnc.removed", user.KeyName(), scope, phone, new { phone, body.Reason });
         });
-        audit.Append("dnc.removed", user.KeyName(), scope, phone, new { phone, body.Reason });
-        await db.SaveChangesAsync(ct);
         return TypedResults.NoContent();
     }
 

@@ -111,9 +111,10 @@ internal sealed class SnapshotRegistry : IDncRegistry, IDisposable
         try
         {
             using var scope = _scopes.CreateScope();
-            scope.ServiceProvider.GetRequiredService<Audit.AuditLog>().Append("registry.loaded", "voiceproxy", null, header.List,
-                new { header.List, header.AsOf, header.Count, header.CreatedAt, header.Sources });
-            scope.ServiceProvider.GetRequiredService<Data.VoiceProxyDb>().SaveChanges();
+            var journal = scope.ServiceProvider.GetRequiredService<Audit.Journal>();
+            // Called under the swap's lock, never from the writer itself, so waiting here cannot deadlock.
+            scope.ServiceProvider.GetRequiredService<Data.StoreWriter>().WriteAsync(w => journal.Audit(w, "registry.loaded", "voiceproxy", null,
+                header.List, new { header.List, header.AsOf, header.Count, header.CreatedAt, header.Sources })).GetAwaiter().GetResult();
         }
         catch (Exception e) when (e is System.Data.Common.DbException or Microsoft.EntityFrameworkCore.DbUpdateException or InvalidOperationException)
         {

@@ -30,6 +30,9 @@ public sealed class VoiceProxyOptions
     /// <summary>Request size and rate limits.</summary>
     public LimitOptions Limits { get; set; } = new();
 
+    /// <summary>The audit trail's sealer.</summary>
+    public AuditOptions Audit { get; set; } = new();
+
     /// <summary>Folder of TwiML message templates. Default: the <c>twiml-templates</c> folder copied beside the program.</summary>
     public string? TemplatesPath { get; set; }
 
@@ -111,6 +114,12 @@ public sealed class CapOptions
     public int TransactionalWindowHours { get; set; } = 24;
 }
 
+public sealed class AuditOptions
+{
+    /// <summary>How often committed audit events are sealed into the hash chain, in milliseconds. Default 250.</summary>
+    public int SealIntervalMilliseconds { get; set; } = 250;
+}
+
 public sealed class LimitOptions
 {
     /// <summary>Largest request body accepted, in bytes. Default 65536; range 1024-1048576.</summary>
@@ -168,6 +177,7 @@ internal sealed class VoiceProxyOptionsValidator : IValidateOptions<VoiceProxyOp
         Require(o.Limits.MaxBodyBytes is >= 1024 and <= 1048576, "Limits:MaxBodyBytes", "must be between 1024 and 1048576.");
         Require(o.Limits.PermitsPerSecond is >= 1 and <= 100000, "Limits:PermitsPerSecond", "must be between 1 and 100000.");
         Require(o.Limits.Burst is >= 1 and <= 100000, "Limits:Burst", "must be between 1 and 100000.");
+        Require(o.Audit.SealIntervalMilliseconds is >= 10 and <= 3_600_000, "Audit:SealIntervalMilliseconds", "must be between 10 and 3600000.");
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }

@@ -104,7 +104,7 @@ internal static class SupervisorPage
 
     /// <summary>Form post (anti-forgery checked by the framework because the handler binds a form).</summary>
     private static async Task<Results<NoContent, ProblemHttpResult>> SignIn(
-        [FromForm(Name = "key")] string? key, HttpContext http, ApiKeyStore keys, VoiceProxyDb db, AuditLog audit,
+        [FromForm(Name = "key")] string? key, HttpContext http, ApiKeyStore keys, StoreWriter writer, Journal journal,
         ILogger<SupervisorSession> log)
     {
         var match = keys.Match(key ?? "");
@@ -116,8 +116,7 @@ internal static class SupervisorPage
 
         var identity = new ClaimsIdentity([new(ClaimTypes.Name, match.Name), new(ClaimTypes.Role, nameof(ApiRole.Supervisor))], CookieScheme);
         await http.SignInAsync(CookieScheme, new ClaimsPrincipal(identity), new AuthenticationProperties { IsPersistent = false });
-        audit.Append("supervisor.signed_in", match.Name, null, null, new { channel = "web" });
-        await db.SaveChangesAsync(http.RequestAborted);
+        await writer.WriteAsync(w => journal.Audit(w, "supervisor.signed_in", match.Name, null, null, new { channel = "web" }));
         return TypedResults.NoContent();
     }
 

@@ -13,7 +13,7 @@ namespace VoiceProxy.Telephony;
 /// <summary>Resolves calls whose create-call answer was lost (status <c>unknown</c>) or that a crash left between the committed
 /// decision and Twilio's answer (<c>queued</c>): Twilio is asked for calls to that number from that caller ID since the request.
 /// A match gets its SID and status; none after <see cref="GiveUpAfter"/> means Twilio never made it, so <c>failed</c>.</summary>
-internal sealed class CallReconciler(IServiceScopeFactory scopes, ITwilioRestClient client, TimeProvider time,
+internal sealed class CallReconciler(IServiceScopeFactory scopes, ITwilioRestClient client, StoreWriter writer, Journal journal, TimeProvider time,
     ILogger<CallReconciler> log) : BackgroundService
 {
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(30);
@@ -46,7 +46,6 @@ internal sealed class CallReconciler(IServiceScopeFactory scopes, ITwilioRestCli
     {
         using var scope = scopes.CreateScope();
         var db = scope.ServiceProvider.GetRequiredService<VoiceProxyDb>();
-        var audit = scope.ServiceProvider.GetRequiredService<AuditLog>();
         var now = time.GetUtcNow();
         var settled = now - InFlight;
         var pending = await db.Calls.AsNoTracking()
@@ -75,15 +74,16 @@ internal sealed class CallReconciler(IServiceScopeFactory scopes, ITwilioRestCli
             }
             if (status == call.Status && sid is null) continue;
             // Only if nothing else resolved it meanwhile: another pass, another instance, or a status callback with the SID.
-            var updated = await db.Calls
-                .Where(c => c.Id == call.Id && c.TwilioCallSid == null && c.Status == call.Status)
-                .ExecuteUpdateAsync(u => u.SetProperty(c => c.Status, status).SetProperty(c => c.TwilioCallSid, sid).SetProperty(c => c.UpdatedAt, now), ct);
-            if (updated == 0) continue;
             var detail = new { status, callSid = sid, reason = sid is null ? "Twilio has no such call" : "found at Twilio" };
-            db.CallEvents.Add(new CallEvent { CallId = call.Id, At = now, Type = "call.reconciled", DetailJson = JsonSerializer.Serialize(detail, StoredJson.Options) });
-            audit.Append("call.reconciled", "voiceproxy", call.Seller, call.Id, detail);
-            await db.SaveChangesAsync(ct);
-            resolved++;
+            var updated = await writer.WriteAsync(async w =>
+            {
+                var rows = await w.Calls
+                    .Where(c => c.Id == call.Id && c.TwilioCallSid == null && c.Status == call.Status)
+                    .ExecuteUpdateAsync(u => u.SetProperty(c => c.Status, status).SetProperty(c => c.TwilioCallSid, sid).SetProperty(c => c.UpdatedAt, now));
+                if (rows > 0) journal.Call(w, call, "call.reconciled", "voiceproxy", detail);
+                return rows;
+            });
+            if (updated > 0) resolved++;
         }
         return resolved;
     }

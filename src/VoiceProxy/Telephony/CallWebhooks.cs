@@ -12,7 +12,7 @@ namespace VoiceProxy.Telephony;
 
 /// <summary>What happens when Twilio calls back: the voice webhook, the gather action, status callbacks and the inbound opt-out line.</summary>
 internal sealed class CallWebhooks(
-    VoiceProxyDb db, TwimlRenderer twiml, TemplateCatalog templates, OptOutService optOut, AuditLog audit,
+    VoiceProxyDb db, StoreWriter writer, Journal journal, TwimlRenderer twiml, TemplateCatalog templates, OptOutService optOut,
     IOptions<VoiceProxyOptions> options, TimeProvider time, ILogger<CallWebhooks> log)
 {
     /// <summary>Twilio retries a webhook with the same I-Twilio-Idempotency-Token: a replay gets the same kind of answer and
@@ -20,54 +20,48 @@ internal sealed class CallWebhooks(
     public async Task<Rendered> VoiceAsync(string callId, IFormCollection form, string? token, CancellationToken ct)
     {
         if (await FindAsync(callId, form, ct) is not var (call, seller)) return TwimlRenderer.Hangup();
-        if (await IsReplayAsync(call, token, ct)) return Unrecorded(call.OptedOut ? TwimlRenderer.Hangup() : RenderMessage(call, seller, attempt: 0));
+        var replay = call.OptedOut ? TwimlRenderer.Hangup() : RenderMessage(call, seller, attempt: 0);
+        if (await IsReplayAsync(call, token, ct)) return replay;
         var answeredBy = NullIfEmpty(form["AnsweredBy"]);
-        if (answeredBy is not null) call.AnsweredBy = answeredBy;
-        var voice = new { callSid = (string?)form["CallSid"], answeredBy };
-        call.Events.Add(NewEvent(call, "twilio.voice", voice, token));
-        audit.Append("twilio.voice", "twilio", call.Seller, call.Id, voice);
-
-        if (await SuppressionAsync(call, ct) is { } why)
+        var why = await SuppressionAsync(call, ct);
+        var rendered = why is not null || answeredBy == "fax" ? TwimlRenderer.Hangup()
+            : answeredBy?.StartsWith("machine", StringComparison.Ordinal) == true ? twiml.Voicemail(call, seller)
+            : RenderMessage(call, seller, attempt: 0);
+        var recorded = await RecordAsync(call, form, token, answeredBy, w =>
         {
-            AddEvent(call, "call.suppressed", new { why });
-            audit.Append("call.suppressed", "twilio", call.Seller, call.Id, new { why });
-            await db.SaveChangesAsync(ct);
-            log.LogWarning("Call {CallId} hung up without a message: {Why}", call.Id, why);
-            return TwimlRenderer.Hangup();
-        }
-        var rendered = answeredBy switch
-        {
-            "fax" => TwimlRenderer.Hangup(),
-            _ when answeredBy?.StartsWith("machine", StringComparison.Ordinal) == true => twiml.Voicemail(call, seller),
-            _ => RenderMessage(call, seller, attempt: 0),
-        };
-        await RecordRenderedAsync(call, rendered, ct);
-        return rendered;
+            journal.Call(w, call, "twilio.voice", "twilio", new { callSid = (string?)form["CallSid"], answeredBy }, token);
+            if (why is not null) journal.Call(w, call, "call.suppressed", "twilio", new { why });
+            RecordSpoken(w, call, rendered);
+            return Task.CompletedTask;
+        });
+        if (why is not null && recorded) log.LogWarning("Call {CallId} hung up without a message: {Why}", call.Id, why);
+        return recorded ? rendered : replay;
     }
 
     public async Task<Rendered> GatherAsync(string callId, int attempt, IFormCollection form, string? token, CancellationToken ct)
     {
         if (await FindAsync(callId, form, ct) is not var (call, seller)) return TwimlRenderer.Hangup();
-        if (await IsReplayAsync(call, token, ct))
-            return Unrecorded(call.OptedOut ? twiml.OptOutConfirmed(call.Language, seller) : twiml.Goodbye(call.Language, seller));
+        var replay = call.OptedOut ? twiml.OptOutConfirmed(call.Language, seller) : twiml.Goodbye(call.Language, seller);
+        if (await IsReplayAsync(call, token, ct)) return replay;
         string? digits = NullIfEmpty(form["Digits"]), speech = NullIfEmpty(form["SpeechResult"]);
-        var gathered = new { digits, speech, attempt };
-        call.Events.Add(NewEvent(call, "twilio.gather", gathered, token));
-        audit.Append("twilio.gather", "twilio", call.Seller, call.Id, gathered);
-
-        if (twiml.IsOptOut(call.Language, digits, speech))
-        {
-            var channel = digits == options.Value.OptOutDigit ? "keypress" : "voice";
-            AddEvent(call, "call.opted_out", new { channel });
-            if (call.OptedOut) return await RecordRenderedAsync(call, twiml.OptOutConfirmed(call.Language, seller), ct);
-            await optOut.RecordAsync(call.Seller, call.To, channel, call.TwilioCallSid, call, ct);
-            log.LogInformation("Call {CallId}: the customer opted out by {Channel}", call.Id, channel);
-            return await RecordRenderedAsync(call, twiml.OptOutConfirmed(call.Language, seller), ct);
-        }
-        var next = attempt < 1 && (digits ?? speech) is not null
-            ? RenderMessage(call, seller, attempt + 1)
+        var optingOut = twiml.IsOptOut(call.Language, digits, speech);
+        var channel = digits == options.Value.OptOutDigit ? "keypress" : "voice";
+        var next = optingOut ? twiml.OptOutConfirmed(call.Language, seller)
+            : attempt < 1 && (digits ?? speech) is not null ? RenderMessage(call, seller, attempt + 1)
             : twiml.Goodbye(call.Language, seller);
-        return await RecordRenderedAsync(call, next, ct);
+        var recorded = await RecordAsync(call, form, token, null, async w =>
+        {
+            journal.Call(w, call, "twilio.gather", "twilio", new { digits, speech, attempt }, token);
+            if (optingOut)
+            {
+                journal.Call(w, call, "call.opted_out", "twilio", new { channel });
+                // The opt-out is committed with this unit, before the caller hears the confirmation.
+                if (!call.OptedOut) await optOut.RecordAsync(w, call.Seller, call.To, channel, call.TwilioCallSid, call.Id);
+            }
+            RecordSpoken(w, call, next);
+        });
+        if (recorded && optingOut && !call.OptedOut) log.LogInformation("Call {CallId}: the customer opted out by {Channel}", call.Id, channel);
+        return recorded ? next : replay;
     }
 
     /// <summary>Status callbacks may arrive late or twice: a redelivery (same idempotency token) changes nothing, an older event
@@ -78,40 +72,59 @@ internal sealed class CallWebhooks(
         var status = NullIfEmpty(form["CallStatus"]);
         var sequence = int.TryParse(form["SequenceNumber"], out var n) ? n : (int?)null;
         var dedup = idempotencyToken ?? $"{form["CallSid"]}:{sequence}:{status}";
-        if (await db.CallEvents.AnyAsync(e => e.CallId == call.Id && e.DedupKey == dedup, ct)) return;
-
-        if (status is not null) await ApplyIfNewerAsync(call.Id, status, sequence, form, ct);
+        if (await IsReplayAsync(call, dedup, ct)) return;
         var detail = form.Where(f => f.Key is "CallStatus" or "CallDuration" or "AnsweredBy" or "SequenceNumber" or "Timestamp" or "CallSid")
             .ToDictionary(f => char.ToLowerInvariant(f.Key[0]) + f.Key[1..], f => f.Value.ToString());
-        call.Events.Add(NewEvent(call, "twilio.status", detail, dedup));
-        audit.Append("twilio.status", "twilio", call.Seller, call.Id, detail);
+        await RecordAsync(call, form, dedup, null, async w =>
+        {
+            if (status is not null) await ApplyIfNewerAsync(w, call.Id, status, sequence, form);
+            journal.Call(w, call, "twilio.status", "twilio", detail, dedup);
+        });
+    }
+
+    /// <summary>One unit of the group commit for a webhook: the call learns its SID (a call whose create-call answer was lost
+    /// learns it here) and who answered, and the webhook's events are recorded. False when the same delivery raced in on
+    /// another request and was recorded there (the unique idempotency token refused this one).</summary>
+    private async Task<bool> RecordAsync(CallRecord call, IFormCollection form, string? token, string? answeredBy, Func<VoiceProxyDb, Task> record)
+    {
+        var sid = NullIfEmpty(form["CallSid"]);
         try
         {
-            await db.SaveChangesAsync(ct);
+            await writer.WriteAsync(async (VoiceProxyDb w) =>
+            {
+                var now = time.GetUtcNow();
+                await w.Calls.Where(c => c.Id == call.Id).ExecuteUpdateAsync(u => u
+                    .SetProperty(c => c.TwilioCallSid, c => c.TwilioCallSid ?? sid)
+                    .SetProperty(c => c.AnsweredBy, c => answeredBy ?? c.AnsweredBy)
+                    .SetProperty(c => c.UpdatedAt, now));
+                await record(w);
+            });
+            return true;
         }
-        catch (DbUpdateException)
+        catch (DbUpdateException) when (token is not null)
         {
-            // The same delivery raced in on another request and was recorded there.
+            if (!await IsReplayAsync(call, token, CancellationToken.None)) throw;
+            return false;
         }
     }
 
     /// <summary>One conditional statement, so that two deliveries handled at once (here or on another instance) can never
     /// let the older one win: newer by SequenceNumber (or, without one, anything over a non-final status), and a final
     /// status is never replaced by a non-final one.</summary>
-    private async Task ApplyIfNewerAsync(string callId, string status, int? sequence, IFormCollection form, CancellationToken ct)
+    private async Task ApplyIfNewerAsync(VoiceProxyDb w, string callId, string status, int? sequence, IFormCollection form)
     {
         var final = CallStatus.IsTerminal(status);
         int? duration = int.TryParse(form["CallDuration"], out var d) ? d : null;
         var answeredBy = NullIfEmpty(form["AnsweredBy"]);
         var now = time.GetUtcNow();
-        var calls = db.Calls.Where(c => c.Id == callId && (final || !CallStatus.Terminal.Contains(c.Status)));
+        var calls = w.Calls.Where(c => c.Id == callId && (final || !CallStatus.Terminal.Contains(c.Status)));
         calls = sequence is { } s ? calls.Where(c => c.LastSequenceNumber < s) : calls.Where(c => !CallStatus.Terminal.Contains(c.Status));
         await calls.ExecuteUpdateAsync(u => u
             .SetProperty(c => c.Status, status)
             .SetProperty(c => c.LastSequenceNumber, c => sequence ?? c.LastSequenceNumber)
             .SetProperty(c => c.DurationSeconds, c => duration ?? c.DurationSeconds)
             .SetProperty(c => c.AnsweredBy, c => answeredBy ?? c.AnsweredBy)
-            .SetProperty(c => c.UpdatedAt, now), ct);
+            .SetProperty(c => c.UpdatedAt, now));
     }
 
     /// <summary>The seller's opt-out line: a caller to OptOutNumber is asked to press the opt-out digit to confirm.</summary>
@@ -134,7 +147,7 @@ internal sealed class CallWebhooks(
             log.LogWarning("Inbound opt-out for {Seller} not recorded: the caller's number {Error}", seller.Id, error);
             return twiml.Goodbye(seller.DefaultLanguage, seller);
         }
-        await optOut.RecordAsync(seller.Id, from!, "inbound-line", form["CallSid"], null, ct);
+        await writer.WriteAsync(w => optOut.RecordAsync(w, seller.Id, from!, "inbound-line", form["CallSid"], null));
         return twiml.OptOutConfirmed(seller.DefaultLanguage, seller);
     }
 
@@ -142,7 +155,7 @@ internal sealed class CallWebhooks(
     /// learns its SID here.</summary>
     private async Task<(CallRecord Call, SellerOptions Seller)?> FindAsync(string callId, IFormCollection form, CancellationToken ct)
     {
-        var call = await db.Calls.FirstOrDefaultAsync(c => c.Id == callId, ct);
+        var call = await db.Calls.AsNoTracking().FirstOrDefaultAsync(c => c.Id == callId, ct);
         string? sid = form["CallSid"];
         if (call is null || !call.Allowed || options.Value.FindSeller(call.Seller) is not { } seller
             || (call.TwilioCallSid is not null && sid is not null && sid != call.TwilioCallSid))
@@ -156,13 +169,6 @@ internal sealed class CallWebhooks(
 
     private Task<bool> IsReplayAsync(CallRecord call, string? token, CancellationToken ct) =>
         token is null ? Task.FromResult(false) : db.CallEvents.AnyAsync(e => e.CallId == call.Id && e.DedupKey == token, ct);
-
-    /// <summary>Drops what the lookup may have changed on the tracked call, so a replay writes nothing.</summary>
-    private Rendered Unrecorded(Rendered rendered)
-    {
-        db.ChangeTracker.Clear();
-        return rendered;
-    }
 
     /// <summary>An opt-out or a do-not-call entry made after the call was placed stops it before a word is said.</summary>
     private async Task<string?> SuppressionAsync(CallRecord call, CancellationToken ct)
@@ -180,23 +186,13 @@ internal sealed class CallWebhooks(
         return template is null ? TwimlRenderer.Hangup() : twiml.Message(call, seller, template, variables, attempt);
     }
 
-    private async Task<Rendered> RecordRenderedAsync(CallRecord call, Rendered rendered, CancellationToken ct)
+    /// <summary>What the caller hears is kept with the call (16 CFR 310.5: each unique message).</summary>
+    private void RecordSpoken(VoiceProxyDb w, CallRecord call, Rendered rendered)
     {
-        if (rendered.Spoken.Length > 0)
-        {
-            var detail = new { text = rendered.Spoken, template = call.Template, templateSha256 = templates.Find(call.Language, call.Template)?.Sha256 };
-            AddEvent(call, "message.rendered", detail);
-            audit.Append("message.rendered", "twilio", call.Seller, call.Id, detail);
-        }
-        call.UpdatedAt = time.GetUtcNow();
-        await db.SaveChangesAsync(ct);
-        return rendered;
+        if (rendered.Spoken.Length == 0) return;
+        var template = templates.Find(call.Language, call.Template);
+        journal.Call(w, call, "message.rendered", "twilio", new { text = rendered.Spoken, template = call.Template, templateSha256 = template?.Sha256 });
     }
-
-    private void AddEvent(CallRecord call, string type, object detail) => call.Events.Add(NewEvent(call, type, detail, null));
-
-    private CallEvent NewEvent(CallRecord call, string type, object detail, string? dedup) =>
-        new() { CallId = call.Id, At = time.GetUtcNow(), Type = type, DetailJson = JsonSerializer.Serialize(detail, StoredJson.Options), DedupKey = dedup };
 
     private static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
 }

@@ -101,7 +101,7 @@ public sealed class CrashTests : IAsyncLifetime
         Assert.Equal(0, unresolved);
 
         using var supervisor = Client(SupervisorKey);
-        var verify = await supervisor.GetFromJsonAsync<JsonObject>("/v1/audit/verify");
+        var (_, verify) = await supervisor.VerifySealedAsync();
         Assert.True((bool)verify!["ok"]!, verify.ToJsonString());
 
         var log = _service.Output.ToArray();
@@ -113,6 +113,32 @@ public sealed class CrashTests : IAsyncLifetime
             Assert.DoesNotContain(AuthToken, line);
             foreach (var phone in phones) Assert.DoesNotContain(phone[2..], line);
         }
+    }
+
+    [Fact]
+    public async Task KilledWithEventsCommittedButUnsealed_SealedAtRestart_NoneLostChainVerifies()
+    {
+        var settings = (Dictionary<string, string>)_service.Settings;
+        settings["VoiceProxy:Audit:SealIntervalMilliseconds"] = "3600000"; // one pass at start-up, then none for an hour
+        await _service.StartAsync(TimeSpan.FromSeconds(60));
+        using (var caller = Client(CallerKey))
+            for (var i = 0; i < 20; i++)
+            {
+                var consent = new { phone = $"+1415555{i:D4}", scope = "transactional", kind = "express" };
+                Assert.Equal(HttpStatusCode.Created, (await caller.PostAsJsonAsync("/v1/consents", consent)).StatusCode);
+            }
+        using var supervisor = Client(SupervisorKey);
+        var (_, beforeKill) = await supervisor.GetJsonAsync("/v1/audit/verify");
+        _service.Kill();
+
+        settings.Remove("VoiceProxy:Audit:SealIntervalMilliseconds");
+        await _service.StartAsync(TimeSpan.FromSeconds(60));
+        var (_, afterRestart) = await supervisor.VerifySealedAsync();
+
+        Assert.True((long)beforeKill["unsealed"]! >= 20, beforeKill.ToJsonString());
+        Assert.True((bool)afterRestart["ok"]!, afterRestart.ToJsonString());
+        Assert.Equal(0, (long)afterRestart["unsealed"]!);
+        Assert.Equal((long)beforeKill["events"]! + (long)beforeKill["unsealed"]!, (long)afterRestart["events"]!);
     }
 
     /// <summary>One worker: place calls with idempotency keys and opt out of some placed ones, until stopped; failures from the

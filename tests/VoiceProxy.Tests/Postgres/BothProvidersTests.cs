@@ -96,27 +96,66 @@ public sealed class BothProvidersTests
         var supervisor = store.App.ClientWithKey(VoiceProxyApplication.SupervisorKey);
         await supervisor.GetAsync("/health/ready"); // starts the app, which migrates
         store.App.Time.Advance(TimeSpan.FromTicks(1_234_567)); // an instant finer than PostgreSQL's microseconds
-        // A second, independent context configuration stands in for another instance of the service.
-        var other = new DbContextOptionsBuilder<VoiceProxyDb>().AddInterceptors(AuditChainInterceptor.Instance);
+        // A second, independent context configuration stands in for another instance of the service: its commits interleave
+        // with the group commit's, and on PostgreSQL its sequence numbers may commit out of order.
+        var other = new DbContextOptionsBuilder<VoiceProxyDb>();
         if (provider == "Postgres") other.UseNpgsql(store.ConnectionString);
         else other.UseSqlite($"Data Source={Path.Combine(store.App.Folder, "voiceproxy.db")}");
+        var writer = store.App.Services.GetRequiredService<StoreWriter>();
+        var journal = store.App.Services.GetRequiredService<Journal>();
 
         await Task.WhenAll(Enumerable.Range(0, 40).Select(i => Task.Run(async () =>
         {
-            await using var scope = store.App.Services.CreateAsyncScope();
+            void Append(VoiceProxyDb db)
+            {
+                journal.Audit(db, "test.first", "task", "acme", $"task-{i}", new { i });
+                journal.Audit(db, "test.second", "task", "acme", $"task-{i}", new { i });
+            }
+            if (i % 2 == 0)
+            {
+                await writer.WriteAsync(Append);
+                return;
+            }
             await using var own = provider == "Postgres" ? new PostgresVoiceProxyDb(other.Options) : new VoiceProxyDb(other.Options);
-            var db = i % 2 == 0 ? scope.ServiceProvider.GetRequiredService<VoiceProxyDb>() : own;
-            var audit = new AuditLog(db, store.App.Time);
-            audit.Append("test.first", "task", "acme", $"task-{i}", new { i });
-            audit.Append("test.second", "task", "acme", $"task-{i}", new { i });
-            await db.SaveChangesAsync();
+            Append(own);
+            await own.SaveChangesAsync();
         })));
-        var (status, verify) = await supervisor.GetJsonAsync("/v1/audit/verify");
-        var ids = store.App.Query(db => db.AuditEvents.OrderBy(e => e.Id).Select(e => e.Id).ToList());
+        var (status, verify) = await supervisor.VerifySealedAsync();
+        var positions = store.App.Query(db => db.AuditEvents.OrderBy(e => e.Position).Select(e => e.Position).ToList());
 
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.True((bool)verify["ok"]!, verify.ToJsonString());
-        Assert.Equal(Enumerable.Range(1, 80).Select(i => (long)i), ids);
+        Assert.Equal(80, (long)verify["events"]!);
+        Assert.Equal(Enumerable.Range(1, 80).Select(i => (long?)i), positions);
+    }
+
+    [Fact]
+    public async Task AuditChain_PostgresTransactionCommittingLate_SealedAfterTheOthersNeverSkipped()
+    {
+        using var store = new StoreUnderTest("Postgres");
+        var supervisor = store.App.ClientWithKey(VoiceProxyApplication.SupervisorKey);
+        await supervisor.GetAsync("/health/ready");
+        var journal = store.App.Services.GetRequiredService<Journal>();
+        var options = new DbContextOptionsBuilder<VoiceProxyDb>().UseNpgsql(store.ConnectionString).Options;
+
+        // Takes its sequence number first, then stays open while later numbers commit and are sealed.
+        await using var late = new PostgresVoiceProxyDb(options);
+        await using var tx = await late.Database.BeginTransactionAsync();
+        journal.Audit(late, "test.late", "test", "acme", "late", new { });
+        await late.SaveChangesAsync();
+        for (var i = 0; i < 5; i++) await store.App.Acme().GrantAsync($"+1415555012{i}", "transactional");
+        var (_, before) = await supervisor.VerifySealedAsync();
+        await tx.CommitAsync();
+        var (_, after) = await supervisor.VerifySealedAsync();
+        var events = store.App.Query(db => db.AuditEvents.OrderBy(e => e.Position).Select(e => new { e.Id, e.Type, e.Position }).ToList());
+
+        Assert.True((bool)before["ok"]!, before.ToJsonString());
+        Assert.Equal(5, (long)before["events"]!);
+        Assert.True((bool)after["ok"]!, after.ToJsonString());
+        Assert.Equal(6, (long)after["events"]!);
+        var lateEvent = events.Single(e => e.Type == "test.late");
+        Assert.Equal(6, lateEvent.Position);
+        Assert.True(events.Where(e => e.Type != "test.late").All(e => e.Id > lateEvent.Id), "the late event had the lowest sequence number");
     }
 
     [Theory, MemberData(nameof(Providers))]

@@ -139,7 +139,7 @@ public sealed class TwoInstancesTests : IAsyncLifetime
         foreach (var service in new[] { _a, _b })
         {
             using var supervisor = Client(service, SupervisorKey);
-            var (ok, verify) = await supervisor.GetJsonAsync("/v1/audit/verify");
+            var (ok, verify) = await supervisor.VerifySealedAsync();
             Assert.Equal(HttpStatusCode.OK, ok);
             Assert.True((bool)verify["ok"]!, verify.ToJsonString());
         }

@@ -24,7 +24,7 @@ public sealed class AuditChainTests : IDisposable
 
     private string DatabaseFile => Path.Combine(_app.Folder, "voiceproxy.db");
 
-    /// <summary>Six audit events, one per request, ids 1 to 6.</summary>
+    /// <summary>Six audit events, one per request, ids 1 to 6, sealed at chain positions 1 to 6.</summary>
     private async Task WriteSixEventsAsync()
     {
         for (var i = 0; i < 6; i++)
@@ -32,11 +32,12 @@ public sealed class AuditChainTests : IDisposable
             await _acme.GrantAsync($"+1415555010{i}", "transactional");
             _app.Time.Advance(TimeSpan.FromMinutes(1));
         }
+        await VerifyAsync();
     }
 
     private async Task<JsonNode> VerifyAsync()
     {
-        var (status, body) = await _supervisor.GetJsonAsync("/v1/audit/verify");
+        var (status, body) = await _supervisor.VerifySealedAsync();
         Assert.Equal(HttpStatusCode.OK, status);
         return body;
     }
@@ -143,14 +144,53 @@ public sealed class AuditChainTests : IDisposable
     {
         await WriteSixEventsAsync();
         Tamper(
-            "UPDATE audit_events SET Id = -1 WHERE Id = 2",
-            "UPDATE audit_events SET Id = 2 WHERE Id = 5",
-            "UPDATE audit_events SET Id = 5 WHERE Id = -1");
+            "UPDATE audit_events SET Position = -1 WHERE Position = 2",
+            "UPDATE audit_events SET Position = 2 WHERE Position = 5",
+            "UPDATE audit_events SET Position = 5 WHERE Position = -1");
+
+        var result = await VerifyAsync();
+
+        // Chain position 2 now holds event 5, whose previous hash is not that of the event at position 1.
+        Assert.False((bool)result["ok"]!);
+        Assert.Equal(5, (long)result["firstBad"]!["id"]!);
+        Assert.Equal(1, (long)result["events"]!);
+    }
+
+    [Fact]
+    public async Task Verify_LastSealedEventsDeleted_FailsAgainstTheLatestSeal()
+    {
+        await WriteSixEventsAsync();
+        Tamper("DELETE FROM audit_events WHERE Id >= 5");
 
         var result = await VerifyAsync();
 
         Assert.False((bool)result["ok"]!);
-        Assert.Equal(2, (long)result["firstBad"]!["id"]!);
+        Assert.Contains("removed", (string?)result["firstBad"]!["problem"]);
+        Assert.Equal(4, (long)result["events"]!);
+    }
+
+    [Fact]
+    public async Task Verify_CommittedButNotYetSealed_CountedAsUnsealedThenSealedInOrder()
+    {
+        await WriteSixEventsAsync();
+        using (var scope = _app.Services.CreateScope())
+        {
+            // Straight into the store, as a request's commit would, while no sealer pass has run yet.
+            var db = scope.ServiceProvider.GetRequiredService<VoiceProxyDb>();
+            db.AuditEvents.Add(new AuditEvent { At = _app.Time.GetUtcNow(), Type = "test.late", Actor = "test", PayloadJson = "{}" });
+            await db.SaveChangesAsync();
+        }
+        var before = await _app.Services.GetRequiredService<AuditSealer>().SealOnceAsync();
+
+        var result = await VerifyAsync();
+        var late = _app.Query(db => db.AuditEvents.Single(e => e.Type == "test.late"));
+
+        Assert.True((bool)result["ok"]!, result.ToJsonString());
+        Assert.Equal(7, (long)result["events"]!);
+        Assert.Equal(0, (long)result["unsealed"]!);
+        Assert.Equal(7, late.Position);
+        Assert.Equal((string?)result["head"], late.Hash);
+        Assert.InRange(before, 0, 1);
     }
 
     [Fact]
@@ -181,27 +221,27 @@ public sealed class AuditChainTests : IDisposable
     [Fact]
     public async Task Append_FromManyTasksAndTwoIndependentStores_OneGaplessChain()
     {
-        // A second DbContext configuration over the same file stands in for a second instance of the service.
-        var otherInstance = new DbContextOptionsBuilder<VoiceProxyDb>()
-            .UseSqlite($"Data Source={DatabaseFile}").AddInterceptors(AuditChainInterceptor.Instance).Options;
+        // A second DbContext configuration over the same file stands in for a writer outside the group commit.
+        var otherInstance = new DbContextOptionsBuilder<VoiceProxyDb>().UseSqlite($"Data Source={DatabaseFile}").Options;
         await _supervisor.GetAsync("/health/ready"); // starts the app, which creates the schema
+        var writer = _app.Services.GetRequiredService<StoreWriter>();
+        var journal = _app.Services.GetRequiredService<Journal>();
 
         var tasks = Enumerable.Range(0, 48).Select(i => Task.Run(async () =>
         {
             if (i % 2 == 0)
             {
-                using var scope = _app.Services.CreateScope();
-                var audit = scope.ServiceProvider.GetRequiredService<AuditLog>();
-                audit.Append("test.first", "task", "acme", $"task-{i}", new { i, part = 1 });
-                audit.Append("test.second", "task", "acme", $"task-{i}", new { i, part = 2 });
-                await scope.ServiceProvider.GetRequiredService<VoiceProxyDb>().SaveChangesAsync();
+                await writer.WriteAsync(w =>
+                {
+                    journal.Audit(w, "test.first", "task", "acme", $"task-{i}", new { i, part = 1 });
+                    journal.Audit(w, "test.second", "task", "acme", $"task-{i}", new { i, part = 2 });
+                });
             }
             else
             {
                 await using var db = new VoiceProxyDb(otherInstance);
-                var audit = new AuditLog(db, _app.Time);
-                audit.Append("test.first", "other", "globex", $"task-{i}", new { i, part = 1 });
-                audit.Append("test.second", "other", "globex", $"task-{i}", new { i, part = 2 });
+                journal.Audit(db, "test.first", "other", "globex", $"task-{i}", new { i, part = 1 });
+                journal.Audit(db, "test.second", "other", "globex", $"task-{i}", new { i, part = 2 });
                 await db.SaveChangesAsync();
             }
         })).ToList();
@@ -209,17 +249,51 @@ public sealed class AuditChainTests : IDisposable
         await Task.WhenAll(tasks);
 
         var result = await VerifyAsync();
-        var events = _app.Query(db => db.AuditEvents.OrderBy(e => e.Id).ToList());
+        var events = _app.Query(db => db.AuditEvents.OrderBy(e => e.Position).ToList());
 
         Assert.True((bool)result["ok"]!, result.ToJsonString());
         Assert.Equal(48 * 2 + 16, (long)result["events"]!);
-        Assert.Equal(Enumerable.Range(1, 48 * 2 + 16).Select(i => (long)i), events.Select(e => e.Id));
-        // The two events of one save stay together and in the order they were appended.
+        Assert.Equal(Enumerable.Range(1, 48 * 2 + 16).Select(i => (long?)i), events.Select(e => e.Position));
+        // The two events of one commit stay together and in the order they were appended.
         Assert.All(events.Where(e => e.Type == "test.first"), first =>
         {
-            var second = events.Single(e => e.Id == first.Id + 1);
+            var second = events.Single(e => e.Position == first.Position + 1);
             Assert.Equal(("test.second", first.Subject), (second.Type, second.Subject));
         });
+    }
+
+    [Fact]
+    public async Task GroupCommit_OneUnitOfTheBatchFails_OthersCommittedAndOnlyThatRequestFails()
+    {
+        // The sealer's pass at start-up only, so that nothing but this test's writes reaches the writer meanwhile.
+        using var app = new VoiceProxyApplication(new() { ["VoiceProxy:Audit:SealIntervalMilliseconds"] = "3600000" });
+        await app.CreateClient().GetAsync("/health/ready");
+        var writer = app.Services.GetRequiredService<StoreWriter>();
+        var journal = app.Services.GetRequiredService<Journal>();
+        while (writer.Units == 0) await Task.Delay(10);
+        var (commits, units) = (writer.Commits, writer.Units);
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var blocking = writer.WriteAsync(async _ => await gate.Task);
+        await Task.Delay(100); // the writer is now inside the blocking unit; the next three queue up behind it
+
+        var first = writer.WriteAsync(w => journal.Audit(w, "test.first", "test", "acme", "a", new { }));
+        var bad = writer.WriteAsync(w =>
+        {
+            // Two seals for one chain position: the unique index refuses the second.
+            w.AuditSeals.Add(new AuditSeal { At = app.Time.GetUtcNow(), FirstPosition = -7, LastPosition = -7, HeadHash = "x" });
+            w.AuditSeals.Add(new AuditSeal { At = app.Time.GetUtcNow(), FirstPosition = -7, LastPosition = -7, HeadHash = "y" });
+        });
+        var third = writer.WriteAsync(w => journal.Audit(w, "test.third", "test", "acme", "c", new { }));
+        gate.SetResult();
+        await Task.WhenAll(blocking, first, third);
+        await Assert.ThrowsAsync<DbUpdateException>(() => bad);
+
+        Assert.Equal(["test.first", "test.third"], app.Query(db => db.AuditEvents.OrderBy(e => e.Id).Select(e => e.Type).ToList()));
+        Assert.Equal(0, app.Query(db => db.AuditSeals.Count(s => s.LastPosition < 0)));
+        // The blocking unit's batch, then one batch (one commit, one fsync) for the three that queued behind it.
+        Assert.Equal(2, writer.Commits - commits);
+        Assert.Equal(4, writer.Units - units);
+        Assert.Equal(2, await app.Services.GetRequiredService<AuditSealer>().SealOnceAsync());
     }
 
     [Fact]
@@ -230,7 +304,7 @@ public sealed class AuditChainTests : IDisposable
         var db = scope.ServiceProvider.GetRequiredService<VoiceProxyDb>();
         var first = await db.AuditEvents.OrderBy(e => e.Id).FirstAsync();
 
-        first.Hash = AuditChain.Genesis;
+        db.Entry(first).Property(e => e.Hash).CurrentValue = AuditChain.Genesis;
         var edit = await Assert.ThrowsAsync<InvalidOperationException>(() => db.SaveChangesAsync());
         db.ChangeTracker.Clear();
         db.AuditEvents.Remove(await db.AuditEvents.OrderBy(e => e.Id).FirstAsync());

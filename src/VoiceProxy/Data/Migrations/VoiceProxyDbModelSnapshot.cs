@@ -39,6 +39,9 @@ namespace VoiceProxy.Data.Migrations
                         .HasMaxLength(65536)
                         .HasColumnType("TEXT");
 
+                    b.Property<long?>("Position")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("PreviousHash")
                         .HasMaxLength(4000)
                         .HasColumnType("TEXT");
@@ -60,7 +63,42 @@ namespace VoiceProxy.Data.Migrations
 
                     b.HasIndex("At");
 
+                    b.HasIndex("Id")
+                        .HasDatabaseName("IX_audit_events_unsealed")
+                        .HasFilter("\"Position\" IS NULL");
+
+                    b.HasIndex("Position")
+                        .IsUnique();
+
                     b.ToTable("audit_events", (string)null);
+                });
+
+            modelBuilder.Entity("VoiceProxy.Data.AuditSeal", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("At")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("FirstPosition")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("HeadHash")
+                        .IsRequired()
+                        .HasMaxLength(4000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("LastPosition")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("LastPosition")
+                        .IsUnique();
+
+                    b.ToTable("audit_seals", (string)null);
                 });
 
             modelBuilder.Entity("VoiceProxy.Data.CallEvent", b =>

@@ -47,6 +47,9 @@ namespace VoiceProxy.Data.Migrations.Postgres
                         .HasMaxLength(65536)
                         .HasColumnType("character varying(65536)");
 
+                    b.Property<long?>("Position")
+                        .HasColumnType("bigint");
+
                     b.Property<string>("PreviousHash")
                         .HasMaxLength(4000)
                         .HasColumnType("character varying(4000)");
@@ -68,7 +71,44 @@ namespace VoiceProxy.Data.Migrations.Postgres
 
                     b.HasIndex("At");
 
+                    b.HasIndex("Id")
+                        .HasDatabaseName("IX_audit_events_unsealed")
+                        .HasFilter("\"Position\" IS NULL");
+
+                    b.HasIndex("Position")
+                        .IsUnique();
+
                     b.ToTable("audit_events", (string)null);
+                });
+
+            modelBuilder.Entity("VoiceProxy.Data.AuditSeal", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<DateTimeOffset>("At")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<long>("FirstPosition")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("HeadHash")
+                        .IsRequired()
+                        .HasMaxLength(4000)
+                        .HasColumnType("character varying(4000)");
+
+                    b.Property<long>("LastPosition")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("LastPosition")
+                        .IsUnique();
+
+                    b.ToTable("audit_seals", (string)null);
                 });
 
             modelBuilder.Entity("VoiceProxy.Data.CallEvent", b =>

@@ -1,0 +1,32 @@
+using System.Text.Json;
+using VoiceProxy.Data;
+
+namespace VoiceProxy.Audit;
+
+/// <summary>
+/// The one way history is written. An event about a call is both an entry on the call's timeline and an audit event, with
+/// the same type, instant and payload, serialized once; an event about anything else is an audit event only. Audit events
+/// are committed with a sequence number (their id) and sealed into the hash chain afterwards by <see cref="AuditSealer"/>.
+/// </summary>
+internal sealed class Journal(TimeProvider time)
+{
+    /// <summary>Records an event on <paramref name="call"/>'s timeline and in the audit trail, and keeps the timeline entry on
+    /// the in-memory record too (for the response). <paramref name="dedupKey"/> (Twilio's idempotency token) makes a
+    /// redelivered webhook fail its own write instead of being recorded twice.</summary>
+    public void Call(VoiceProxyDb db, CallRecord call, string type, string actor, object payload, string? dedupKey = null)
+    {
+        var at = time.GetUtcNow();
+        var json = JsonSerializer.Serialize(payload, StoredJson.Options);
+        var entry = new CallEvent { CallId = call.Id, At = at, Type = type, DetailJson = json, DedupKey = dedupKey };
+        db.CallEvents.Add(entry);
+        call.Events.Add(entry);
+        db.AuditEvents.Add(NewAuditEvent(at, type, actor, call.Seller, call.Id, json));
+    }
+
+    /// <summary>Records an audit event that is not about one call (consent, do-not-call, sign-in, registry).</summary>
+    public void Audit(VoiceProxyDb db, string type, string actor, string? seller, string? subject, object payload) =>
+        db.AuditEvents.Add(NewAuditEvent(time.GetUtcNow(), type, actor, seller, subject, JsonSerializer.Serialize(payload, StoredJson.Options)));
+
+    private static AuditEvent NewAuditEvent(DateTimeOffset at, string type, string actor, string? seller, string? subject, string json) =>
+        new() { At = at, Type = type, Actor = actor, Seller = seller, Subject = subject, PayloadJson = json };
+}

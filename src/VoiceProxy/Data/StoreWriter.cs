@@ -1,0 +1,151 @@
+using System.Diagnostics.Metrics;
+using System.Threading.Channels;
+using Microsoft.EntityFrameworkCore;
+
+namespace VoiceProxy.Data;
+
+/// <summary>
+/// Group commit: the one writer of this process. Each request hands it a unit of work (rows to add, conditional updates);
+/// the writer takes whatever is queued, runs each unit inside its own savepoint of one transaction, commits once (one fsync
+/// for all of them), and only then completes each waiting request. A unit that fails is rolled back to its savepoint and
+/// fails its own request alone; a commit that fails fails every unit of the batch, none of which was acknowledged.
+/// Durability is unchanged: a request still resumes only after its own rows are durable (SQLite synchronous=FULL,
+/// PostgreSQL synchronous_commit as configured).
+/// </summary>
+internal sealed class StoreWriter : IAsyncDisposable
+{
+    /// <summary>A cap on one transaction, so a burst cannot hold the database's write lock for long.</summary>
+    private const int MaxUnitsPerBatch = 1024;
+    private const string Savepoint = "unit";
+
+    private static readonly Meter Meter = new("VoiceProxy.Store");
+    private static readonly Counter<long> CommitCounter = Meter.CreateCounter<long>("voiceproxy.store.commits");
+    private static readonly Counter<long> UnitCounter = Meter.CreateCounter<long>("voiceproxy.store.units");
+
+    private readonly Channel<Unit> _queue = Channel.CreateUnbounded<Unit>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly IServiceScopeFactory _scopes;
+    private readonly ILogger<StoreWriter> _log;
+    private readonly Task _loop;
+    private long _commits, _units;
+
+    public StoreWriter(IServiceScopeFactory scopes, ILogger<StoreWriter> log)
+    {
+        _scopes = scopes;
+        _log = log;
+        _loop = Task.Run(RunAsync);
+    }
+
+    /// <summary>Transactions committed so far (each one fsync); with <see cref="Units"/>, how well writes are grouped.</summary>
+    public long Commits => Interlocked.Read(ref _commits);
+    public long Units => Interlocked.Read(ref _units);
+
+    /// <summary>Runs <paramref name="work"/> in the next group commit and returns its result once its rows are durable. The work
+    /// must only use the store it is given (no other I/O): it runs inside the shared transaction.</summary>
+    public Task<T> WriteAsync<T>(Func<VoiceProxyDb, Task<T>> work)
+    {
+        var unit = new Unit<T>(work);
+        if (!_queue.Writer.TryWrite(unit)) throw new ObjectDisposedException(nameof(StoreWriter), "The service is stopping.");
+        return unit.Completion.Task;
+    }
+
+    /// <summary>Runs <paramref name="work"/> in the next group commit; returns once its rows are durable.</summary>
+    public Task WriteAsync(Func<VoiceProxyDb, Task> work) => WriteAsync(async db =>
+    {
+        await work(db);
+        return true;
+    });
+
+    /// <summary>Adds rows in the next group commit; returns once they are durable.</summary>
+    public Task WriteAsync(Action<VoiceProxyDb> add) => WriteAsync(db =>
+    {
+        add(db);
+        return Task.FromResult(true);
+    });
+
+    private async Task RunAsync()
+    {
+        var batch = new List<Unit>(MaxUnitsPerBatch);
+        while (await _queue.Reader.WaitToReadAsync())
+        {
+            while (batch.Count < MaxUnitsPerBatch && _queue.Reader.TryRead(out var unit)) batch.Add(unit);
+            try
+            {
+                await CommitAsync(batch);
+                Interlocked.Increment(ref _commits);
+                Interlocked.Add(ref _units, batch.Count);
+                CommitCounter.Add(1);
+                UnitCounter.Add(batch.Count);
+                foreach (var unit in batch) unit.Complete();
+            }
+            catch (Exception e)
+            {
+                _log.LogError("A group commit of {Units} writes failed; each request is told: {Error}", batch.Count, e.Message);
+                foreach (var unit in batch) unit.Fail(e);
+            }
+            batch.Clear();
+        }
+    }
+
+    private async Task CommitAsync(List<Unit> batch)
+    {
+        using var scope = _scopes.CreateScope();
+        var db = scope.ServiceProvider.GetRequiredService<VoiceProxyDb>();
+        db.Database.AutoSavepointsEnabled = false;
+        db.ChangeTracker.AutoDetectChangesEnabled = true;
+        await using var tx = await db.Database.BeginTransactionAsync();
+        foreach (var unit in batch)
+        {
+            await tx.CreateSavepointAsync(Savepoint);
+            try
+            {
+                await unit.RunAsync(db);
+                await db.SaveChangesAsync();
+                await tx.ReleaseSavepointAsync(Savepoint);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                await tx.RollbackToSavepointAsync(Savepoint);
+                unit.Refuse(e);
+            }
+            finally
+            {
+                db.ChangeTracker.Clear();
+            }
+        }
+        await tx.CommitAsync();
+    }
+
+    /// <summary>Stops taking writes and finishes the queued ones.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        _queue.Writer.TryComplete();
+        await _loop;
+    }
+
+    private abstract class Unit
+    {
+        public abstract Task RunAsync(VoiceProxyDb db);
+        /// <summary>This unit's own rows failed; it fails alone once the batch is over.</summary>
+        public abstract void Refuse(Exception e);
+        public abstract void Complete();
+        public abstract void Fail(Exception e);
+    }
+
+    private sealed class Unit<T>(Func<VoiceProxyDb, Task<T>> work) : Unit
+    {
+        public readonly TaskCompletionSource<T> Completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private T? _result;
+        private Exception? _refused;
+
+        public override async Task RunAsync(VoiceProxyDb db) => _result = await work(db);
+        public override void Refuse(Exception e) => _refused = e;
+
+        public override void Complete()
+        {
+            if (_refused is not null) Completion.TrySetException(_refused);
+            else Completion.TrySetResult(_result!);
+        }
+
+        public override void Fail(Exception e) => Completion.TrySetException(_refused ?? e);
+    }
+}
