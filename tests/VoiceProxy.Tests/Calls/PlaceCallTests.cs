@@ -1,0 +1,249 @@
+using System.Net;
+using System.Text.Json;
+using System.Web;
+
+namespace VoiceProxy.Tests.Calls;
+
+public sealed class PlaceCallTests : IDisposable
+{
+    private readonly VoiceProxyApplication _app = new();
+    private readonly HttpClient _acme;
+
+    public PlaceCallTests() => _acme = _app.Acme();
+
+    public void Dispose() => _app.Dispose();
+
+    [Fact]
+    public async Task PlaceCall_Allowed_SendsOneValidCreateCallAndReturns201()
+    {
+        await _acme.GrantAsync("+14155550123", "transactional");
+
+        var (status, body) = await _acme.PostJsonAsync("/v1/calls", ApiHelpers.OrderUpdate("+14155550123"));
+
+        Assert.Equal(HttpStatusCode.Created, status);
+        Assert.Equal("initiated", (string?)body["status"]);
+        Assert.StartsWith("CA", (string?)body["twilioCallSid"]);
+        Assert.True((bool)body["decision"]!["allowed"]!);
+        var request = Assert.Single(_app.CreateCallRequests);
+        var form = HttpUtility.ParseQueryString(request.RequestMessage.Body!);
+        var id = (string)body["id"]!;
+        Assert.Equal("+14155550123", form["To"]);
+        Assert.Equal(VoiceProxyApplication.AcmeCallerId, form["From"]);
+        Assert.Equal($"{VoiceProxyApplication.PublicBaseUrl}/twilio/voice/{id}", form["Url"]);
+        Assert.Equal($"{VoiceProxyApplication.PublicBaseUrl}/twilio/status/{id}", form["StatusCallback"]);
+        Assert.Equal(["initiated", "ringing", "answered", "completed"], form.GetValues("StatusCallbackEvent")!);
+        Assert.Equal("DetectMessageEnd", form["MachineDetection"]);
+        Assert.True(int.Parse(form["Timeout"]!) >= 15);
+        Assert.StartsWith("Basic ", request.RequestMessage.Headers!["Authorization"].Single());
+    }
+
+    [Fact]
+    public async Task PlaceCall_TheExampleBodyOfApiMd_Returns201()
+    {
+        using var app = new VoiceProxyApplication(new() { ["VoiceProxy:Sellers:0:CallerIds:2"] = "+18005550100" });
+        var acme = app.Acme();
+        await acme.GrantAsync("+14155550123", "transactional");
+
+        var (status, call) = await acme.PostJsonAsync("/v1/calls", ApiHelpers.Json("""
+            {
+              "to": "+14155550123",
+              "purpose": "transactional",
+              "template": "order-update",
+              "language": "en-US",
+              "variables": { "orderNumber": "A-1001" },
+              "from": "+18005550100",
+              "customer": { "state": "CA", "timeZone": "America/Los_Angeles" }
+            }
+            """));
+
+        Assert.Equal(HttpStatusCode.Created, status);
+        Assert.Equal("+18005550100", (string?)call["from"]);
+        Assert.Equal("initiated", (string?)call["status"]);
+    }
+
+    [Fact]
+    public async Task PlaceCall_Allowed_FormFieldsExistInTwilioCreateCallSchema()
+    {
+        await _acme.GrantAsync("+14155550123", "transactional");
+        await _acme.PostJsonAsync("/v1/calls", ApiHelpers.OrderUpdate("+14155550123"));
+
+        var schema = CreateCallSchema();
+        var known = schema.GetProperty("properties").EnumerateObject().Select(p => p.Name).ToHashSet();
+        var required = schema.GetProperty("required").EnumerateArray().Select(e => e.GetString()!).ToList();
+        var form = HttpUtility.ParseQueryString(Assert.Single(_app.CreateCallRequests).RequestMessage.Body!);
+        foreach (var key in form.AllKeys) Assert.Contains(key!, known);
+        foreach (var key in required) Assert.NotNull(form[key]);
+        var events = schema.GetProperty("properties").GetProperty("StatusCallbackEvent").GetProperty("items");
+        Assert.Equal(JsonValueKind.Object, events.ValueKind);
+    }
+
+    /// <summary>The CreateCall request schema from Twilio's OpenAPI description: from ../shared/twilio when it is beside the
+    /// checkout, else from the extract of it kept with the tests (TestData, MIT as the original).</summary>
+    private static JsonElement CreateCallSchema()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "shared", "twilio", "twilio_api_v2010.json"))) dir = dir.Parent;
+        if (dir is null)
+        {
+            using var extract = JsonDocument.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "TestData", "twilio-create-call.json")));
+            return extract.RootElement.GetProperty("schema").Clone();
+        }
+        using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir.FullName, "shared", "twilio", "twilio_api_v2010.json")));
+        foreach (var path in doc.RootElement.GetProperty("paths").EnumerateObject())
+            if (path.Value.TryGetProperty("post", out var post) && post.GetProperty("operationId").GetString() == "CreateCall")
+                return post.GetProperty("requestBody").GetProperty("content").GetProperty("application/x-www-form-urlencoded").GetProperty("schema").Clone();
+        throw new InvalidOperationException("CreateCall is not in the OpenAPI description.");
+    }
+
+    [Fact]
+    public async Task PlaceCall_Allowed_CallRecordReadableWithDecisionAndEvents()
+    {
+        await _acme.GrantAsync("+14155550123", "transactional");
+        var (_, placed) = await _acme.PostJsonAsync("/v1/calls", ApiHelpers.OrderUpdate("+14155550123"));
+
+        var (status, call) = await _acme.GetJsonAsync($"/v1/calls/{placed["id"]}");
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        var checks = call["decision"]!["checks"]!.AsArray();
+        var hours = checks.Single(c => (string?)c!["rule"] == "calling_hours")!;
+        Assert.Equal("pass", (string?)hours["outcome"]);
+        Assert.Equal("47 CFR 64.1200(c)(1); 16 CFR 310.4(c)", (string?)hours["citation"]);
+        Assert.Contains("10:00 America/Los_Angeles", (string?)hours["detail"]);
+        Assert.All(checks, c => Assert.False(string.IsNullOrEmpty((string?)c!["citation"])));
+        Assert.Contains(call["events"]!.AsArray(), e => (string?)e!["type"] == "twilio.create");
+    }
+
+    [Fact]
+    public async Task PlaceCall_Blocked_Returns422WithEveryReasonAndSendsNothing()
+    {
+        var (status, body) = await _acme.PostJsonAsync("/v1/calls", ApiHelpers.Offer("+14155550123"));
+
+        Assert.Equal((HttpStatusCode)422, status);
+        Assert.EndsWith("/call-blocked", (string?)body["type"]);
+        Assert.Equal(["consent_missing", "registry_stale"], body.ReasonCodes().Order());
+        Assert.Null(body["nextAllowedAt"]);
+        Assert.Empty(_app.CreateCallRequests);
+        var (_, record) = await _app.ClientWithKey(VoiceProxyApplication.SupervisorKey).GetJsonAsync($"/v1/calls/{body["callId"]}");
+        Assert.Equal("blocked", (string?)record["status"]);
+    }
+
+    [Fact]
+    public async Task PlaceCall_TwilioRefuses_Returns503AndRecordsFailed()
+    {
+        await _acme.GrantAsync("+14155550123", "transactional");
+        _app.StubTwilioCreateCall(400, """{"code":21211,"message":"Invalid 'To' Phone Number","status":400}""");
+
+        var (status, body) = await _acme.PostJsonAsync("/v1/calls", ApiHelpers.OrderUpdate("+14155550123"));
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, status);
+        Assert.Equal("failed", (string?)body["callStatus"]);
+        Assert.Single(_app.CreateCallRequests);
+    }
+
+    [Fact]
+    public async Task PlaceCall_TwilioServerError_IsNotRetriedAndLeavesCallUnknown()
+    {
+        await _acme.GrantAsync("+14155550123", "transactional");
+        _app.StubTwilioCreateCall(500, """{"code":20500,"message":"Internal Server Error","status":500}""");
+
+        var (status, body) = await _acme.PostJsonAsync("/v1/calls", ApiHelpers.OrderUpdate("+14155550123"));
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, status);
+        Assert.Equal("unknown", (string?)body["callStatus"]);
+        Assert.EndsWith("/call-outcome-unknown", (string?)body["type"]);
+        Assert.Contains("with the same key", (string?)body["detail"]);
+        Assert.Single(_app.CreateCallRequests);
+    }
+
+    [Fact]
+    public async Task PlaceCall_SameIdempotencyKeyAndBody_ReturnsOriginalAndPlacesOnce()
+    {
+        await _acme.GrantAsync("+14155550123", "transactional");
+        _acme.DefaultRequestHeaders.Add("Idempotency-Key", "order-A-1001-shipped");
+
+        var first = await _acme.PostJsonAsync("/v1/calls", ApiHelpers.OrderUpdate("+14155550123"));
+        var second = await _acme.PostJsonAsync("/v1/calls", ApiHelpers.OrderUpdate("+14155550123"));
+
+        Assert.Equal(HttpStatusCode.Created, first.Status);
+        Assert.Equal(HttpStatusCode.Created, second.Status);
+        Assert.Equal((string?)first.Body["id"], (string?)second.Body["id"]);
+        Assert.Single(_app.CreateCallRequests);
+    }
+
+    [Fact]
+    public async Task PlaceCall_SameKeyWithDefaultsSpelledOut_IsTheSameRequest()
+    {
+        await _acme.GrantAsync("+14155550123", "transactional");
+        _acme.DefaultRequestHeaders.Add("Idempotency-Key", "defaults-1");
+
+        var first = await _acme.PostJsonAsync("/v1/calls", ApiHelpers.OrderUpdate("+14155550123"));
+        var second = await _acme.PostJsonAsync("/v1/calls", ApiHelpers.OrderUpdate("+14155550123", from: VoiceProxyApplication.AcmeCallerId));
+
+        Assert.Equal(HttpStatusCode.Created, second.Status);
+        Assert.Equal((string?)first.Body["id"], (string?)second.Body["id"]);
+        Assert.Single(_app.CreateCallRequests);
+    }
+
+    [Fact]
+    public async Task PlaceCall_SameIdempotencyKeyOtherBody_Returns409()
+    {
+        await _acme.GrantAsync("+14155550123", "transactional");
+        _acme.DefaultRequestHeaders.Add("Idempotency-Key", "key-1");
+        await _acme.PostJsonAsync("/v1/calls", ApiHelpers.OrderUpdate("+14155550123"));
+
+        var (status, body) = await _acme.PostJsonAsync("/v1/calls", ApiHelpers.OrderUpdate("+14155550124"));
+
+        Assert.Equal(HttpStatusCode.Conflict, status);
+        Assert.EndsWith("/idempotency-conflict", (string?)body["type"]);
+        Assert.Single(_app.CreateCallRequests);
+    }
+
+    [Fact]
+    public async Task PlaceCall_BlockedWithIdempotencyKey_ReplaysThe422()
+    {
+        _acme.DefaultRequestHeaders.Add("Idempotency-Key", "blocked-1");
+        var first = await _acme.PostJsonAsync("/v1/calls", ApiHelpers.OrderUpdate("+14155550123"));
+        await _acme.GrantAsync("+14155550123", "transactional");
+
+        var second = await _acme.PostJsonAsync("/v1/calls", ApiHelpers.OrderUpdate("+14155550123"));
+
+        Assert.Equal((HttpStatusCode)422, second.Status);
+        Assert.Equal((string?)first.Body["callId"], (string?)second.Body["callId"]);
+        Assert.Empty(_app.CreateCallRequests);
+    }
+
+    [Fact]
+    public async Task DryRun_ReturnsDecisionAndPlacesOrRecordsNothing()
+    {
+        await _acme.GrantAsync("+14155550123", "transactional");
+        var body = new Dictionary<string, object?>
+        {
+            ["to"] = "+14155550123", ["purpose"] = "transactional", ["template"] = "order-update",
+            ["variables"] = new Dictionary<string, string> { ["orderNumber"] = "A-1", ["orderStatus"] = "packed" },
+            ["at"] = "2026-12-01T06:30:00Z",
+        };
+
+        var (status, decision) = await _acme.PostJsonAsync("/v1/compliance/check", body);
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.False((bool)decision["allowed"]!);
+        Assert.Equal("outside_calling_hours", (string?)decision["reasons"]![0]!["code"]);
+        Assert.Equal("2026-12-01T17:00:00+00:00", (string?)decision["nextAllowedAt"]);
+        Assert.Empty(_app.CreateCallRequests);
+        var (_, list) = await _app.ClientWithKey(VoiceProxyApplication.SupervisorKey).GetJsonAsync("/v1/consents/%2B14155550123?seller=acme");
+        Assert.Single(list["history"]!.AsArray());
+    }
+
+    [Fact]
+    public async Task GetCall_OtherSellersCaller_Gets404AndSupervisorSeesIt()
+    {
+        await _acme.GrantAsync("+14155550123", "transactional");
+        var (_, placed) = await _acme.PostJsonAsync("/v1/calls", ApiHelpers.OrderUpdate("+14155550123"));
+
+        var globex = await _app.ClientWithKey(VoiceProxyApplication.GlobexKey).GetJsonAsync($"/v1/calls/{placed["id"]}");
+        var supervisor = await _app.ClientWithKey(VoiceProxyApplication.SupervisorKey).GetJsonAsync($"/v1/calls/{placed["id"]}");
+
+        Assert.Equal(HttpStatusCode.NotFound, globex.Status);
+        Assert.Equal(HttpStatusCode.OK, supervisor.Status);
+    }
+}

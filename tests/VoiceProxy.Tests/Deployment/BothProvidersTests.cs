@@ -1,0 +1,176 @@
+using System.Net;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using VoiceProxy.Audit;
+using VoiceProxy.Data;
+
+namespace VoiceProxy.Tests.Deployment;
+
+/// <summary>A representative set of the storage and integration tests, run on each provider.</summary>
+public sealed class BothProvidersTests
+{
+    private const string Phone = "+14155550123";
+
+    public static TheoryData<string> Providers => ["Sqlite", "Postgres"];
+
+    [Theory, MemberData(nameof(Providers))]
+    public async Task PlaceCall_AllowedThenBlocked_RecordsBothAndOneTwilioRequest(string provider)
+    {
+        using var store = new StoreUnderTest(provider);
+        var acme = store.App.Acme();
+        await acme.GrantAsync(Phone, "transactional");
+
+        var (placed, body) = await acme.PostJsonAsync("/v1/calls", ApiHelpers.OrderUpdate(Phone));
+        var (blocked, problem) = await acme.PostJsonAsync("/v1/calls", ApiHelpers.OrderUpdate("+14155550124"));
+
+        Assert.Equal(HttpStatusCode.Created, placed);
+        Assert.StartsWith("CA", (string?)body["twilioCallSid"]);
+        Assert.Equal((HttpStatusCode)422, blocked);
+        Assert.Equal(["consent_missing"], problem.ReasonCodes());
+        Assert.Single(store.App.CreateCallRequests);
+        var (status, call) = await acme.GetJsonAsync($"/v1/calls/{body["id"]}");
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal(store.App.Time.GetUtcNow(), (DateTimeOffset)call["requestedAt"]!);
+        Assert.Equal(2, store.App.Query(db => db.Calls.Count()));
+    }
+
+    [Theory, MemberData(nameof(Providers))]
+    public async Task ConsentRevokedThenDnc_NextCallsBlockedWithTheirReasons(string provider)
+    {
+        using var store = new StoreUnderTest(provider);
+        var acme = store.App.Acme();
+        await acme.GrantAsync(Phone, "transactional");
+        await acme.PostJsonAsync("/v1/consents/revocations", new { phone = Phone, channel = "email" });
+
+        var (revoked, afterRevocation) = await acme.PostJsonAsync("/v1/calls", ApiHelpers.OrderUpdate(Phone));
+        await acme.GrantAsync("+14155550125", "transactional");
+        await acme.PostJsonAsync("/v1/dnc", new { phone = "+14155550125", reason = "asked by email" });
+        var (listed, afterDnc) = await acme.PostJsonAsync("/v1/calls", ApiHelpers.OrderUpdate("+14155550125"));
+        var (_, consent) = await acme.GetJsonAsync($"/v1/consents/{ApiHelpers.Path(Phone)}");
+
+        Assert.Equal((HttpStatusCode)422, revoked);
+        Assert.Equal(["consent_revoked"], afterRevocation.ReasonCodes());
+        Assert.Equal((HttpStatusCode)422, listed);
+        Assert.Equal(["dnc_internal"], afterDnc.ReasonCodes());
+        Assert.Equal(2, consent["history"]!.AsArray().Count);
+        Assert.Empty(store.App.CreateCallRequests);
+    }
+
+    [Theory, MemberData(nameof(Providers))]
+    public async Task FiftyConcurrentRequestsWithOneKey_OneCallSameAnswerAndConflictOnAnotherBody(string provider)
+    {
+        using var store = new StoreUnderTest(provider);
+        var acme = store.App.Acme();
+        await acme.GrantAsync(Phone, "transactional");
+        acme.DefaultRequestHeaders.Add("Idempotency-Key", "order-A-1001-shipped");
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 50).Select(_ => acme.PostJsonAsync("/v1/calls", ApiHelpers.OrderUpdate(Phone))));
+        var (conflict, _) = await acme.PostJsonAsync("/v1/calls", ApiHelpers.OrderUpdate("+14155550124"));
+
+        Assert.All(results, r => Assert.Equal(HttpStatusCode.Created, r.Status));
+        Assert.Single(results.Select(r => (string?)r.Body["id"]).Distinct());
+        Assert.Equal(HttpStatusCode.Conflict, conflict);
+        Assert.Single(store.App.CreateCallRequests);
+        Assert.Equal(1, store.App.Query(db => db.Calls.Count()));
+    }
+
+    [Theory, MemberData(nameof(Providers))]
+    public async Task TwentyConcurrentMarketingRequests_CapOfThree_PlacesExactlyThree(string provider)
+    {
+        using var store = new StoreUnderTest(provider);
+        var acme = store.App.Acme();
+        store.App.ImportRegistry("national", store.App.Today);
+        await acme.GrantAsync(Phone, "marketing", "express_written");
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => acme.PostJsonAsync("/v1/calls", ApiHelpers.Offer(Phone))));
+
+        Assert.Equal(3, results.Count(r => r.Status == HttpStatusCode.Created));
+        Assert.Equal(17, results.Count(r => r.Status == (HttpStatusCode)422 && r.Body.ReasonCodes().SequenceEqual(["frequency_cap"])));
+        Assert.Equal(3, store.App.CreateCallRequests.Count);
+    }
+
+    [Theory, MemberData(nameof(Providers))]
+    public async Task AuditChain_ManyWritersThroughTwoStoreConfigurations_OneGaplessVerifiedChain(string provider)
+    {
+        using var store = new StoreUnderTest(provider);
+        var supervisor = store.App.ClientWithKey(VoiceProxyApplication.SupervisorKey);
+        await supervisor.GetAsync("/health/ready"); // starts the app, which migrates
+        store.App.Time.Advance(TimeSpan.FromTicks(1_234_567)); // an instant finer than PostgreSQL's microseconds
+        // A second, independent context configuration stands in for another instance of the service.
+        var other = new DbContextOptionsBuilder<VoiceProxyDb>().AddInterceptors(AuditChainInterceptor.Instance);
+        if (provider == "Postgres") other.UseNpgsql(store.ConnectionString);
+        else other.UseSqlite($"Data Source={Path.Combine(store.App.Folder, "voiceproxy.db")}");
+
+        await Task.WhenAll(Enumerable.Range(0, 40).Select(i => Task.Run(async () =>
+        {
+            await using var scope = store.App.Services.CreateAsyncScope();
+            await using var own = provider == "Postgres" ? new PostgresVoiceProxyDb(other.Options) : new VoiceProxyDb(other.Options);
+            var db = i % 2 == 0 ? scope.ServiceProvider.GetRequiredService<VoiceProxyDb>() : own;
+            var audit = new AuditLog(db, store.App.Time);
+            audit.Append("test.first", "task", "acme", $"task-{i}", new { i });
+            audit.Append("test.second", "task", "acme", $"task-{i}", new { i });
+            await db.SaveChangesAsync();
+        })));
+        var (status, verify) = await supervisor.GetJsonAsync("/v1/audit/verify");
+        var ids = store.App.Query(db => db.AuditEvents.OrderBy(e => e.Id).Select(e => e.Id).ToList());
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.True((bool)verify["ok"]!, verify.ToJsonString());
+        Assert.Equal(Enumerable.Range(1, 80).Select(i => (long)i), ids);
+    }
+
+    [Theory, MemberData(nameof(Providers))]
+    public async Task Ready_WritableDatabase_IsHealthy(string provider)
+    {
+        using var store = new StoreUnderTest(provider);
+
+        var response = await store.App.CreateClient().GetAsync("/health/ready");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Ready_PostgresDatabaseSetReadOnly_IsUnhealthy()
+    {
+        using var store = new StoreUnderTest("Postgres");
+        var client = store.App.CreateClient();
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health/ready")).StatusCode);
+        await using (var connection = new Npgsql.NpgsqlConnection(store.ConnectionString))
+        {
+            await connection.OpenAsync();
+            await using var command = new Npgsql.NpgsqlCommand($"ALTER DATABASE \"{connection.Database}\" SET default_transaction_read_only = on", connection);
+            await command.ExecuteNonQueryAsync();
+        }
+        Npgsql.NpgsqlConnection.ClearAllPools(); // the setting applies to new sessions
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, (await client.GetAsync("/health/ready")).StatusCode);
+    }
+
+    [Theory]
+    [InlineData("Mysql", "VoiceProxy:Database:Provider must be Sqlite or Postgres (was 'Mysql').")]
+    [InlineData("Postgres", "ConnectionStrings:VoiceProxy is required when VoiceProxy:Database:Provider is Postgres.")]
+    public void Startup_BadProviderSetting_FailsNamingTheKey(string provider, string message)
+    {
+        var settings = new Dictionary<string, string?> { ["VoiceProxy:Database:Provider"] = provider };
+        if (provider == "Postgres") settings["ConnectionStrings:VoiceProxy"] = "";
+        using var app = new VoiceProxyApplication(settings);
+
+        var e = Assert.ThrowsAny<Exception>(() => app.CreateClient());
+
+        Assert.Contains(message, e.ToString());
+    }
+
+    [Theory, MemberData(nameof(Providers))]
+    public async Task AuditCli_OnEitherProvider_VerifiesTheChain(string provider)
+    {
+        using var store = new StoreUnderTest(provider);
+        var acme = store.App.Acme();
+        await acme.GrantAsync("+14155550123", "transactional");
+        await acme.PostJsonAsync("/v1/dnc", new { phone = "+14155550123", reason = "asked" });
+        var connection = store.ConnectionString ?? $"Data Source={Path.Combine(store.App.Folder, "voiceproxy.db")}";
+
+        var exit = await VoiceProxy.Audit.AuditCli.RunAsync(["verify", $"--ConnectionStrings:VoiceProxy={connection}", $"--VoiceProxy:Database:Provider={provider}"]);
+
+        Assert.Equal(0, exit);
+    }
+}
