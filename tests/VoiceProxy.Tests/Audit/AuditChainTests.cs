@@ -8,29 +8,21 @@ using VoiceProxy.Data;
 
 namespace VoiceProxy.Tests.Audit;
 
-public sealed class AuditChainTests : IDisposable
+public sealed class AuditChainTests : ApplicationTests
 {
-    private readonly VoiceProxyApplication _app = new();
-    private readonly HttpClient _acme;
     private readonly HttpClient _supervisor;
 
-    public AuditChainTests()
-    {
-        _acme = _app.Acme();
-        _supervisor = _app.ClientWithKey(VoiceProxyApplication.SupervisorKey);
-    }
+    public AuditChainTests() => _supervisor = App.ClientWithKey(VoiceProxyApplication.SupervisorKey);
 
-    public void Dispose() => _app.Dispose();
-
-    private string DatabaseFile => Path.Combine(_app.Folder, "voiceproxy.db");
+    private string DatabaseFile => Path.Combine(App.Folder, "voiceproxy.db");
 
     /// <summary>Six audit events, one per request, ids 1 to 6.</summary>
     private async Task WriteSixEventsAsync()
     {
         for (var i = 0; i < 6; i++)
         {
-            await _acme.GrantAsync($"+1415555010{i}", "transactional");
-            _app.Time.Advance(TimeSpan.FromMinutes(1));
+            await Acme.GrantAsync($"+1415555010{i}", "transactional");
+            App.Time.Advance(TimeSpan.FromMinutes(1));
         }
     }
 
@@ -62,7 +54,7 @@ public sealed class AuditChainTests : IDisposable
 
         Assert.True((bool)result["ok"]!);
         Assert.Equal(6, (long)result["events"]!);
-        var stored = _app.Query(db => db.AuditEvents.OrderBy(e => e.Id).ToList());
+        var stored = App.Query(db => db.AuditEvents.OrderBy(e => e.Id).ToList());
         Assert.Equal((string?)result["head"], stored[^1].Hash);
         Assert.Equal(AuditChain.Genesis, stored[0].PreviousHash);
         Assert.All(stored.Skip(1), (e, i) => Assert.Equal(stored[i].Hash, e.PreviousHash));
@@ -97,7 +89,7 @@ public sealed class AuditChainTests : IDisposable
     public async Task Verify_PayloadEditedAndRehashed_FailsAtTheNextEvent()
     {
         await WriteSixEventsAsync();
-        var forged = _app.Query(db => db.AuditEvents.AsNoTracking().Single(e => e.Id == 3));
+        var forged = App.Query(db => db.AuditEvents.AsNoTracking().Single(e => e.Id == 3));
         var edited = new AuditEvent
         {
             Id = forged.Id, At = forged.At, Type = forged.Type, Actor = forged.Actor, Seller = forged.Seller, Subject = forged.Subject,
@@ -156,7 +148,7 @@ public sealed class AuditChainTests : IDisposable
     [Fact]
     public async Task Verify_WithCallerKey_IsForbidden()
     {
-        var (status, body) = await _acme.GetJsonAsync("/v1/audit/verify");
+        var (status, body) = await Acme.GetJsonAsync("/v1/audit/verify");
 
         Assert.Equal(HttpStatusCode.Forbidden, status);
         Assert.NotNull(body["title"]);
@@ -171,7 +163,7 @@ public sealed class AuditChainTests : IDisposable
         var intact = await AuditCli.RunAsync(args);
         Tamper("UPDATE audit_events SET Actor = 'someone-else' WHERE Id = 6");
         var tampered = await AuditCli.RunAsync(args);
-        var noDatabase = await AuditCli.RunAsync(["verify", $"--ConnectionStrings:VoiceProxy=Data Source={Path.Combine(_app.Folder, "none.db")}"]);
+        var noDatabase = await AuditCli.RunAsync(["verify", $"--ConnectionStrings:VoiceProxy=Data Source={Path.Combine(App.Folder, "none.db")}"]);
 
         Assert.Equal(0, intact);
         Assert.Equal(1, tampered);
@@ -190,7 +182,7 @@ public sealed class AuditChainTests : IDisposable
         {
             if (i % 2 == 0)
             {
-                using var scope = _app.Services.CreateScope();
+                using var scope = App.Services.CreateScope();
                 var audit = scope.ServiceProvider.GetRequiredService<AuditLog>();
                 audit.Append("test.first", "task", "acme", $"task-{i}", new { i, part = 1 });
                 audit.Append("test.second", "task", "acme", $"task-{i}", new { i, part = 2 });
@@ -199,17 +191,17 @@ public sealed class AuditChainTests : IDisposable
             else
             {
                 await using var db = new VoiceProxyDb(otherInstance);
-                var audit = new AuditLog(db, _app.Time);
+                var audit = new AuditLog(db, App.Time);
                 audit.Append("test.first", "other", "globex", $"task-{i}", new { i, part = 1 });
                 audit.Append("test.second", "other", "globex", $"task-{i}", new { i, part = 2 });
                 await db.SaveChangesAsync();
             }
         })).ToList();
-        tasks.AddRange(Enumerable.Range(0, 16).Select(i => _acme.GrantAsync($"+1415555{i:0000}", "transactional")));
+        tasks.AddRange(Enumerable.Range(0, 16).Select(i => Acme.GrantAsync($"+1415555{i:0000}", "transactional")));
         await Task.WhenAll(tasks);
 
         var result = await VerifyAsync();
-        var events = _app.Query(db => db.AuditEvents.OrderBy(e => e.Id).ToList());
+        var events = App.Query(db => db.AuditEvents.OrderBy(e => e.Id).ToList());
 
         Assert.True((bool)result["ok"]!, result.ToJsonString());
         Assert.Equal(48 * 2 + 16, (long)result["events"]!);
@@ -226,7 +218,7 @@ public sealed class AuditChainTests : IDisposable
     public async Task Store_EditOrDeleteOfAnAuditEvent_IsRefused()
     {
         await WriteSixEventsAsync();
-        using var scope = _app.Services.CreateScope();
+        using var scope = App.Services.CreateScope();
         var db = scope.ServiceProvider.GetRequiredService<VoiceProxyDb>();
         var first = await db.AuditEvents.OrderBy(e => e.Id).FirstAsync();
 
@@ -238,6 +230,6 @@ public sealed class AuditChainTests : IDisposable
 
         Assert.Contains("append-only", edit.Message);
         Assert.Contains("delete", delete.Message);
-        Assert.Equal(6, _app.Query(d => d.AuditEvents.Count()));
+        Assert.Equal(6, App.Query(d => d.AuditEvents.Count()));
     }
 }

@@ -3,27 +3,19 @@ using System.Net;
 namespace VoiceProxy.Tests.Calls;
 
 /// <summary>Real parallel HTTP requests: caps hold exactly and one idempotency key places one call.</summary>
-public sealed class ConcurrencyTests : IDisposable
+public sealed class ConcurrencyTests : ApplicationTests
 {
-    private const string Phone = "+14155550123";
-    private readonly VoiceProxyApplication _app = new();
-    private readonly HttpClient _acme;
-
-    public ConcurrencyTests() => _acme = _app.Acme();
-
-    public void Dispose() => _app.Dispose();
-
     [Fact]
     public async Task TwentyConcurrentMarketingRequests_CapOfThree_PlacesExactlyThree()
     {
-        _app.ImportRegistry("national", _app.Today);
-        await _acme.GrantAsync(Phone, "marketing", "express_written");
+        App.ImportRegistry("national", App.Today);
+        await Acme.GrantAsync(Phone, "marketing", "express_written");
 
-        var results = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => _acme.PostJsonAsync("/v1/calls", ApiHelpers.Offer(Phone))));
+        var results = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => Acme.PostJsonAsync("/v1/calls", ApiHelpers.Offer(Phone))));
 
         Assert.Equal(3, results.Count(r => r.Status == HttpStatusCode.Created));
         Assert.Equal(17, results.Count(r => r.Status == (HttpStatusCode)422 && r.Body.ReasonCodes().SequenceEqual(["frequency_cap"])));
-        Assert.Equal(3, _app.CreateCallRequests.Count);
+        Assert.Equal(3, App.CreateCallRequests.Count);
     }
 
     [Fact]
@@ -48,26 +40,26 @@ public sealed class ConcurrencyTests : IDisposable
     [Fact]
     public async Task FiftyIdenticalRequestsWithOneKey_OneCallAndTheSameAnswerForAll()
     {
-        await _acme.GrantAsync(Phone, "transactional");
-        _acme.DefaultRequestHeaders.Add("Idempotency-Key", "order-A-1001-shipped");
+        await Acme.GrantAsync(Phone, "transactional");
+        Acme.DefaultRequestHeaders.Add("Idempotency-Key", "order-A-1001-shipped");
 
-        var results = await Task.WhenAll(Enumerable.Range(0, 50).Select(_ => _acme.PostJsonAsync("/v1/calls", ApiHelpers.OrderUpdate(Phone))));
+        var results = await Task.WhenAll(Enumerable.Range(0, 50).Select(_ => Acme.PostJsonAsync("/v1/calls", ApiHelpers.OrderUpdate(Phone))));
 
         Assert.All(results, r => Assert.Equal(HttpStatusCode.Created, r.Status));
         Assert.Single(results.Select(r => (string?)r.Body["id"]).Distinct());
-        Assert.Single(_app.CreateCallRequests);
-        Assert.Equal(1, _app.Query(db => db.Calls.Count()));
+        Assert.Single(App.CreateCallRequests);
+        Assert.Equal(1, App.Query(db => db.Calls.Count()));
     }
 
     [Fact]
     public async Task ConcurrentRequestsForDifferentNumbers_AllPlaced()
     {
         var phones = Enumerable.Range(0, 20).Select(i => $"+1415555{i:D4}").ToList();
-        foreach (var phone in phones) await _acme.GrantAsync(phone, "transactional");
+        foreach (var phone in phones) await Acme.GrantAsync(phone, "transactional");
 
-        var results = await Task.WhenAll(phones.Select(p => _acme.PostJsonAsync("/v1/calls", ApiHelpers.OrderUpdate(p))));
+        var results = await Task.WhenAll(phones.Select(p => Acme.PostJsonAsync("/v1/calls", ApiHelpers.OrderUpdate(p))));
 
         Assert.All(results, r => Assert.Equal(HttpStatusCode.Created, r.Status));
-        Assert.Equal(20, _app.CreateCallRequests.Count);
+        Assert.Equal(20, App.CreateCallRequests.Count);
     }
 }

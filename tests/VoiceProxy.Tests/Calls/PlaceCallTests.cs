@@ -4,27 +4,20 @@ using System.Web;
 
 namespace VoiceProxy.Tests.Calls;
 
-public sealed class PlaceCallTests : IDisposable
+public sealed class PlaceCallTests : ApplicationTests
 {
-    private readonly VoiceProxyApplication _app = new();
-    private readonly HttpClient _acme;
-
-    public PlaceCallTests() => _acme = _app.Acme();
-
-    public void Dispose() => _app.Dispose();
-
     [Fact]
     public async Task PlaceCall_Allowed_SendsOneValidCreateCallAndReturns201()
     {
-        await _acme.GrantAsync("+14155550123", "transactional");
+        await Acme.GrantAsync("+14155550123", "transactional");
 
-        var (status, body) = await _acme.PostJsonAsync("/v1/calls", ApiHelpers.OrderUpdate("+14155550123"));
+        var (status, body) = await Acme.PostJsonAsync("/v1/calls", ApiHelpers.OrderUpdate("+14155550123"));
 
         Assert.Equal(HttpStatusCode.Created, status);
         Assert.Equal("initiated", (string?)body["status"]);
         Assert.StartsWith("CA", (string?)body["twilioCallSid"]);
         Assert.True((bool)body["decision"]!["allowed"]!);
-        var request = Assert.Single(_app.CreateCallRequests);
+        var request = Assert.Single(App.CreateCallRequests);
         var form = HttpUtility.ParseQueryString(request.RequestMessage.Body!);
         var id = (string)body["id"]!;
         Assert.Equal("+14155550123", form["To"]);
@@ -64,13 +57,13 @@ public sealed class PlaceCallTests : IDisposable
     [Fact]
     public async Task PlaceCall_Allowed_FormFieldsExistInTwilioCreateCallSchema()
     {
-        await _acme.GrantAsync("+14155550123", "transactional");
-        await _acme.PostJsonAsync("/v1/calls", ApiHelpers.OrderUpdate("+14155550123"));
+        await Acme.GrantAsync("+14155550123", "transactional");
+        await Acme.PostJsonAsync("/v1/calls", ApiHelpers.OrderUpdate("+14155550123"));
 
         var schema = CreateCallSchema();
         var known = schema.GetProperty("properties").EnumerateObject().Select(p => p.Name).ToHashSet();
         var required = schema.GetProperty("required").EnumerateArray().Select(e => e.GetString()!).ToList();
-        var form = HttpUtility.ParseQueryString(Assert.Single(_app.CreateCallRequests).RequestMessage.Body!);
+        var form = HttpUtility.ParseQueryString(Assert.Single(App.CreateCallRequests).RequestMessage.Body!);
         foreach (var key in form.AllKeys) Assert.Contains(key!, known);
         foreach (var key in required) Assert.NotNull(form[key]);
         var events = schema.GetProperty("properties").GetProperty("StatusCallbackEvent").GetProperty("items");
@@ -98,10 +91,10 @@ public sealed class PlaceCallTests : IDisposable
     [Fact]
     public async Task PlaceCall_Allowed_CallRecordReadableWithDecisionAndEvents()
     {
-        await _acme.GrantAsync("+14155550123", "transactional");
-        var (_, placed) = await _acme.PostJsonAsync("/v1/calls", ApiHelpers.OrderUpdate("+14155550123"));
+        await Acme.GrantAsync("+14155550123", "transactional");
+        var (_, placed) = await Acme.PostJsonAsync("/v1/calls", ApiHelpers.OrderUpdate("+14155550123"));
 
-        var (status, call) = await _acme.GetJsonAsync($"/v1/calls/{placed["id"]}");
+        var (status, call) = await Acme.GetJsonAsync($"/v1/calls/{placed["id"]}");
 
         Assert.Equal(HttpStatusCode.OK, status);
         var checks = call["decision"]!["checks"]!.AsArray();
@@ -116,106 +109,106 @@ public sealed class PlaceCallTests : IDisposable
     [Fact]
     public async Task PlaceCall_Blocked_Returns422WithEveryReasonAndSendsNothing()
     {
-        var (status, body) = await _acme.PostJsonAsync("/v1/calls", ApiHelpers.Offer("+14155550123"));
+        var (status, body) = await Acme.PostJsonAsync("/v1/calls", ApiHelpers.Offer("+14155550123"));
 
         Assert.Equal((HttpStatusCode)422, status);
         Assert.EndsWith("/call-blocked", (string?)body["type"]);
         Assert.Equal(["consent_missing", "registry_stale"], body.ReasonCodes().Order());
         Assert.Null(body["nextAllowedAt"]);
-        Assert.Empty(_app.CreateCallRequests);
-        var (_, record) = await _app.ClientWithKey(VoiceProxyApplication.SupervisorKey).GetJsonAsync($"/v1/calls/{body["callId"]}");
+        Assert.Empty(App.CreateCallRequests);
+        var (_, record) = await App.ClientWithKey(VoiceProxyApplication.SupervisorKey).GetJsonAsync($"/v1/calls/{body["callId"]}");
         Assert.Equal("blocked", (string?)record["status"]);
     }
 
     [Fact]
     public async Task PlaceCall_TwilioRefuses_Returns503AndRecordsFailed()
     {
-        await _acme.GrantAsync("+14155550123", "transactional");
-        _app.StubTwilioCreateCall(400, """{"code":21211,"message":"Invalid 'To' Phone Number","status":400}""");
+        await Acme.GrantAsync("+14155550123", "transactional");
+        App.StubTwilioCreateCall(400, """{"code":21211,"message":"Invalid 'To' Phone Number","status":400}""");
 
-        var (status, body) = await _acme.PostJsonAsync("/v1/calls", ApiHelpers.OrderUpdate("+14155550123"));
+        var (status, body) = await Acme.PostJsonAsync("/v1/calls", ApiHelpers.OrderUpdate("+14155550123"));
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, status);
         Assert.Equal("failed", (string?)body["callStatus"]);
-        Assert.Single(_app.CreateCallRequests);
+        Assert.Single(App.CreateCallRequests);
     }
 
     [Fact]
     public async Task PlaceCall_TwilioServerError_IsNotRetriedAndLeavesCallUnknown()
     {
-        await _acme.GrantAsync("+14155550123", "transactional");
-        _app.StubTwilioCreateCall(500, """{"code":20500,"message":"Internal Server Error","status":500}""");
+        await Acme.GrantAsync("+14155550123", "transactional");
+        App.StubTwilioCreateCall(500, """{"code":20500,"message":"Internal Server Error","status":500}""");
 
-        var (status, body) = await _acme.PostJsonAsync("/v1/calls", ApiHelpers.OrderUpdate("+14155550123"));
+        var (status, body) = await Acme.PostJsonAsync("/v1/calls", ApiHelpers.OrderUpdate("+14155550123"));
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, status);
         Assert.Equal("unknown", (string?)body["callStatus"]);
         Assert.EndsWith("/call-outcome-unknown", (string?)body["type"]);
         Assert.Contains("with the same key", (string?)body["detail"]);
-        Assert.Single(_app.CreateCallRequests);
+        Assert.Single(App.CreateCallRequests);
     }
 
     [Fact]
     public async Task PlaceCall_SameIdempotencyKeyAndBody_ReturnsOriginalAndPlacesOnce()
     {
-        await _acme.GrantAsync("+14155550123", "transactional");
-        _acme.DefaultRequestHeaders.Add("Idempotency-Key", "order-A-1001-shipped");
+        await Acme.GrantAsync("+14155550123", "transactional");
+        Acme.DefaultRequestHeaders.Add("Idempotency-Key", "order-A-1001-shipped");
 
-        var first = await _acme.PostJsonAsync("/v1/calls", ApiHelpers.OrderUpdate("+14155550123"));
-        var second = await _acme.PostJsonAsync("/v1/calls", ApiHelpers.OrderUpdate("+14155550123"));
+        var first = await Acme.PostJsonAsync("/v1/calls", ApiHelpers.OrderUpdate("+14155550123"));
+        var second = await Acme.PostJsonAsync("/v1/calls", ApiHelpers.OrderUpdate("+14155550123"));
 
         Assert.Equal(HttpStatusCode.Created, first.Status);
         Assert.Equal(HttpStatusCode.Created, second.Status);
         Assert.Equal((string?)first.Body["id"], (string?)second.Body["id"]);
-        Assert.Single(_app.CreateCallRequests);
+        Assert.Single(App.CreateCallRequests);
     }
 
     [Fact]
     public async Task PlaceCall_SameKeyWithDefaultsSpelledOut_IsTheSameRequest()
     {
-        await _acme.GrantAsync("+14155550123", "transactional");
-        _acme.DefaultRequestHeaders.Add("Idempotency-Key", "defaults-1");
+        await Acme.GrantAsync("+14155550123", "transactional");
+        Acme.DefaultRequestHeaders.Add("Idempotency-Key", "defaults-1");
 
-        var first = await _acme.PostJsonAsync("/v1/calls", ApiHelpers.OrderUpdate("+14155550123"));
-        var second = await _acme.PostJsonAsync("/v1/calls", ApiHelpers.OrderUpdate("+14155550123", from: VoiceProxyApplication.AcmeCallerId));
+        var first = await Acme.PostJsonAsync("/v1/calls", ApiHelpers.OrderUpdate("+14155550123"));
+        var second = await Acme.PostJsonAsync("/v1/calls", ApiHelpers.OrderUpdate("+14155550123", from: VoiceProxyApplication.AcmeCallerId));
 
         Assert.Equal(HttpStatusCode.Created, second.Status);
         Assert.Equal((string?)first.Body["id"], (string?)second.Body["id"]);
-        Assert.Single(_app.CreateCallRequests);
+        Assert.Single(App.CreateCallRequests);
     }
 
     [Fact]
     public async Task PlaceCall_SameIdempotencyKeyOtherBody_Returns409()
     {
-        await _acme.GrantAsync("+14155550123", "transactional");
-        _acme.DefaultRequestHeaders.Add("Idempotency-Key", "key-1");
-        await _acme.PostJsonAsync("/v1/calls", ApiHelpers.OrderUpdate("+14155550123"));
+        await Acme.GrantAsync("+14155550123", "transactional");
+        Acme.DefaultRequestHeaders.Add("Idempotency-Key", "key-1");
+        await Acme.PostJsonAsync("/v1/calls", ApiHelpers.OrderUpdate("+14155550123"));
 
-        var (status, body) = await _acme.PostJsonAsync("/v1/calls", ApiHelpers.OrderUpdate("+14155550124"));
+        var (status, body) = await Acme.PostJsonAsync("/v1/calls", ApiHelpers.OrderUpdate("+14155550124"));
 
         Assert.Equal(HttpStatusCode.Conflict, status);
         Assert.EndsWith("/idempotency-conflict", (string?)body["type"]);
-        Assert.Single(_app.CreateCallRequests);
+        Assert.Single(App.CreateCallRequests);
     }
 
     [Fact]
     public async Task PlaceCall_BlockedWithIdempotencyKey_ReplaysThe422()
     {
-        _acme.DefaultRequestHeaders.Add("Idempotency-Key", "blocked-1");
-        var first = await _acme.PostJsonAsync("/v1/calls", ApiHelpers.OrderUpdate("+14155550123"));
-        await _acme.GrantAsync("+14155550123", "transactional");
+        Acme.DefaultRequestHeaders.Add("Idempotency-Key", "blocked-1");
+        var first = await Acme.PostJsonAsync("/v1/calls", ApiHelpers.OrderUpdate("+14155550123"));
+        await Acme.GrantAsync("+14155550123", "transactional");
 
-        var second = await _acme.PostJsonAsync("/v1/calls", ApiHelpers.OrderUpdate("+14155550123"));
+        var second = await Acme.PostJsonAsync("/v1/calls", ApiHelpers.OrderUpdate("+14155550123"));
 
         Assert.Equal((HttpStatusCode)422, second.Status);
         Assert.Equal((string?)first.Body["callId"], (string?)second.Body["callId"]);
-        Assert.Empty(_app.CreateCallRequests);
+        Assert.Empty(App.CreateCallRequests);
     }
 
     [Fact]
     public async Task DryRun_ReturnsDecisionAndPlacesOrRecordsNothing()
     {
-        await _acme.GrantAsync("+14155550123", "transactional");
+        await Acme.GrantAsync("+14155550123", "transactional");
         var body = new Dictionary<string, object?>
         {
             ["to"] = "+14155550123", ["purpose"] = "transactional", ["template"] = "order-update",
@@ -223,25 +216,25 @@ public sealed class PlaceCallTests : IDisposable
             ["at"] = "2026-12-01T06:30:00Z",
         };
 
-        var (status, decision) = await _acme.PostJsonAsync("/v1/compliance/check", body);
+        var (status, decision) = await Acme.PostJsonAsync("/v1/compliance/check", body);
 
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.False((bool)decision["allowed"]!);
         Assert.Equal("outside_calling_hours", (string?)decision["reasons"]![0]!["code"]);
         Assert.Equal("2026-12-01T17:00:00+00:00", (string?)decision["nextAllowedAt"]);
-        Assert.Empty(_app.CreateCallRequests);
-        var (_, list) = await _app.ClientWithKey(VoiceProxyApplication.SupervisorKey).GetJsonAsync("/v1/consents/%2B14155550123?seller=acme");
+        Assert.Empty(App.CreateCallRequests);
+        var (_, list) = await App.ClientWithKey(VoiceProxyApplication.SupervisorKey).GetJsonAsync("/v1/consents/%2B14155550123?seller=acme");
         Assert.Single(list["history"]!.AsArray());
     }
 
     [Fact]
     public async Task GetCall_OtherSellersCaller_Gets404AndSupervisorSeesIt()
     {
-        await _acme.GrantAsync("+14155550123", "transactional");
-        var (_, placed) = await _acme.PostJsonAsync("/v1/calls", ApiHelpers.OrderUpdate("+14155550123"));
+        await Acme.GrantAsync("+14155550123", "transactional");
+        var (_, placed) = await Acme.PostJsonAsync("/v1/calls", ApiHelpers.OrderUpdate("+14155550123"));
 
-        var globex = await _app.ClientWithKey(VoiceProxyApplication.GlobexKey).GetJsonAsync($"/v1/calls/{placed["id"]}");
-        var supervisor = await _app.ClientWithKey(VoiceProxyApplication.SupervisorKey).GetJsonAsync($"/v1/calls/{placed["id"]}");
+        var globex = await App.ClientWithKey(VoiceProxyApplication.GlobexKey).GetJsonAsync($"/v1/calls/{placed["id"]}");
+        var supervisor = await App.ClientWithKey(VoiceProxyApplication.SupervisorKey).GetJsonAsync($"/v1/calls/{placed["id"]}");
 
         Assert.Equal(HttpStatusCode.NotFound, globex.Status);
         Assert.Equal(HttpStatusCode.OK, supervisor.Status);

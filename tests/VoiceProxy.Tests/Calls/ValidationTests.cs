@@ -3,16 +3,10 @@ using System.Text;
 
 namespace VoiceProxy.Tests.Calls;
 
-/// <summary>Bad input gets a 400 problem naming the field, and changes nothing.</summary>
-public sealed class ValidationTests : IDisposable
+/// <summary>Bad input gets a 400 problem naming the field, and changes nothing. As every test here leaves the store as it
+/// found it (and checks that it does), they share one application.</summary>
+public sealed class ValidationTests(SharedApplication shared) : ApplicationTests(shared), IClassFixture<SharedApplication>
 {
-    private readonly VoiceProxyApplication _app = new();
-    private readonly HttpClient _acme;
-
-    public ValidationTests() => _acme = _app.Acme();
-
-    public void Dispose() => _app.Dispose();
-
     public static TheoryData<string, string> BadCalls => new()
     {
         { """{"to":"4155550123","purpose":"transactional","template":"order-update","variables":{"orderNumber":"1","orderStatus":"x"}}""", "to" },
@@ -39,15 +33,15 @@ public sealed class ValidationTests : IDisposable
     [MemberData(nameof(BadCalls))]
     public async Task PlaceCall_InvalidField_Returns400NamingItAndRecordsNothing(string json, string field)
     {
-        var response = await _acme.PostAsync("/v1/calls", new StringContent(json, Encoding.UTF8, "application/json"));
+        var response = await Acme.PostAsync("/v1/calls", new StringContent(json, Encoding.UTF8, "application/json"));
         var body = System.Text.Json.Nodes.JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         Assert.NotNull(body["errors"]![field]);
-        Assert.Empty(_app.CreateCallRequests);
-        Assert.Equal(0, _app.Query(db => db.Calls.Count()));
-        Assert.Equal(0, _app.Query(db => db.AuditEvents.Count()));
+        Assert.Empty(App.CreateCallRequests);
+        Assert.Equal(0, App.Query(db => db.Calls.Count()));
+        Assert.Equal(0, App.Query(db => db.AuditEvents.Count()));
     }
 
     [Theory]
@@ -58,7 +52,7 @@ public sealed class ValidationTests : IDisposable
     [InlineData("not json at all")]
     public async Task PlaceCall_UnreadableBody_Returns400Problem(string json)
     {
-        var response = await _acme.PostAsync("/v1/calls", new StringContent(json, Encoding.UTF8, "application/json"));
+        var response = await Acme.PostAsync("/v1/calls", new StringContent(json, Encoding.UTF8, "application/json"));
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
@@ -86,13 +80,13 @@ public sealed class ValidationTests : IDisposable
     [MemberData(nameof(BadConsents))]
     public async Task ConsentAndDnc_InvalidField_Returns400AndChangesNothing(string url, object body, string field)
     {
-        var (status, problem) = await _acme.PostJsonAsync(url, body);
+        var (status, problem) = await Acme.PostJsonAsync(url, body);
 
         Assert.Equal(HttpStatusCode.BadRequest, status);
         Assert.NotNull(problem["errors"]![field]);
-        var (_, consent) = await _acme.GetJsonAsync("/v1/consents/%2B14155550123");
+        var (_, consent) = await Acme.GetJsonAsync("/v1/consents/%2B14155550123");
         Assert.Empty(consent["history"]!.AsArray());
-        var (_, dnc) = await _acme.GetJsonAsync("/v1/dnc/%2B14155550123");
+        var (_, dnc) = await Acme.GetJsonAsync("/v1/dnc/%2B14155550123");
         Assert.False((bool)dnc["internal"]!["listed"]!);
     }
 
@@ -101,7 +95,7 @@ public sealed class ValidationTests : IDisposable
     [InlineData("9999-12-31T23:00:00Z")]
     public async Task DryRun_AtFarFromNow_Returns400(string at)
     {
-        var (status, problem) = await _acme.PostJsonAsync("/v1/compliance/check", new Dictionary<string, object?>
+        var (status, problem) = await Acme.PostJsonAsync("/v1/compliance/check", new Dictionary<string, object?>
         {
             ["to"] = "+14155550123", ["purpose"] = "marketing", ["template"] = "marketing",
             ["variables"] = new Dictionary<string, string> { ["offer"] = "x" }, ["at"] = at,
@@ -114,14 +108,14 @@ public sealed class ValidationTests : IDisposable
     [Fact]
     public async Task GetConsent_BadPhoneInPath_Returns400()
     {
-        var (status, _) = await _acme.GetJsonAsync("/v1/consents/hello");
+        var (status, _) = await Acme.GetJsonAsync("/v1/consents/hello");
         Assert.Equal(HttpStatusCode.BadRequest, status);
     }
 
     [Fact]
     public async Task GetCall_UnknownId_Returns404Problem()
     {
-        var (status, body) = await _acme.GetJsonAsync("/v1/calls/no-such-call");
+        var (status, body) = await Acme.GetJsonAsync("/v1/calls/no-such-call");
         Assert.Equal(HttpStatusCode.NotFound, status);
         Assert.Equal(404, (int?)body["status"]);
     }

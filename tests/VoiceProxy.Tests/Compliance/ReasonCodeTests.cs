@@ -6,60 +6,52 @@ using VoiceProxy.DoNotCall;
 namespace VoiceProxy.Tests.Compliance;
 
 /// <summary>Each reason code, produced through the HTTP API; a blocked call never reaches Twilio.</summary>
-public sealed class ReasonCodeTests : IDisposable
+public sealed class ReasonCodeTests : ApplicationTests
 {
-    private const string Phone = "+14155550123";
-    private readonly VoiceProxyApplication _app = new();
-    private readonly HttpClient _acme;
-
-    public ReasonCodeTests() => _acme = _app.Acme();
-
-    public void Dispose() => _app.Dispose();
-
     private async Task<IReadOnlyList<string>> BlockedAsync(HttpClient client, object body)
     {
         var (status, problem) = await client.PostJsonAsync("/v1/calls", body);
         Assert.Equal((HttpStatusCode)422, status);
-        Assert.Empty(_app.CreateCallRequests);
+        Assert.Empty(App.CreateCallRequests);
         return problem.ReasonCodes().ToList();
     }
 
-    private void FreshNational(params string[] listed) => _app.ImportRegistry(RegistryLists.National, _app.Today.AddDays(-3), listed);
+    private void FreshNational(params string[] listed) => App.ImportRegistry(RegistryLists.National, App.Today.AddDays(-3), listed);
 
     [Fact]
     public async Task NoConsent_ConsentMissing() =>
-        Assert.Equal(["consent_missing"], await BlockedAsync(_acme, ApiHelpers.OrderUpdate(Phone)));
+        Assert.Equal(["consent_missing"], await BlockedAsync(Acme, ApiHelpers.OrderUpdate(Phone)));
 
     [Fact]
     public async Task MarketingWithExpressConsent_ConsentInsufficient()
     {
         FreshNational();
-        await _acme.GrantAsync(Phone, "marketing", "express");
-        Assert.Equal(["consent_insufficient"], await BlockedAsync(_acme, ApiHelpers.Offer(Phone)));
+        await Acme.GrantAsync(Phone, "marketing", "express");
+        Assert.Equal(["consent_insufficient"], await BlockedAsync(Acme, ApiHelpers.Offer(Phone)));
     }
 
     [Fact]
     public async Task RevokedConsent_ConsentRevoked()
     {
-        await _acme.GrantAsync(Phone, "transactional");
-        var (status, _) = await _acme.PostJsonAsync("/v1/consents/revocations", new { phone = Phone, channel = "email", note = "asked by email" });
+        await Acme.GrantAsync(Phone, "transactional");
+        var (status, _) = await Acme.PostJsonAsync("/v1/consents/revocations", new { phone = Phone, channel = "email", note = "asked by email" });
         Assert.Equal(HttpStatusCode.Created, status);
-        Assert.Equal(["consent_revoked"], await BlockedAsync(_acme, ApiHelpers.OrderUpdate(Phone)));
+        Assert.Equal(["consent_revoked"], await BlockedAsync(Acme, ApiHelpers.OrderUpdate(Phone)));
     }
 
     [Fact]
     public async Task InternalList_DncInternalEvenWithConsent()
     {
-        await _acme.GrantAsync(Phone, "transactional");
-        var (status, _) = await _acme.PostJsonAsync("/v1/dnc", new { phone = Phone, reason = "customer asked on the phone" });
+        await Acme.GrantAsync(Phone, "transactional");
+        var (status, _) = await Acme.PostJsonAsync("/v1/dnc", new { phone = Phone, reason = "customer asked on the phone" });
         Assert.Equal(HttpStatusCode.Created, status);
-        Assert.Equal(["dnc_internal"], await BlockedAsync(_acme, ApiHelpers.OrderUpdate(Phone)));
+        Assert.Equal(["dnc_internal"], await BlockedAsync(Acme, ApiHelpers.OrderUpdate(Phone)));
     }
 
     [Fact]
     public async Task NationalRegistry_DncNationalWhenSellerRefusesExemption()
     {
-        var globex = _app.ClientWithKey(VoiceProxyApplication.GlobexKey);
+        var globex = App.ClientWithKey(VoiceProxyApplication.GlobexKey);
         FreshNational(Phone);
         await globex.GrantAsync(Phone, "marketing", "express_written");
         Assert.Equal(["dnc_national"], await BlockedAsync(globex, ApiHelpers.Offer(Phone)));
@@ -69,22 +61,22 @@ public sealed class ReasonCodeTests : IDisposable
     public async Task NationalRegistry_WrittenConsentExemptsAndDecisionShowsAsOf()
     {
         FreshNational(Phone);
-        await _acme.GrantAsync(Phone, "marketing", "express_written");
+        await Acme.GrantAsync(Phone, "marketing", "express_written");
 
-        var (status, call) = await _acme.PostJsonAsync("/v1/calls", ApiHelpers.Offer(Phone));
+        var (status, call) = await Acme.PostJsonAsync("/v1/calls", ApiHelpers.Offer(Phone));
 
         Assert.Equal(HttpStatusCode.Created, status);
         var check = call["decision"]!["checks"]!.AsArray().Single(c => (string?)c!["rule"] == "dnc_national")!;
         Assert.Equal("exempt", (string?)check["outcome"]);
-        Assert.Equal(_app.Today.AddDays(-3).ToString("yyyy-MM-dd"), (string?)call["decision"]!["lists"]![0]!["asOf"]);
+        Assert.Equal(App.Today.AddDays(-3).ToString("yyyy-MM-dd"), (string?)call["decision"]!["lists"]![0]!["asOf"]);
     }
 
     [Fact]
     public async Task NationalRegistry_TransactionalCallToListedNumberIsAllowed()
     {
         FreshNational(Phone);
-        await _acme.GrantAsync(Phone, "transactional");
-        var (status, _) = await _acme.PostJsonAsync("/v1/calls", ApiHelpers.OrderUpdate(Phone));
+        await Acme.GrantAsync(Phone, "transactional");
+        var (status, _) = await Acme.PostJsonAsync("/v1/calls", ApiHelpers.OrderUpdate(Phone));
         Assert.Equal(HttpStatusCode.Created, status);
     }
 
@@ -93,8 +85,8 @@ public sealed class ReasonCodeTests : IDisposable
     {
         const string texas = "+15125550123";
         FreshNational();
-        _app.ImportRegistry(RegistryLists.State("TX"), _app.Today.AddDays(-1), texas);
-        var globex = _app.ClientWithKey(VoiceProxyApplication.GlobexKey);
+        App.ImportRegistry(RegistryLists.State("TX"), App.Today.AddDays(-1), texas);
+        var globex = App.ClientWithKey(VoiceProxyApplication.GlobexKey);
         await globex.GrantAsync(texas, "marketing", "express_written");
         Assert.Equal(["dnc_state"], await BlockedAsync(globex, ApiHelpers.Offer(texas)));
     }
@@ -102,9 +94,9 @@ public sealed class ReasonCodeTests : IDisposable
     [Fact]
     public async Task StaleRegistry_RegistryStale()
     {
-        _app.ImportRegistry(RegistryLists.National, _app.Today.AddDays(-32));
-        await _acme.GrantAsync(Phone, "marketing", "express_written");
-        Assert.Equal(["registry_stale"], await BlockedAsync(_acme, ApiHelpers.Offer(Phone)));
+        App.ImportRegistry(RegistryLists.National, App.Today.AddDays(-32));
+        await Acme.GrantAsync(Phone, "marketing", "express_written");
+        Assert.Equal(["registry_stale"], await BlockedAsync(Acme, ApiHelpers.Offer(Phone)));
     }
 
     [Fact]
@@ -112,17 +104,17 @@ public sealed class ReasonCodeTests : IDisposable
     {
         const string texas = "+15125550123";
         FreshNational();
-        await _acme.GrantAsync(texas, "marketing", "express_written");
-        Assert.Equal(["registry_stale"], await BlockedAsync(_acme, ApiHelpers.Offer(texas)));
+        await Acme.GrantAsync(texas, "marketing", "express_written");
+        Assert.Equal(["registry_stale"], await BlockedAsync(Acme, ApiHelpers.Offer(texas)));
     }
 
     [Fact]
     public async Task LateEvening_OutsideCallingHoursWithNextAllowedAt()
     {
-        await _acme.GrantAsync(Phone, "transactional");
-        _app.Time.SetUtcNow(new DateTimeOffset(2026, 12, 1, 5, 30, 0, TimeSpan.Zero)); // 21:30 Monday in California
+        await Acme.GrantAsync(Phone, "transactional");
+        App.Time.SetUtcNow(new DateTimeOffset(2026, 12, 1, 5, 30, 0, TimeSpan.Zero)); // 21:30 Monday in California
 
-        var (status, problem) = await _acme.PostJsonAsync("/v1/calls", ApiHelpers.OrderUpdate(Phone));
+        var (status, problem) = await Acme.PostJsonAsync("/v1/calls", ApiHelpers.OrderUpdate(Phone));
 
         Assert.Equal((HttpStatusCode)422, status);
         Assert.Equal(["outside_calling_hours"], problem.ReasonCodes().Distinct());
@@ -150,26 +142,26 @@ public sealed class ReasonCodeTests : IDisposable
     public async Task FourthMarketingCallIn24Hours_FrequencyCap()
     {
         FreshNational();
-        await _acme.GrantAsync(Phone, "marketing", "express_written");
+        await Acme.GrantAsync(Phone, "marketing", "express_written");
         for (var i = 0; i < 3; i++)
         {
-            Assert.Equal(HttpStatusCode.Created, (await _acme.PostJsonAsync("/v1/calls", ApiHelpers.Offer(Phone))).Status);
-            _app.Time.Advance(TimeSpan.FromMinutes(30));
+            Assert.Equal(HttpStatusCode.Created, (await Acme.PostJsonAsync("/v1/calls", ApiHelpers.Offer(Phone))).Status);
+            App.Time.Advance(TimeSpan.FromMinutes(30));
         }
 
-        var (status, problem) = await _acme.PostJsonAsync("/v1/calls", ApiHelpers.Offer(Phone));
+        var (status, problem) = await Acme.PostJsonAsync("/v1/calls", ApiHelpers.Offer(Phone));
 
         Assert.Equal((HttpStatusCode)422, status);
         Assert.Equal(["frequency_cap"], problem.ReasonCodes());
-        Assert.Equal(3, _app.CreateCallRequests.Count);
+        Assert.Equal(3, App.CreateCallRequests.Count);
         Assert.Equal("2026-12-01T18:00:00+00:00", (string?)problem["nextAllowedAt"]);
     }
 
     [Fact]
     public async Task FromNotOwned_CallerIdNotAllowed()
     {
-        await _acme.GrantAsync(Phone, "transactional");
-        Assert.Equal(["caller_id_not_allowed"], await BlockedAsync(_acme, ApiHelpers.OrderUpdate(Phone, from: "+12125550100")));
+        await Acme.GrantAsync(Phone, "transactional");
+        Assert.Equal(["caller_id_not_allowed"], await BlockedAsync(Acme, ApiHelpers.OrderUpdate(Phone, from: "+12125550100")));
     }
 
     [Fact]
@@ -191,24 +183,24 @@ public sealed class ReasonCodeTests : IDisposable
     public async Task AreaCodeNotInService_UnknownLocation()
     {
         const string unassigned = "+12385550100"; // well formed, but no region has area code 238
-        await _acme.GrantAsync(unassigned, "transactional");
+        await Acme.GrantAsync(unassigned, "transactional");
 
-        var (status, problem) = await _acme.PostJsonAsync("/v1/calls", ApiHelpers.OrderUpdate(unassigned));
+        var (status, problem) = await Acme.PostJsonAsync("/v1/calls", ApiHelpers.OrderUpdate(unassigned));
 
         Assert.Equal((HttpStatusCode)422, status);
         Assert.Equal(["unknown_location"], problem.ReasonCodes());
-        Assert.Empty(_app.CreateCallRequests);
+        Assert.Empty(App.CreateCallRequests);
     }
 
     [Fact]
     public async Task CustomerInFlorida_StricterHoursForCaliforniaNumber()
     {
         FreshNational();
-        _app.ImportRegistry(RegistryLists.State("FL"), _app.Today);
-        await _acme.GrantAsync(Phone, "marketing", "express_written");
-        _app.Time.SetUtcNow(new DateTimeOffset(2026, 12, 1, 1, 30, 0, TimeSpan.Zero)); // 17:30 Pacific, 20:30 Eastern, 19:30 Central
+        App.ImportRegistry(RegistryLists.State("FL"), App.Today);
+        await Acme.GrantAsync(Phone, "marketing", "express_written");
+        App.Time.SetUtcNow(new DateTimeOffset(2026, 12, 1, 1, 30, 0, TimeSpan.Zero)); // 17:30 Pacific, 20:30 Eastern, 19:30 Central
 
-        var (status, problem) = await _acme.PostJsonAsync("/v1/calls", ApiHelpers.Offer(Phone, customer: new { state = "FL" }));
+        var (status, problem) = await Acme.PostJsonAsync("/v1/calls", ApiHelpers.Offer(Phone, customer: new { state = "FL" }));
 
         Assert.Equal((HttpStatusCode)422, status);
         Assert.Equal(["outside_calling_hours"], problem.ReasonCodes().Distinct());

@@ -3,26 +3,19 @@ using System.Net;
 namespace VoiceProxy.Tests.Consent;
 
 /// <summary>Consent through the HTTP API: an append-only history, and the state derived from it.</summary>
-public sealed class ConsentApiTests : IDisposable
+public sealed class ConsentApiTests : ApplicationTests
 {
-    private const string Phone = "+14155550123";
     private static readonly string PhonePath = ApiHelpers.Path(Phone);
-    private readonly VoiceProxyApplication _app = new();
-    private readonly HttpClient _acme;
-
-    public ConsentApiTests() => _acme = _app.Acme();
-
-    public void Dispose() => _app.Dispose();
 
     [Fact]
     public async Task Consent_GrantRevokeRegrant_HistoryIsAppendOnlyAndStateFollowsIt()
     {
-        await _acme.GrantAsync(Phone, "marketing", "express_written");
-        await _acme.PostJsonAsync("/v1/consents/revocations", new { phone = Phone, scope = "marketing", channel = "website" });
-        _app.Time.Advance(TimeSpan.FromHours(1));
-        await _acme.PostJsonAsync("/v1/consents", new { phone = Phone, scope = "transactional", kind = "express", source = "checkout" });
+        await Acme.GrantAsync(Phone, "marketing", "express_written");
+        await Acme.PostJsonAsync("/v1/consents/revocations", new { phone = Phone, scope = "marketing", channel = "website" });
+        App.Time.Advance(TimeSpan.FromHours(1));
+        await Acme.PostJsonAsync("/v1/consents", new { phone = Phone, scope = "transactional", kind = "express", source = "checkout" });
 
-        var (status, view) = await _acme.GetJsonAsync($"/v1/consents/{PhonePath}");
+        var (status, view) = await Acme.GetJsonAsync($"/v1/consents/{PhonePath}");
 
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.Equal("revoked", (string?)view["current"]!["marketing"]!["state"]);
@@ -30,17 +23,17 @@ public sealed class ConsentApiTests : IDisposable
         var history = view["history"]!.AsArray();
         Assert.Equal(["grant", "revoke", "grant"], history.Select(h => (string)h!["action"]!));
         Assert.Contains("Not a condition of purchase", (string?)history[0]!["evidence"]!["disclosureText"]);
-        Assert.Equal(3, _app.Query(db => db.Consents.Count()));
-        Assert.Equal(3, _app.Query(db => db.AuditEvents.Count(e => e.Type.StartsWith("consent."))));
+        Assert.Equal(3, App.Query(db => db.Consents.Count()));
+        Assert.Equal(3, App.Query(db => db.AuditEvents.Count(e => e.Type.StartsWith("consent."))));
     }
 
     [Fact]
     public async Task Consent_BackdatedGrantAfterRevocation_StaysRevoked()
     {
-        await _acme.PostJsonAsync("/v1/consents/revocations", new { phone = Phone, channel = "email" });
-        await _acme.GrantAsync(Phone, "transactional"); // captured 2026-10-01, before the revocation
+        await Acme.PostJsonAsync("/v1/consents/revocations", new { phone = Phone, channel = "email" });
+        await Acme.GrantAsync(Phone, "transactional"); // captured 2026-10-01, before the revocation
 
-        var (_, view) = await _acme.GetJsonAsync($"/v1/consents/{PhonePath}");
+        var (_, view) = await Acme.GetJsonAsync($"/v1/consents/{PhonePath}");
 
         Assert.Equal("revoked", (string?)view["current"]!["transactional"]!["state"]);
     }

@@ -14,24 +14,21 @@ public sealed class CrashTests : IAsyncLifetime
     private const string CallerKey = "crash-test-caller-key-0000001";
     private const string SupervisorKey = "crash-test-supervisor-key-00001";
     private const string AuthToken = "crash-test-made-up-auth-token";
-    private readonly string _folder = Directory.CreateTempSubdirectory("voiceproxy-crash-").FullName;
     private LoopbackTwilio _twilio = null!;
     private ServiceProcess _service = null!;
+
+    private string DatabaseFile => Path.Combine(_service.Folder!, "voiceproxy.db");
 
     public async Task InitializeAsync()
     {
         _twilio = await LoopbackTwilio.StartAsync();
-        _service = new ServiceProcess(new Dictionary<string, string>
-        {
-            ["ConnectionStrings:VoiceProxy"] = $"Data Source={Path.Combine(_folder, "voiceproxy.db")}",
-            ["Twilio:AccountSid"] = VoiceProxyApplication.AccountSid, ["Twilio:AuthToken"] = AuthToken, ["Twilio:ApiBaseUrl"] = _twilio.Url,
-            ["VoiceProxy:Registry:Path"] = Path.Combine(_folder, "registry"),
-            ["VoiceProxy:Sellers:0:Id"] = "acme", ["VoiceProxy:Sellers:0:LegalName"] = "Acme Outdoor Supply",
-            ["VoiceProxy:Sellers:0:CallbackNumber"] = "+18005550199", ["VoiceProxy:Sellers:0:CallerIds:0"] = "+14155550100",
-            ["VoiceProxy:ApiKeys:0:Name"] = "crash-caller", ["VoiceProxy:ApiKeys:0:Key"] = CallerKey, ["VoiceProxy:ApiKeys:0:Role"] = "Caller", ["VoiceProxy:ApiKeys:0:Seller"] = "acme",
-            ["VoiceProxy:ApiKeys:1:Name"] = "crash-supervisor", ["VoiceProxy:ApiKeys:1:Key"] = SupervisorKey, ["VoiceProxy:ApiKeys:1:Role"] = "Supervisor",
-            ["VoiceProxy:Limits:PermitsPerSecond"] = "100000", ["VoiceProxy:Limits:Burst"] = "100000",
-        }.Concat(RealClock.Settings).ToDictionary());
+        _service = ServiceProcess.WithOwnStore(new TestSettings()
+            .Twilio(_twilio.Url, AuthToken)
+            .OneSeller()
+            .ApiKey("crash-caller", CallerKey, "Caller", "acme")
+            .ApiKey("crash-supervisor", SupervisorKey, "Supervisor")
+            .Unlimited()
+            .Set(RealClock.Settings));
         // PublicBaseUrl must be the address the test signs webhooks for; the port is known only now.
         ((Dictionary<string, string>)_service.Settings)["VoiceProxy:PublicBaseUrl"] = _service.BaseUrl;
     }
@@ -40,8 +37,6 @@ public sealed class CrashTests : IAsyncLifetime
     {
         _service.Dispose();
         await _twilio.DisposeAsync();
-        SqliteConnection.ClearAllPools();
-        Directory.Delete(_folder, recursive: true);
     }
 
     [Fact]
@@ -76,7 +71,7 @@ public sealed class CrashTests : IAsyncLifetime
         await _service.StartAsync(TimeSpan.FromSeconds(60));
         Assert.NotEmpty(placed);
         Assert.NotEmpty(optedOut);
-        await using var db = new SqliteConnection($"Data Source={Path.Combine(_folder, "voiceproxy.db")};Mode=ReadOnly");
+        await using var db = new SqliteConnection($"Data Source={DatabaseFile};Mode=ReadOnly");
         await db.OpenAsync();
         foreach (var (id, _) in placed)
             Assert.Equal(1L, await Scalar(db, "SELECT COUNT(*) FROM calls WHERE Id = $v AND Allowed = 1 AND TwilioCallSid IS NOT NULL", id));
@@ -144,12 +139,7 @@ public sealed class CrashTests : IAsyncLifetime
         }
     }
 
-    private HttpClient Client(string key)
-    {
-        var client = new HttpClient { BaseAddress = new Uri(_service.BaseUrl), Timeout = TimeSpan.FromSeconds(10) };
-        client.DefaultRequestHeaders.Authorization = new("Bearer", key);
-        return client;
-    }
+    private HttpClient Client(string key) => _service.Client(key, TimeSpan.FromSeconds(10));
 
     private static async Task<long> Scalar(SqliteConnection db, string sql, string value)
     {

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Text.Json.Nodes;
 using VoiceProxy.Compliance;
 using VoiceProxy.DoNotCall;
@@ -11,83 +10,25 @@ namespace VoiceProxy.Tests.Deployment;
 
 /// <summary>Two real VoiceProxy processes on one PostgreSQL database, as behind a load balancer: every request pair for one
 /// number or one idempotency key is split across them. WireMock stands in for Twilio (Live mode, made-up credentials).</summary>
-public sealed class TwoInstancesTests : IAsyncLifetime
+public sealed class TwoInstancesTests(TwoInstances instances) : IClassFixture<TwoInstances>
 {
-    private const string CallerKey = "two-instances-caller-key-0001";
-    private const string SupervisorKey = "two-instances-supervisor-key-01";
-    private const string AuthToken = "two-instances-made-up-auth-token";
-    /// <summary>What the reverse proxy would publish: both instances sign and build webhook URLs from it.</summary>
-    private const string PublicBaseUrl = "https://voiceproxy.example.com";
-    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(60);
+    private const string CallerKey = TwoInstances.CallerKey;
+    private const string SupervisorKey = TwoInstances.SupervisorKey;
+    private static readonly TimeSpan Bound = TwoInstances.Bound;
+    private ServiceProcess A => instances.A;
+    private ServiceProcess B => instances.B;
 
-    private readonly string _folder = Directory.CreateTempSubdirectory("voiceproxy-two-").FullName;
-    private readonly PostgresDatabase _database = new();
-    private readonly WireMockServer _twilio = WireMockServer.Start();
-    private ServiceProcess _a = null!, _b = null!;
+    private static HttpClient Client(ServiceProcess service, string key) => service.Client(key, Bound);
 
-    private string RegistryFolder => Path.Combine(_folder, "registry");
-
-    public async Task InitializeAsync()
-    {
-        // A short delay at "Twilio" keeps each placement in flight long enough for the other instance to race it.
-        _twilio.Given(Request.Create().WithPath($"/2010-04-01/Accounts/{VoiceProxyApplication.AccountSid}/Calls.json").UsingPost())
-            .RespondWith(Response.Create().WithDelay(TimeSpan.FromMilliseconds(30)).WithStatusCode(201).WithHeader("Content-Type", "application/json")
-                .WithCallback(_ => new WireMock.ResponseMessage
-                {
-                    StatusCode = 201,
-                    Headers = new Dictionary<string, WireMock.Types.WireMockList<string>> { ["Content-Type"] = new("application/json") },
-                    BodyData = new WireMock.Util.BodyData
-                    {
-                        DetectedBodyType = WireMock.Types.BodyType.String,
-                        BodyAsString = $$"""{"sid":"CA{{Guid.NewGuid():N}}","account_sid":"{{VoiceProxyApplication.AccountSid}}","status":"queued"}""",
-                    },
-                }));
-        var settings = new Dictionary<string, string>
-        {
-            ["VoiceProxy:Database:Provider"] = "Postgres",
-            ["ConnectionStrings:VoiceProxy"] = _database.ConnectionString,
-            ["Twilio:AccountSid"] = VoiceProxyApplication.AccountSid, ["Twilio:AuthToken"] = AuthToken, ["Twilio:ApiBaseUrl"] = _twilio.Url!,
-            ["VoiceProxy:PublicBaseUrl"] = PublicBaseUrl,
-            ["VoiceProxy:Registry:Path"] = RegistryFolder,
-            ["VoiceProxy:Caps:TransactionalMaxCalls"] = "3",
-            ["VoiceProxy:Sellers:0:Id"] = "acme", ["VoiceProxy:Sellers:0:LegalName"] = "Acme Outdoor Supply",
-            ["VoiceProxy:Sellers:0:CallbackNumber"] = "+18005550199", ["VoiceProxy:Sellers:0:CallerIds:0"] = "+14155550100",
-            ["VoiceProxy:ApiKeys:0:Name"] = "caller", ["VoiceProxy:ApiKeys:0:Key"] = CallerKey, ["VoiceProxy:ApiKeys:0:Role"] = "Caller", ["VoiceProxy:ApiKeys:0:Seller"] = "acme",
-            ["VoiceProxy:ApiKeys:1:Name"] = "supervisor", ["VoiceProxy:ApiKeys:1:Key"] = SupervisorKey, ["VoiceProxy:ApiKeys:1:Role"] = "Supervisor",
-            ["VoiceProxy:Limits:PermitsPerSecond"] = "100000", ["VoiceProxy:Limits:Burst"] = "100000",
-        }.Concat(RealClock.Settings).ToDictionary();
-        Directory.CreateDirectory(RegistryFolder);
-        (_a, _b) = (new ServiceProcess(settings), new ServiceProcess(settings));
-        // Both start at once on an empty database: migrations must run exactly once between them.
-        await Task.WhenAll(_a.StartAsync(Bound), _b.StartAsync(Bound));
-    }
-
-    public async Task DisposeAsync()
-    {
-        _a.Dispose();
-        _b.Dispose();
-        _twilio.Stop();
-        _database.Dispose();
-        await Task.CompletedTask;
-        try { Directory.Delete(_folder, recursive: true); } catch (IOException) { }
-    }
-
-    private static HttpClient Client(ServiceProcess service, string key)
-    {
-        var client = new HttpClient { BaseAddress = new Uri(service.BaseUrl), Timeout = Bound };
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
-        return client;
-    }
-
-    private int CreateCallsTo(string phone) => _twilio.LogEntries.Count(e => e.RequestMessage.Method == "POST"
+    private int CreateCallsTo(string phone) => instances.Twilio.LogEntries.Count(e => e.RequestMessage.Method == "POST"
         && e.RequestMessage.Path.EndsWith("/Calls.json", StringComparison.Ordinal) && e.RequestMessage.Body!.Contains("To=" + Uri.EscapeDataString(phone), StringComparison.Ordinal));
 
     [Fact]
     public async Task ConcurrentRequestsSplitAcrossTwoInstances_ExactCapsOneCallPerKeyOptOutSeenByBothChainVerifies()
     {
         var npa = RealClock.Chosen.Npa;
-        using var callerA = Client(_a, CallerKey);
-        using var callerB = Client(_b, CallerKey);
+        using var callerA = Client(A, CallerKey);
+        using var callerB = Client(B, CallerKey);
         var capped = Enumerable.Range(0, 4).Select(i => $"+1{npa}555{i:D4}").ToList();
         var keyed = Enumerable.Range(10, 8).Select(i => $"+1{npa}555{i:D4}").ToList();
         foreach (var (phone, i) in capped.Concat(keyed).Select((p, i) => (p, i)))
@@ -122,7 +63,7 @@ public sealed class TwoInstancesTests : IAsyncLifetime
         // Opt-out: a keypress on a call placed through one instance, delivered (signed) to the other; the next request
         // for that number is refused by both.
         var first = keyResults.First(t => t.Phone == keyed[0]).Body;
-        var webhook = new TwilioWebhookClient(new HttpClient { BaseAddress = new Uri(_b.BaseUrl), Timeout = Bound }, AuthToken, PublicBaseUrl);
+        var webhook = new TwilioWebhookClient(new HttpClient { BaseAddress = new Uri(B.BaseUrl), Timeout = Bound }, TwoInstances.AuthToken, TwoInstances.PublicBaseUrl);
         var (status, confirm) = await webhook.PostAsync($"/twilio/gather/{first["id"]}?attempt=0", new() { ["CallSid"] = (string)first["twilioCallSid"]!, ["Digits"] = "9" });
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.Contains("Hangup", confirm);
@@ -135,7 +76,7 @@ public sealed class TwoInstancesTests : IAsyncLifetime
         Assert.Equal(1, CreateCallsTo(keyed[0]));
 
         // One audit chain, verified through each instance.
-        foreach (var service in new[] { _a, _b })
+        foreach (var service in new[] { A, B })
         {
             using var supervisor = Client(service, SupervisorKey);
             var (ok, verify) = await supervisor.GetJsonAsync("/v1/audit/verify");
@@ -148,12 +89,12 @@ public sealed class TwoInstancesTests : IAsyncLifetime
     public async Task RegistrySnapshotWrittenToTheSharedFolder_BothInstancesPickItUpWithoutRestart()
     {
         const string listed = "+12125550142";
-        using var callerA = Client(_a, CallerKey);
-        using var callerB = Client(_b, CallerKey);
-        var file = Path.Combine(_folder, "national.txt");
+        using var callerA = Client(A, CallerKey);
+        using var callerB = Client(B, CallerKey);
+        var file = Path.Combine(instances.Folder, "national.txt");
         await File.WriteAllLinesAsync(file, [listed.TrimStart('+')]);
 
-        RegistryImporter.Import(RegistryFolder, "national", ImportMode.Full, [file], DateOnly.FromDateTime(DateTime.UtcNow), TimeProvider.System);
+        RegistryImporter.Import(instances.RegistryFolder, "national", ImportMode.Full, [file], DateOnly.FromDateTime(DateTime.UtcNow), TimeProvider.System);
 
         foreach (var caller in new[] { callerA, callerB })
         {
@@ -177,5 +118,70 @@ public sealed class TwoInstancesTests : IAsyncLifetime
         using var response = await client.SendAsync(request);
         var text = await response.Content.ReadAsStringAsync();
         return (response.StatusCode, text.Length == 0 ? new JsonObject() : JsonNode.Parse(text)!);
+    }
+}
+
+/// <summary>The two instances, their database and their Twilio stand-in, started once for <see cref="TwoInstancesTests"/>:
+/// its tests use numbers of their own (caps and keys per number, a registry entry no other test calls), so they cannot
+/// see each other's calls, and the audit chain they share verifies whatever the order.</summary>
+public sealed class TwoInstances : IAsyncLifetime
+{
+    public const string CallerKey = "two-instances-caller-key-0001";
+    public const string SupervisorKey = "two-instances-supervisor-key-01";
+    public const string AuthToken = "two-instances-made-up-auth-token";
+    /// <summary>What the reverse proxy would publish: both instances sign and build webhook URLs from it.</summary>
+    public const string PublicBaseUrl = "https://voiceproxy.example.com";
+    public static readonly TimeSpan Bound = TimeSpan.FromSeconds(60);
+
+    private readonly PostgresDatabase _database = new();
+
+    public string Folder { get; } = Directory.CreateTempSubdirectory("voiceproxy-two-").FullName;
+    public WireMockServer Twilio { get; } = WireMockServer.Start();
+    public ServiceProcess A { get; private set; } = null!;
+    public ServiceProcess B { get; private set; } = null!;
+    public string RegistryFolder => Path.Combine(Folder, "registry");
+
+    public async Task InitializeAsync()
+    {
+        // A short delay at "Twilio" keeps each placement in flight long enough for the other instance to race it.
+        Twilio.Given(Request.Create().WithPath($"/2010-04-01/Accounts/{VoiceProxyApplication.AccountSid}/Calls.json").UsingPost())
+            .RespondWith(Response.Create().WithDelay(TimeSpan.FromMilliseconds(30)).WithStatusCode(201).WithHeader("Content-Type", "application/json")
+                .WithCallback(_ => new WireMock.ResponseMessage
+                {
+                    StatusCode = 201,
+                    Headers = new Dictionary<string, WireMock.Types.WireMockList<string>> { ["Content-Type"] = new("application/json") },
+                    BodyData = new WireMock.Util.BodyData
+                    {
+                        DetectedBodyType = WireMock.Types.BodyType.String,
+                        BodyAsString = $$"""{"sid":"CA{{Guid.NewGuid():N}}","account_sid":"{{VoiceProxyApplication.AccountSid}}","status":"queued"}""",
+                    },
+                }));
+        var settings = new TestSettings()
+            .Set("VoiceProxy:Database:Provider", "Postgres")
+            .Set("ConnectionStrings:VoiceProxy", _database.ConnectionString)
+            .Twilio(Twilio.Url!, AuthToken)
+            .Set("VoiceProxy:PublicBaseUrl", PublicBaseUrl)
+            .Set("VoiceProxy:Registry:Path", RegistryFolder)
+            .Set("VoiceProxy:Caps:TransactionalMaxCalls", "3")
+            .OneSeller()
+            .ApiKey("caller", CallerKey, "Caller", "acme")
+            .ApiKey("supervisor", SupervisorKey, "Supervisor")
+            .Unlimited()
+            .Set(RealClock.Settings)
+            .Build();
+        Directory.CreateDirectory(RegistryFolder);
+        (A, B) = (new ServiceProcess(settings), new ServiceProcess(settings));
+        // Both start at once on an empty database: migrations must run exactly once between them.
+        await Task.WhenAll(A.StartAsync(Bound), B.StartAsync(Bound));
+    }
+
+    public async Task DisposeAsync()
+    {
+        A.Dispose();
+        B.Dispose();
+        Twilio.Stop();
+        _database.Dispose();
+        await Task.CompletedTask;
+        try { Directory.Delete(Folder, recursive: true); } catch (IOException) { }
     }
 }

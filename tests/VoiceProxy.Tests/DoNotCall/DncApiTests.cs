@@ -3,28 +3,21 @@ using System.Net;
 namespace VoiceProxy.Tests.DoNotCall;
 
 /// <summary>The seller's own do-not-call list through the HTTP API, and the registry lists beside it.</summary>
-public sealed class DncApiTests : IDisposable
+public sealed class DncApiTests : ApplicationTests
 {
-    private const string Phone = "+14155550123";
     private static readonly string PhonePath = ApiHelpers.Path(Phone);
-    private readonly VoiceProxyApplication _app = new();
-    private readonly HttpClient _acme;
-
-    public DncApiTests() => _acme = _app.Acme();
-
-    public void Dispose() => _app.Dispose();
 
     [Fact]
     public async Task Dnc_AddGetAndAdminRemoveWithReason()
     {
-        var admin = _app.ClientWithKey(VoiceProxyApplication.AdminKey);
-        await _acme.PostJsonAsync("/v1/dnc", new { phone = Phone, reason = "asked by email" });
+        var admin = App.ClientWithKey(VoiceProxyApplication.AdminKey);
+        await Acme.PostJsonAsync("/v1/dnc", new { phone = Phone, reason = "asked by email" });
 
-        var (_, listed) = await _acme.GetJsonAsync($"/v1/dnc/{PhonePath}");
+        var (_, listed) = await Acme.GetJsonAsync($"/v1/dnc/{PhonePath}");
         var (noReason, _) = await admin.SendAsync(HttpMethod.Delete, $"/v1/dnc/{PhonePath}?seller=acme", new { });
         var (removed, _) = await admin.SendAsync(HttpMethod.Delete, $"/v1/dnc/{PhonePath}?seller=acme", new { reason = "entered by mistake; customer confirmed in writing" });
         var (again, _) = await admin.SendAsync(HttpMethod.Delete, $"/v1/dnc/{PhonePath}?seller=acme", new { reason = "twice" });
-        var (_, after) = await _acme.GetJsonAsync($"/v1/dnc/{PhonePath}");
+        var (_, after) = await Acme.GetJsonAsync($"/v1/dnc/{PhonePath}");
 
         Assert.True((bool)listed["internal"]!["listed"]!);
         Assert.Equal("asked by email", (string?)listed["internal"]!["reason"]);
@@ -32,18 +25,18 @@ public sealed class DncApiTests : IDisposable
         Assert.Equal(HttpStatusCode.NoContent, removed);
         Assert.Equal(HttpStatusCode.NotFound, again);
         Assert.False((bool)after["internal"]!["listed"]!);
-        Assert.Equal(2, _app.Query(db => db.DncEntries.Count()));
-        Assert.Single(_app.Query(db => db.AuditEvents.Where(e => e.Type == "dnc.removed" && e.Actor == "admin").ToList()));
+        Assert.Equal(2, App.Query(db => db.DncEntries.Count()));
+        Assert.Single(App.Query(db => db.AuditEvents.Where(e => e.Type == "dnc.removed" && e.Actor == "admin").ToList()));
     }
 
     [Fact]
     public async Task Dnc_ShowsRegistryListsWithAsOf()
     {
-        _app.ImportRegistry("national", new DateOnly(2026, 11, 20), Phone);
-        _app.ImportRegistry("state:TX", new DateOnly(2026, 11, 21));
+        App.ImportRegistry("national", new DateOnly(2026, 11, 20), Phone);
+        App.ImportRegistry("state:TX", new DateOnly(2026, 11, 21));
 
-        var (_, view) = await _acme.GetJsonAsync($"/v1/dnc/{PhonePath}");
-        var (status, registry) = await _app.ClientWithKey(VoiceProxyApplication.SupervisorKey).GetJsonAsync("/v1/registry");
+        var (_, view) = await Acme.GetJsonAsync($"/v1/dnc/{PhonePath}");
+        var (status, registry) = await App.ClientWithKey(VoiceProxyApplication.SupervisorKey).GetJsonAsync("/v1/registry");
 
         Assert.True((bool)view["national"]!["listed"]!);
         Assert.Equal("2026-11-20", (string?)view["national"]!["asOf"]);
@@ -52,6 +45,6 @@ public sealed class DncApiTests : IDisposable
         Assert.Equal(["national", "state:TX"], registry.AsArray().Select(l => (string)l!["name"]!));
         Assert.Equal(10, (int?)registry[0]!["ageDays"]);
         Assert.False((bool)registry[0]!["stale"]!);
-        Assert.Equal(["national", "state:TX"], _app.Query(db => db.AuditEvents.Where(e => e.Type == "registry.loaded").Select(e => e.Subject!).ToList()));
+        Assert.Equal(["national", "state:TX"], App.Query(db => db.AuditEvents.Where(e => e.Type == "registry.loaded").Select(e => e.Subject!).ToList()));
     }
 }

@@ -4,13 +4,10 @@ using Microsoft.AspNetCore.Hosting;
 
 namespace VoiceProxy.Tests.Hosting;
 
-/// <summary>What a newcomer reads before the first call: the OpenAPI document, the UI, readiness.</summary>
-public sealed class ApiDescriptionTests : IDisposable
+/// <summary>What a newcomer reads before the first call: the OpenAPI document, the UI, readiness. The tests only read, so
+/// they share one application.</summary>
+public sealed class ApiDescriptionTests(SharedApplication shared) : ApplicationTests(shared), IClassFixture<SharedApplication>
 {
-    private readonly VoiceProxyApplication _app = new();
-
-    public void Dispose() => _app.Dispose();
-
     [Fact]
     public async Task OpenApi_InDevelopment_DescribesPlaceCallWithItsResponses()
     {
@@ -37,7 +34,7 @@ public sealed class ApiDescriptionTests : IDisposable
     [Fact]
     public async Task OpenApi_OutsideDevelopment_NotServed()
     {
-        using var client = _app.CreateClient();
+        using var client = App.CreateClient();
 
         Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/openapi/v1.json")).StatusCode);
     }
@@ -45,7 +42,7 @@ public sealed class ApiDescriptionTests : IDisposable
     [Fact]
     public async Task Ready_TemplatesLoaded_ReportsTemplatesCheck()
     {
-        using var client = _app.CreateClient();
+        using var client = App.CreateClient();
 
         var response = await client.GetAsync("/health/ready");
 

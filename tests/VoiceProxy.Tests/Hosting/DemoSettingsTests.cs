@@ -8,19 +8,11 @@ public sealed class DemoSettingsTests
     [Fact]
     public async Task DevelopmentRunWithItsOwnKeys_DemoKeysAreRefused()
     {
-        var folder = Directory.CreateTempSubdirectory("voiceproxy-demo-").FullName;
-        using var service = new ServiceProcess(new Dictionary<string, string>
-        {
-            ["ASPNETCORE_ENVIRONMENT"] = "Development",
-            ["ConnectionStrings:VoiceProxy"] = $"Data Source={Path.Combine(folder, "voiceproxy.db")}",
-            ["VoiceProxy:Registry:Path"] = Path.Combine(folder, "registry"),
-            ["VoiceProxy:Sellers:0:Id"] = "shop", ["VoiceProxy:Sellers:0:LegalName"] = "Shop Inc",
-            ["VoiceProxy:Sellers:0:CallbackNumber"] = "+18005550199", ["VoiceProxy:Sellers:0:CallerIds:0"] = "+14155550100",
-            ["VoiceProxy:ApiKeys:0:Name"] = "own-supervisor", ["VoiceProxy:ApiKeys:0:Key"] = VoiceProxyApplication.SupervisorKey,
-            ["VoiceProxy:ApiKeys:0:Role"] = "Supervisor",
-        });
+        using var service = ServiceProcess.WithOwnStore(new TestSettings()
+            .Set("ASPNETCORE_ENVIRONMENT", "Development")
+            .OneSeller("shop", "Shop Inc").ApiKey("own-supervisor", VoiceProxyApplication.SupervisorKey, "Supervisor"));
         await service.StartAsync(TimeSpan.FromSeconds(60));
-        using var client = new HttpClient { BaseAddress = new Uri(service.BaseUrl) };
+        using var client = service.Client();
 
         async Task<HttpStatusCode> RegistryWith(string key)
         {
@@ -32,8 +24,5 @@ public sealed class DemoSettingsTests
         Assert.Equal(HttpStatusCode.OK, await RegistryWith(VoiceProxyApplication.SupervisorKey));
         Assert.Equal(HttpStatusCode.Unauthorized, await RegistryWith("dev-only-supervisor-key"));
         Assert.Equal(HttpStatusCode.Unauthorized, await RegistryWith("dev-only-admin-key-0001"));
-        service.Kill();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        Directory.Delete(folder, recursive: true);
     }
 }

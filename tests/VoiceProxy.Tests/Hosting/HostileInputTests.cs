@@ -4,11 +4,9 @@ using System.Text;
 namespace VoiceProxy.Tests.Hosting;
 
 /// <summary>Generated malformed and hostile requests across the endpoints: never a 5xx, and a refused request changes nothing.</summary>
-public sealed class HostileInputTests : IDisposable
+public sealed class HostileInputTests : ApplicationTests
 {
-    private readonly VoiceProxyApplication _app = new(new() { ["VoiceProxy:Limits:PermitsPerSecond"] = "100000", ["VoiceProxy:Limits:Burst"] = "100000" });
-
-    public void Dispose() => _app.Dispose();
+    public HostileInputTests() : base(new TestSettings().Unlimited().BuildForApplication()) { }
 
     private static readonly string[] Phones =
     [
@@ -54,13 +52,13 @@ public sealed class HostileInputTests : IDisposable
     };
 
     private (int Calls, int Consents, int Dnc, int Audit) Counts() =>
-        _app.Query(db => (db.Calls.Count(), db.Consents.Count(), db.DncEntries.Count(), db.AuditEvents.Count()));
+        App.Query(db => (db.Calls.Count(), db.Consents.Count(), db.DncEntries.Count(), db.AuditEvents.Count()));
 
     [Fact]
     public async Task ThousandsOfMalformedRequests_NoServerErrorAndRefusalsChangeNothing()
     {
         var random = new Random(20261129);
-        var clients = new[] { _app.Acme(), _app.ClientWithKey(VoiceProxyApplication.AdminKey), _app.ClientWithKey(VoiceProxyApplication.SupervisorKey), _app.CreateClient() };
+        var clients = new[] { App.Acme(), App.ClientWithKey(VoiceProxyApplication.AdminKey), App.ClientWithKey(VoiceProxyApplication.SupervisorKey), App.CreateClient() };
         var posts = new[] { "/v1/calls", "/v1/compliance/check", "/v1/consents", "/v1/consents/revocations", "/v1/dnc", "/twilio/voice/x", "/twilio/status/x", "/twilio/inbound" };
         var gets = new[] { "/v1/consents/", "/v1/dnc/", "/v1/calls/", "/v1/registry", "/v1/calls?limit=", "/v1/calls/export?phone=" };
         var served = 0;

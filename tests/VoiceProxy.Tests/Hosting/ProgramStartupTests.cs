@@ -8,15 +8,7 @@ public sealed class ProgramStartupTests
     [InlineData("VoiceProxy:Sellers:0:CallbackNumber", "12345", "error: VoiceProxy:Sellers:0:CallbackNumber must be an E.164 number.")]
     public async Task BadSetting_OneLineErrorAndExitCode(string key, string value, string expected)
     {
-        using var service = new ServiceProcess(new Dictionary<string, string>
-        {
-            ["ConnectionStrings:VoiceProxy"] = "Data Source=:memory:",
-            ["VoiceProxy:Sellers:0:Id"] = "shop", ["VoiceProxy:Sellers:0:LegalName"] = "Shop Inc",
-            ["VoiceProxy:Sellers:0:CallbackNumber"] = "+18005550199", ["VoiceProxy:Sellers:0:CallerIds:0"] = "+14155550100",
-            ["VoiceProxy:ApiKeys:0:Name"] = "caller", ["VoiceProxy:ApiKeys:0:Key"] = VoiceProxyApplication.AcmeKey,
-            ["VoiceProxy:ApiKeys:0:Role"] = "Caller", ["VoiceProxy:ApiKeys:0:Seller"] = "shop",
-            [key] = value,
-        });
+        using var service = new ServiceProcess(Shop().Set("ConnectionStrings:VoiceProxy", "Data Source=:memory:").Set(key, value).Build());
 
         var error = await Assert.ThrowsAsync<InvalidOperationException>(() => service.StartAsync(TimeSpan.FromSeconds(60)));
 
@@ -28,29 +20,23 @@ public sealed class ProgramStartupTests
     [Fact]
     public async Task MalformedBody_LoggedAs400WithoutStackTrace()
     {
-        var folder = Directory.CreateTempSubdirectory("voiceproxy-log-").FullName;
-        using var service = new ServiceProcess(new Dictionary<string, string>
-        {
-            ["ConnectionStrings:VoiceProxy"] = $"Data Source={Path.Combine(folder, "voiceproxy.db")}",
-            ["VoiceProxy:Registry:Path"] = Path.Combine(folder, "registry"),
-            ["VoiceProxy:Sellers:0:Id"] = "shop", ["VoiceProxy:Sellers:0:LegalName"] = "Shop Inc",
-            ["VoiceProxy:Sellers:0:CallbackNumber"] = "+18005550199", ["VoiceProxy:Sellers:0:CallerIds:0"] = "+14155550100",
-            ["VoiceProxy:ApiKeys:0:Name"] = "caller", ["VoiceProxy:ApiKeys:0:Key"] = VoiceProxyApplication.AcmeKey,
-            ["VoiceProxy:ApiKeys:0:Role"] = "Caller", ["VoiceProxy:ApiKeys:0:Seller"] = "shop",
-        });
+        using var service = ServiceProcess.WithOwnStore(Shop());
         await service.StartAsync(TimeSpan.FromSeconds(60));
-        using var client = new HttpClient { BaseAddress = new Uri(service.BaseUrl) };
-        client.DefaultRequestHeaders.Authorization = new("Bearer", VoiceProxyApplication.AcmeKey);
+        using var client = service.Client(VoiceProxyApplication.AcmeKey);
 
         var response = await client.PostAsync("/v1/calls", new StringContent("{\"to\":", System.Text.Encoding.UTF8, "application/json"));
-        for (var deadline = DateTime.UtcNow.AddSeconds(10); !service.Output.Any(l => l.Contains("POST /v1/calls responded")) && DateTime.UtcNow < deadline;)
+        for (var deadline = DateTime.UtcNow.AddSeconds(10);
+             !service.Output.Any(l => l.Contains("POST /v1/calls responded")) && DateTime.UtcNow < deadline;)
             await Task.Delay(50);
         service.Kill();
 
         Assert.Equal(System.Net.HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Contains(service.Output, l => l.Contains("POST /v1/calls responded 400"));
-        Assert.DoesNotContain(service.Output, l => l.Contains("responded 500") || l.TrimStart().StartsWith("at ", StringComparison.Ordinal));
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        Directory.Delete(folder, recursive: true);
+        Assert.DoesNotContain(service.Output,
+            l => l.Contains("responded 500") || l.TrimStart().StartsWith("at ", StringComparison.Ordinal));
     }
+
+    /// <summary>One seller, "shop", and a caller key for it.</summary>
+    private static TestSettings Shop() =>
+        new TestSettings().OneSeller("shop", "Shop Inc").ApiKey("caller", VoiceProxyApplication.AcmeKey, "Caller", "shop");
 }

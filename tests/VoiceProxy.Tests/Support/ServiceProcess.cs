@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
+using Microsoft.Data.Sqlite;
 
 namespace VoiceProxy.Tests.Support;
 
@@ -14,22 +13,37 @@ public sealed class ServiceProcess : IDisposable
     public ServiceProcess(IReadOnlyDictionary<string, string> settings)
     {
         Settings = settings;
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        Port = ((IPEndPoint)probe.LocalEndpoint).Port;
+        Port = Loopback.FreePort();
+    }
+
+    private ServiceProcess(IReadOnlyDictionary<string, string> settings, string folder) : this(settings) => Folder = folder;
+
+    /// <summary>A program over its own SQLite file and registry folder (<see cref="Folder"/>), in a temporary folder that
+    /// goes on dispose.</summary>
+    public static ServiceProcess WithOwnStore(TestSettings settings)
+    {
+        var folder = Directory.CreateTempSubdirectory("voiceproxy-process-").FullName;
+        return new ServiceProcess(settings.StoreIn(folder).Build(), folder);
     }
 
     public IReadOnlyDictionary<string, string> Settings { get; }
     public int Port { get; }
-    public string BaseUrl => $"http://127.0.0.1:{Port}";
+    public string BaseUrl => Loopback.Url(Port);
     public ConcurrentQueue<string> Output { get; } = new();
+
+    /// <summary>The folder of the program's own store, when it has one (<see cref="WithOwnStore"/>).</summary>
+    public string? Folder { get; }
+
+    /// <summary>A client for the program, sending <paramref name="key"/> as its Bearer key.</summary>
+    public HttpClient Client(string? key = null, TimeSpan? timeout = null) => Loopback.Client(BaseUrl, key, timeout);
 
     /// <summary>Starts the program and waits until /health/ready answers 200.</summary>
     public async Task StartAsync(TimeSpan timeout)
     {
         var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "VoiceProxy.dll"), "--urls", BaseUrl])
         {
-            RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = AppContext.BaseDirectory,
+            RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+            WorkingDirectory = AppContext.BaseDirectory,
         };
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         foreach (var (key, value) in Settings) start.Environment[key.Replace(":", "__")] = value;
@@ -71,5 +85,8 @@ public sealed class ServiceProcess : IDisposable
     {
         Kill();
         _process?.Dispose();
+        if (Folder is null) return;
+        SqliteConnection.ClearAllPools();
+        try { Directory.Delete(Folder, recursive: true); } catch (IOException) { }
     }
 }

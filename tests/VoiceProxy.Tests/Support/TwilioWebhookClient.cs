@@ -1,23 +1,21 @@
-using System.Security.Cryptography;
-using System.Text;
 using System.Xml.Linq;
+using VoiceProxy.Telephony;
 
 namespace VoiceProxy.Tests.Support;
 
 /// <summary>Posts webhooks the way Twilio does: form-encoded, signed with HMAC-SHA1 of the public URL followed by every
-/// form field's name and value in name order, keyed with the auth token (written here from Twilio's spec, not the SDK).</summary>
-public sealed class TwilioWebhookClient(HttpClient client, string authToken = VoiceProxyApplication.AuthToken, string publicBaseUrl = VoiceProxyApplication.PublicBaseUrl)
+/// form field's name and value in name order, keyed with the auth token. The tests' one signer.</summary>
+public sealed class TwilioWebhookClient(HttpClient client, string authToken = VoiceProxyApplication.AuthToken,
+    string publicBaseUrl = VoiceProxyApplication.PublicBaseUrl)
 {
-    public static string Sign(string url, IEnumerable<KeyValuePair<string, string>> form, string authToken)
-    {
-        var data = new StringBuilder(url);
-        foreach (var (key, value) in form.OrderBy(f => f.Key, StringComparer.Ordinal)) data.Append(key).Append(value);
-        return Convert.ToBase64String(HMACSHA1.HashData(Encoding.UTF8.GetBytes(authToken), Encoding.UTF8.GetBytes(data.ToString())));
-    }
+    /// <summary>X-Twilio-Signature for a request to <paramref name="url"/>: the simulated Twilio's signer, which
+    /// SimulatedTwilioApiTests checks against Twilio's own SDK.</summary>
+    public static string Sign(string url, IEnumerable<KeyValuePair<string, string>> form, string authToken) =>
+        SimulatedTwilioApi.Sign(url, form, authToken);
 
     /// <summary>POSTs to a path under the public base URL; returns the status and the body.</summary>
-    public async Task<(System.Net.HttpStatusCode Status, string Body)> PostAsync(string pathAndQuery, Dictionary<string, string> form,
-        string? signature = null, string? idempotencyToken = null)
+    public async Task<(System.Net.HttpStatusCode Status, string Body)> PostAsync(string pathAndQuery,
+        Dictionary<string, string> form, string? signature = null, string? idempotencyToken = null)
     {
         var url = publicBaseUrl + pathAndQuery;
         using var request = new HttpRequestMessage(HttpMethod.Post, pathAndQuery) { Content = new FormUrlEncodedContent(form) };

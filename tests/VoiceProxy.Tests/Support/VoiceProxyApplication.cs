@@ -1,5 +1,8 @@
+using System.Net;
 using System.Net.Http.Headers;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
@@ -30,45 +33,23 @@ public sealed class VoiceProxyApplication : WebApplicationFactory<Program>
     private readonly Dictionary<string, string?> _settings;
     private readonly Action<IServiceCollection>? _services;
 
-    public VoiceProxyApplication(Dictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null, DateTimeOffset? now = null)
+    public VoiceProxyApplication(Dictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null,
+        DateTimeOffset? now = null)
     {
         Time = new FakeTimeProvider(now ?? MondayMidday);
         Folder = Directory.CreateTempSubdirectory("voiceproxy-test-").FullName;
         _services = services;
-        _settings = new()
-        {
-            ["ConnectionStrings:VoiceProxy"] = $"Data Source={Path.Combine(Folder, "voiceproxy.db")}",
-            ["Twilio:AccountSid"] = AccountSid,
-            ["Twilio:AuthToken"] = AuthToken,
-            ["Twilio:ApiBaseUrl"] = Twilio.Url,
-            ["VoiceProxy:PublicBaseUrl"] = PublicBaseUrl,
-            ["VoiceProxy:Registry:Path"] = RegistryFolder,
-            ["VoiceProxy:Sellers:0:Id"] = "acme",
-            ["VoiceProxy:Sellers:0:LegalName"] = "Acme Outdoor Supply",
-            ["VoiceProxy:Sellers:0:CallbackNumber"] = "+18005550199",
-            ["VoiceProxy:Sellers:0:CallerIds:0"] = AcmeCallerId,
-            ["VoiceProxy:Sellers:0:OptOutNumber"] = "+18005550198",
-            ["VoiceProxy:Sellers:0:CallerIds:1"] = "+14155550101",
-            ["VoiceProxy:Sellers:1:Id"] = "globex",
-            ["VoiceProxy:Sellers:1:LegalName"] = "Globex Home Goods",
-            ["VoiceProxy:Sellers:1:CallbackNumber"] = "+18885550177",
-            ["VoiceProxy:Sellers:1:CallerIds:0"] = "+12125550100",
-            ["VoiceProxy:Sellers:1:WrittenConsentExemptsRegistry"] = "false",
-            ["VoiceProxy:ApiKeys:0:Name"] = "acme-app",
-            ["VoiceProxy:ApiKeys:0:Key"] = AcmeKey,
-            ["VoiceProxy:ApiKeys:0:Role"] = "Caller",
-            ["VoiceProxy:ApiKeys:0:Seller"] = "acme",
-            ["VoiceProxy:ApiKeys:1:Name"] = "globex-app",
-            ["VoiceProxy:ApiKeys:1:KeySha256"] = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(GlobexKey))),
-            ["VoiceProxy:ApiKeys:1:Role"] = "Caller",
-            ["VoiceProxy:ApiKeys:1:Seller"] = "globex",
-            ["VoiceProxy:ApiKeys:2:Name"] = "supervisor",
-            ["VoiceProxy:ApiKeys:2:Key"] = SupervisorKey,
-            ["VoiceProxy:ApiKeys:2:Role"] = "Supervisor",
-            ["VoiceProxy:ApiKeys:3:Name"] = "admin",
-            ["VoiceProxy:ApiKeys:3:Key"] = AdminKey,
-            ["VoiceProxy:ApiKeys:3:Role"] = "Admin",
-        };
+        _settings = new TestSettings()
+            .StoreIn(Folder)
+            .Twilio(Twilio.Url!, AuthToken)
+            .Set("VoiceProxy:PublicBaseUrl", PublicBaseUrl)
+            .Seller("acme", "Acme Outdoor Supply", "+18005550199", [AcmeCallerId, "+14155550101"], optOutNumber: "+18005550198")
+            .Seller("globex", "Globex Home Goods", "+18885550177", ["+12125550100"], writtenConsentExemptsRegistry: false)
+            .ApiKey("acme-app", AcmeKey, "Caller", "acme")
+            .ApiKeyDigest("globex-app", GlobexKey, "Caller", "globex")
+            .ApiKey("supervisor", SupervisorKey, "Supervisor")
+            .ApiKey("admin", AdminKey, "Admin")
+            .BuildForApplication();
         foreach (var (key, value) in settings ?? []) _settings[key] = value;
         StubTwilioCreateCall();
     }
@@ -98,17 +79,30 @@ public sealed class VoiceProxyApplication : WebApplicationFactory<Program>
 
     public HttpClient Acme() => ClientWithKey(AcmeKey);
 
+    /// <summary>Serves the application with Kestrel on a loopback port (0: any free one) instead of the in-memory test
+    /// server, for clients that need real HTTP (a browser, the simulated Twilio's webhooks); returns its base URL.</summary>
+    public string StartOnLoopback(int port = 0)
+    {
+        UseKestrel(o => o.Listen(IPAddress.Loopback, port));
+        StartServer();
+        return Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
+    }
+
     /// <summary>Twilio answers a create-call request with 201 and a new call SID, as its API does.</summary>
     public void StubTwilioCreateCall(int status = 201, string? body = null)
     {
         Twilio.Reset();
         Twilio.Given(Request.Create().WithPath($"/2010-04-01/Accounts/{AccountSid}/Calls.json").UsingPost())
             .RespondWith(Response.Create().WithStatusCode(status).WithHeader("Content-Type", "application/json")
-                .WithBody(body ?? $$"""{"sid":"CA{{Guid.NewGuid():N}}","account_sid":"{{AccountSid}}","status":"queued","direction":"outbound-api","api_version":"2010-04-01"}"""));
+                .WithBody(body ?? $$"""
+                    {"sid":"CA{{Guid.NewGuid():N}}","account_sid":"{{AccountSid}}","status":"queued","direction":"outbound-api",
+                     "api_version":"2010-04-01"}
+                    """));
     }
 
     public IReadOnlyList<ILogEntry> CreateCallRequests =>
-        Twilio.LogEntries.Where(e => e.RequestMessage.Path.EndsWith("/Calls.json", StringComparison.Ordinal) && e.RequestMessage.Method == "POST").ToList();
+        Twilio.LogEntries.Where(e => e.RequestMessage.Path.EndsWith("/Calls.json", StringComparison.Ordinal)
+            && e.RequestMessage.Method == "POST").ToList();
 
     /// <summary>Imports a registry list the way the CLI does, into this instance's registry folder.</summary>
     public void ImportRegistry(string list, DateOnly asOf, params string[] numbers)

@@ -4,20 +4,11 @@ using System.Xml.Linq;
 namespace VoiceProxy.Tests.Telephony;
 
 /// <summary>What the customer hears and what an opt-out does, through signed webhooks.</summary>
-public sealed class InCallTests : IDisposable
+public sealed class InCallTests : ApplicationTests
 {
-    private const string Phone = "+14155550123";
-    private readonly VoiceProxyApplication _app = new();
-    private readonly HttpClient _acme;
     private readonly TwilioWebhookClient _twilio;
 
-    public InCallTests()
-    {
-        _acme = _app.Acme();
-        _twilio = new TwilioWebhookClient(_app.CreateClient());
-    }
-
-    public void Dispose() => _app.Dispose();
+    public InCallTests() => _twilio = new TwilioWebhookClient(App.CreateClient());
 
     /// <summary>Every element and attribute the service may answer with, from Twilio's TwiML reference.</summary>
     private static readonly Dictionary<string, string[]> TwimlVocabulary = new()
@@ -41,8 +32,8 @@ public sealed class InCallTests : IDisposable
 
     private async Task<(string Id, string Sid)> PlaceAsync(object request, string scope = "transactional", string kind = "express")
     {
-        await _acme.GrantAsync(Phone, scope, kind);
-        var (status, call) = await _acme.PostJsonAsync("/v1/calls", request);
+        await Acme.GrantAsync(Phone, scope, kind);
+        var (status, call) = await Acme.PostJsonAsync("/v1/calls", request);
         Assert.Equal(HttpStatusCode.Created, status);
         return ((string)call["id"]!, (string)call["twilioCallSid"]!);
     }
@@ -79,18 +70,18 @@ public sealed class InCallTests : IDisposable
         AssertValidTwiml(confirm);
         Assert.Contains("You will not receive calls from Acme Outdoor Supply again", Said(confirm)[0]);
         Assert.Equal(["Say", "Hangup"], confirm.Elements().Select(e => e.Name.LocalName));
-        var (_, call) = await _acme.GetJsonAsync($"/v1/calls/{id}");
+        var (_, call) = await Acme.GetJsonAsync($"/v1/calls/{id}");
         Assert.True((bool)call["optedOut"]!);
         Assert.Contains(call["events"]!.AsArray(), e => (string?)e!["type"] == "message.rendered" && ((string?)e["detail"]!["text"])!.StartsWith("Hello, this is an automated call from Acme"));
-        var (_, consent) = await _acme.GetJsonAsync($"/v1/consents/{ApiHelpers.Path(Phone)}");
+        var (_, consent) = await Acme.GetJsonAsync($"/v1/consents/{ApiHelpers.Path(Phone)}");
         var revocation = consent["history"]!.AsArray().Last()!;
         Assert.Equal("keypress", (string?)revocation["channel"]);
         Assert.Null(revocation["scope"]);
         Assert.Contains(sid, (string?)revocation["note"]);
-        var (status, problem) = await _acme.PostJsonAsync("/v1/calls", ApiHelpers.OrderUpdate(Phone));
+        var (status, problem) = await Acme.PostJsonAsync("/v1/calls", ApiHelpers.OrderUpdate(Phone));
         Assert.Equal((HttpStatusCode)422, status);
         Assert.Equal(["consent_revoked", "dnc_internal"], problem.ReasonCodes().Order());
-        Assert.Single(_app.CreateCallRequests);
+        Assert.Single(App.CreateCallRequests);
     }
 
     [Fact]
@@ -111,16 +102,16 @@ public sealed class InCallTests : IDisposable
         var confirm = await _twilio.TwimlAsync($"/twilio/gather/{id}?attempt=0", new() { ["CallSid"] = sid, ["SpeechResult"] = "Alto, no me llamen más." });
 
         Assert.StartsWith("No recibirá más llamadas de Acme Outdoor Supply", Said(confirm)[0]);
-        var (_, consent) = await _acme.GetJsonAsync($"/v1/consents/{ApiHelpers.Path(Phone)}");
+        var (_, consent) = await Acme.GetJsonAsync($"/v1/consents/{ApiHelpers.Path(Phone)}");
         Assert.Equal("voice", (string?)consent["history"]!.AsArray().Last()!["channel"]);
-        var (status, _) = await _acme.PostJsonAsync("/v1/calls", Spanish(Phone));
+        var (status, _) = await Acme.PostJsonAsync("/v1/calls", Spanish(Phone));
         Assert.Equal((HttpStatusCode)422, status);
     }
 
     [Fact]
     public async Task Call_Marketing_SaysItIsToSellBeforeTheMessage()
     {
-        _app.ImportRegistry("national", _app.Today);
+        App.ImportRegistry("national", App.Today);
         var (id, sid) = await PlaceAsync(ApiHelpers.Offer(Phone), "marketing", "express_written");
 
         var said = Said(await _twilio.TwimlAsync($"/twilio/voice/{id}", new() { ["CallSid"] = sid }));
@@ -144,14 +135,14 @@ public sealed class InCallTests : IDisposable
         Assert.Contains("Acme Outdoor Supply", message);
         Assert.Contains("8 0 0, 5 5 5, 0 1 9 9", message);
         Assert.Contains("8 0 0, 5 5 5, 0 1 9 8", message);
-        var (_, call) = await _acme.GetJsonAsync($"/v1/calls/{id}");
+        var (_, call) = await Acme.GetJsonAsync($"/v1/calls/{id}");
         Assert.Equal("machine_end_beep", (string?)call["answeredBy"]);
     }
 
     [Fact]
     public async Task InboundOptOutLine_ConfirmedByDigit_RevokesAndBlocksNextCall()
     {
-        await _acme.GrantAsync(Phone, "transactional");
+        await Acme.GrantAsync(Phone, "transactional");
         var form = new Dictionary<string, string> { ["CallSid"] = "CAinbound0000000000000000000000001", ["From"] = Phone, ["To"] = "+18005550198" };
 
         var prompt = await _twilio.TwimlAsync("/twilio/inbound", form);
@@ -164,10 +155,10 @@ public sealed class InCallTests : IDisposable
             new Dictionary<string, string>(form) { ["Digits"] = "9" });
 
         Assert.Contains("You will not receive calls from Acme Outdoor Supply again", Said(confirm)[0]);
-        var (status, problem) = await _acme.PostJsonAsync("/v1/calls", ApiHelpers.OrderUpdate(Phone));
+        var (status, problem) = await Acme.PostJsonAsync("/v1/calls", ApiHelpers.OrderUpdate(Phone));
         Assert.Equal((HttpStatusCode)422, status);
         Assert.Equal(["consent_revoked", "dnc_internal"], problem.ReasonCodes().Order());
-        var (_, consent) = await _acme.GetJsonAsync($"/v1/consents/{ApiHelpers.Path(Phone)}");
+        var (_, consent) = await Acme.GetJsonAsync($"/v1/consents/{ApiHelpers.Path(Phone)}");
         Assert.Equal("inbound-line", (string?)consent["history"]!.AsArray().Last()!["channel"]);
     }
 
@@ -175,8 +166,8 @@ public sealed class InCallTests : IDisposable
     public async Task Variable_WithTwimlInside_IsSpokenAsTextNeverAVerb()
     {
         const string injection = "</Say><Dial>+19005550000</Dial><Say>";
-        await _acme.GrantAsync(Phone, "transactional");
-        var (_, call) = await _acme.PostJsonAsync("/v1/calls", new
+        await Acme.GrantAsync(Phone, "transactional");
+        var (_, call) = await Acme.PostJsonAsync("/v1/calls", new
         {
             to = Phone, purpose = "transactional", template = "order-update",
             variables = new Dictionary<string, string> { ["orderNumber"] = injection, ["orderStatus"] = "shipped" },
@@ -201,7 +192,7 @@ public sealed class InCallTests : IDisposable
         Assert.Equal($"{VoiceProxyApplication.PublicBaseUrl}/twilio/gather/{id}?attempt=1", (string?)repeat.Element("Gather")!.Attribute("action"));
         Assert.Null(end.Element("Gather"));
         Assert.Equal(["Say", "Hangup"], end.Elements().Select(e => e.Name.LocalName));
-        var (_, call) = await _acme.GetJsonAsync($"/v1/calls/{id}");
+        var (_, call) = await Acme.GetJsonAsync($"/v1/calls/{id}");
         Assert.False((bool)call["optedOut"]!);
     }
 
@@ -209,12 +200,12 @@ public sealed class InCallTests : IDisposable
     public async Task Voice_NumberPutOnListAfterPlacement_HangsUpWithoutAWord()
     {
         var (id, sid) = await PlaceAsync(ApiHelpers.OrderUpdate(Phone));
-        await _acme.PostJsonAsync("/v1/dnc", new { phone = Phone, reason = "customer emailed while the phone rang" });
+        await Acme.PostJsonAsync("/v1/dnc", new { phone = Phone, reason = "customer emailed while the phone rang" });
 
         var twiml = await _twilio.TwimlAsync($"/twilio/voice/{id}", new() { ["CallSid"] = sid });
 
         Assert.Equal(["Hangup"], twiml.Elements().Select(e => e.Name.LocalName));
-        var (_, call) = await _acme.GetJsonAsync($"/v1/calls/{id}");
+        var (_, call) = await Acme.GetJsonAsync($"/v1/calls/{id}");
         Assert.Contains(call["events"]!.AsArray(), e => (string?)e!["type"] == "call.suppressed");
     }
 
@@ -240,7 +231,7 @@ public sealed class InCallTests : IDisposable
             "inbound" => "/twilio/inbound", _ => "/twilio/inbound/confirm?seller=acme",
         };
         var form = new Dictionary<string, string> { ["CallSid"] = sid, ["Digits"] = "9", ["CallStatus"] = "completed", ["SequenceNumber"] = "3", ["From"] = Phone, ["To"] = "+18005550198" };
-        var eventsBefore = _app.Query(db => db.CallEvents.Count());
+        var eventsBefore = App.Query(db => db.CallEvents.Count());
         var forged = TwilioWebhookClient.Sign(VoiceProxyApplication.PublicBaseUrl + path, form, "someone-elses-token");
         var wrongUrl = TwilioWebhookClient.Sign("https://attacker.example" + path, form, VoiceProxyApplication.AuthToken);
 
@@ -253,11 +244,11 @@ public sealed class InCallTests : IDisposable
         var (tamperedStatus, _) = await _twilio.PostAsync(path, tampered, TwilioWebhookClient.Sign(VoiceProxyApplication.PublicBaseUrl + path, form, VoiceProxyApplication.AuthToken));
         Assert.Equal(HttpStatusCode.Forbidden, tamperedStatus);
 
-        Assert.Equal(eventsBefore, _app.Query(db => db.CallEvents.Count()));
-        var (_, call) = await _acme.GetJsonAsync($"/v1/calls/{id}");
+        Assert.Equal(eventsBefore, App.Query(db => db.CallEvents.Count()));
+        var (_, call) = await Acme.GetJsonAsync($"/v1/calls/{id}");
         Assert.Equal("initiated", (string?)call["status"]);
         Assert.False((bool)call["optedOut"]!);
-        Assert.Empty(_app.Query(db => db.DncEntries.ToList()));
+        Assert.Empty(App.Query(db => db.DncEntries.ToList()));
     }
 
     [Fact]
@@ -275,7 +266,7 @@ public sealed class InCallTests : IDisposable
         await _twilio.PostAsync($"/twilio/status/{id}", Status("in-progress", 2), idempotencyToken: "t2");
         await _twilio.PostAsync($"/twilio/status/{id}", Status("completed", 3, "42"), idempotencyToken: "t3");
 
-        var (_, call) = await _acme.GetJsonAsync($"/v1/calls/{id}");
+        var (_, call) = await Acme.GetJsonAsync($"/v1/calls/{id}");
         Assert.Equal("completed", (string?)call["status"]);
         Assert.Equal(42, (int?)call["durationSeconds"]);
         Assert.Equal("human", (string?)call["answeredBy"]);
@@ -286,14 +277,14 @@ public sealed class InCallTests : IDisposable
     [Fact]
     public async Task StatusCallback_ForCallWhoseCreateAnswerWasLost_LearnsTheSid()
     {
-        await _acme.GrantAsync(Phone, "transactional");
-        _app.StubTwilioCreateCall(500, """{"code":20500,"message":"Internal Server Error","status":500}""");
-        var (_, problem) = await _acme.PostJsonAsync("/v1/calls", ApiHelpers.OrderUpdate(Phone));
+        await Acme.GrantAsync(Phone, "transactional");
+        App.StubTwilioCreateCall(500, """{"code":20500,"message":"Internal Server Error","status":500}""");
+        var (_, problem) = await Acme.PostJsonAsync("/v1/calls", ApiHelpers.OrderUpdate(Phone));
         var id = (string)problem["callId"]!;
 
         await _twilio.PostAsync($"/twilio/status/{id}", new() { ["CallSid"] = "CA11111111111111111111111111111111", ["CallStatus"] = "ringing", ["SequenceNumber"] = "0" });
 
-        var (_, call) = await _acme.GetJsonAsync($"/v1/calls/{id}");
+        var (_, call) = await Acme.GetJsonAsync($"/v1/calls/{id}");
         Assert.Equal("CA11111111111111111111111111111111", (string?)call["twilioCallSid"]);
         Assert.Equal("ringing", (string?)call["status"]);
     }
@@ -304,7 +295,7 @@ public sealed class InCallTests : IDisposable
         var (id, sid) = await PlaceAsync(ApiHelpers.OrderUpdate(Phone));
         await _twilio.PostAsync($"/twilio/voice/{id}", new() { ["CallSid"] = sid }, idempotencyToken: "voice-1");
         await _twilio.PostAsync($"/twilio/gather/{id}?attempt=0", new() { ["CallSid"] = sid, ["Digits"] = "9" }, idempotencyToken: "gather-1");
-        var counts = _app.Query(db => (db.CallEvents.Count(), db.Consents.Count(), db.DncEntries.Count(), db.AuditEvents.Count()));
+        var counts = App.Query(db => (db.CallEvents.Count(), db.Consents.Count(), db.DncEntries.Count(), db.AuditEvents.Count()));
 
         var (voiceStatus, voice) = await _twilio.PostAsync($"/twilio/voice/{id}", new() { ["CallSid"] = sid }, idempotencyToken: "voice-1");
         var (gatherStatus, gather) = await _twilio.PostAsync($"/twilio/gather/{id}?attempt=0", new() { ["CallSid"] = sid, ["Digits"] = "9" }, idempotencyToken: "gather-1");
@@ -314,7 +305,7 @@ public sealed class InCallTests : IDisposable
         Assert.Equal(HttpStatusCode.OK, gatherStatus);
         Assert.Contains("You will not receive calls", gather);
         Assert.Contains("You will not receive calls", Said(pressedAgain)[0]);
-        var after = _app.Query(db => (db.CallEvents.Count(), db.Consents.Count(), db.DncEntries.Count(), db.AuditEvents.Count()));
+        var after = App.Query(db => (db.CallEvents.Count(), db.Consents.Count(), db.DncEntries.Count(), db.AuditEvents.Count()));
         Assert.Equal((counts.Item2, counts.Item3), (after.Item2, after.Item3));
         Assert.Equal(counts.Item1 + 3, after.Item1); // only the third, new press: its gather, opt-out and rendered events
         Assert.Equal("Response", XElement.Parse(voice).Name.LocalName);
@@ -325,18 +316,18 @@ public sealed class InCallTests : IDisposable
     [InlineData(500, HttpStatusCode.Created)] // Twilio's answer failed, but its callback proves the call exists: never "nothing was placed"
     public async Task StatusCallback_ArrivingBeforeTwilioAnswersTheCreate_IsNotOverwritten(int twilioStatus, HttpStatusCode expected)
     {
-        await _acme.GrantAsync(Phone, "transactional");
-        _app.Twilio.Reset();
-        _app.Twilio.Given(WireMock.RequestBuilders.Request.Create().WithPath($"/2010-04-01/Accounts/{VoiceProxyApplication.AccountSid}/Calls.json").UsingPost())
+        await Acme.GrantAsync(Phone, "transactional");
+        App.Twilio.Reset();
+        App.Twilio.Given(WireMock.RequestBuilders.Request.Create().WithPath($"/2010-04-01/Accounts/{VoiceProxyApplication.AccountSid}/Calls.json").UsingPost())
             .RespondWith(WireMock.ResponseBuilders.Response.Create().WithDelay(TimeSpan.FromSeconds(2)).WithStatusCode(twilioStatus)
                 .WithHeader("Content-Type", "application/json").WithBody(twilioStatus == 201
                     ? """{"sid":"CA22222222222222222222222222222222","status":"queued"}"""
                     : """{"code":20500,"message":"Internal Server Error","status":500}"""));
 
-        var placing = _acme.PostJsonAsync("/v1/calls", ApiHelpers.OrderUpdate(Phone));
+        var placing = Acme.PostJsonAsync("/v1/calls", ApiHelpers.OrderUpdate(Phone));
         string? id = null;
         for (var deadline = DateTime.UtcNow.AddSeconds(10); id is null && DateTime.UtcNow < deadline; await Task.Delay(20))
-            id = _app.Query(db => db.Calls.Select(c => c.Id).FirstOrDefault());
+            id = App.Query(db => db.Calls.Select(c => c.Id).FirstOrDefault());
         Assert.NotNull(id);
         await _twilio.PostAsync($"/twilio/status/{id}", new()
         {
@@ -361,10 +352,10 @@ public sealed class InCallTests : IDisposable
 
         await Task.WhenAll(deliveries);
 
-        var (_, call) = await _acme.GetJsonAsync($"/v1/calls/{id}");
+        var (_, call) = await Acme.GetJsonAsync($"/v1/calls/{id}");
         Assert.Equal("completed", (string?)call["status"]);
         Assert.Equal(61, (int?)call["durationSeconds"]);
-        Assert.Equal(23, _app.Query(db => db.Calls.Single().LastSequenceNumber));
+        Assert.Equal(23, App.Query(db => db.Calls.Single().LastSequenceNumber));
         Assert.Equal(24, call["events"]!.AsArray().Count(e => (string?)e!["type"] == "twilio.status"));
     }
 }

@@ -1,9 +1,3 @@
-using System.Net;
-using System.Net.Http.Headers;
-using System.Net.Sockets;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Mvc.Testing;
-
 namespace VoiceProxy.Tests.Telephony;
 
 /// <summary>
@@ -15,34 +9,19 @@ public sealed class SimulatedTwilioSite : IDisposable
 {
     public SimulatedTwilioSite()
     {
-        var port = FreePort();
-        BaseUrl = $"http://127.0.0.1:{port}";
+        var port = Loopback.FreePort();
         App = new VoiceProxyApplication(new()
         {
             ["Twilio:Mode"] = "Simulated",
-            ["VoiceProxy:PublicBaseUrl"] = BaseUrl,
+            ["VoiceProxy:PublicBaseUrl"] = Loopback.Url(port),
         });
-        App.UseKestrel(o => o.Listen(IPAddress.Loopback, port));
-        App.StartServer();
+        BaseUrl = App.StartOnLoopback(port);
     }
 
     public VoiceProxyApplication App { get; }
     public string BaseUrl { get; }
 
-    public HttpClient Client(string key = VoiceProxyApplication.AcmeKey)
-    {
-        var client = new HttpClient { BaseAddress = new Uri(BaseUrl) };
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
-        return client;
-    }
+    public HttpClient Client(string key = VoiceProxyApplication.AcmeKey) => Loopback.Client(BaseUrl, key);
 
     public void Dispose() => App.Dispose();
-
-    // Another process may take the port between this and Kestrel's bind; then start-up fails loudly rather than flakily passing.
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }
