@@ -92,10 +92,12 @@ public sealed class AuditChainTests : ApplicationTests
         var forged = App.Query(db => db.AuditEvents.AsNoTracking().Single(e => e.Id == 3));
         var edited = new AuditEvent
         {
-            Id = forged.Id, At = forged.At, Type = forged.Type, Actor = forged.Actor, Seller = forged.Seller, Subject = forged.Subject,
+            Id = forged.Id, At = forged.At, Type = forged.Type, Actor = forged.Actor, Seller = forged.Seller,
+            Subject = forged.Subject,
             PayloadJson = forged.PayloadJson.Replace("transactional", "marketing", StringComparison.Ordinal),
         };
-        Tamper($"UPDATE audit_events SET PayloadJson = '{edited.PayloadJson}', Hash = '{AuditChain.HashOf(edited, forged.PreviousHash!)}' WHERE Id = 3");
+        var hash = AuditChain.HashOf(edited, forged.PreviousHash!);
+        Tamper($"UPDATE audit_events SET PayloadJson = '{edited.PayloadJson}', Hash = '{hash}' WHERE Id = 3");
 
         var result = await VerifyAsync();
 
@@ -163,7 +165,8 @@ public sealed class AuditChainTests : ApplicationTests
         var intact = await AuditCli.RunAsync(args);
         Tamper("UPDATE audit_events SET Actor = 'someone-else' WHERE Id = 6");
         var tampered = await AuditCli.RunAsync(args);
-        var noDatabase = await AuditCli.RunAsync(["verify", $"--ConnectionStrings:VoiceProxy=Data Source={Path.Combine(App.Folder, "none.db")}"]);
+        var noDatabase = await AuditCli.RunAsync(["verify",
+            $"--ConnectionStrings:VoiceProxy=Data Source={Path.Combine(App.Folder, "none.db")}"]);
 
         Assert.Equal(0, intact);
         Assert.Equal(1, tampered);

@@ -6,16 +6,23 @@ namespace VoiceProxy.Tests.Calls;
 public sealed class ConcurrencyTests : ApplicationTests
 {
     [Fact]
-    public async Task TwentyConcurrentMarketingRequests_CapOfThree_PlacesExactlyThree()
-    {
-        App.ImportRegistry("national", App.Today);
-        await Acme.GrantAsync(Phone, "marketing", "express_written");
+    public Task TwentyConcurrentMarketingRequests_CapOfThree_PlacesExactlyThree() => TwentyMarketingRequestsPlaceThreeAsync(App);
 
-        var results = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => Acme.PostJsonAsync("/v1/calls", ApiHelpers.Offer(Phone))));
+    /// <summary>Twenty marketing calls to one number at once: exactly three are placed, seventeen refused by the cap. Also run
+    /// on each database provider (BothProvidersTests).</summary>
+    internal static async Task TwentyMarketingRequestsPlaceThreeAsync(VoiceProxyApplication app)
+    {
+        using var acme = app.Acme();
+        app.ImportRegistry("national", app.Today);
+        await acme.GrantAsync(Phone, "marketing", "express_written");
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 20)
+            .Select(_ => acme.PostJsonAsync("/v1/calls", ApiHelpers.Offer(Phone))));
 
         Assert.Equal(3, results.Count(r => r.Status == HttpStatusCode.Created));
-        Assert.Equal(17, results.Count(r => r.Status == (HttpStatusCode)422 && r.Body.ReasonCodes().SequenceEqual(["frequency_cap"])));
-        Assert.Equal(3, App.CreateCallRequests.Count);
+        Assert.Equal(17, results.Count(r => r.Status == (HttpStatusCode)422
+            && r.Body.ReasonCodes().SequenceEqual(["frequency_cap"])));
+        Assert.Equal(3, app.CreateCallRequests.Count);
     }
 
     [Fact]
@@ -31,7 +38,8 @@ public sealed class ConcurrencyTests : ApplicationTests
         var second = app.ClientWithKey("test-acme-second-key-0000001");
         await first.GrantAsync(Phone, "marketing", "express_written");
 
-        var results = await Task.WhenAll(Enumerable.Range(0, 10).Select(i => (i % 2 == 0 ? first : second).PostJsonAsync("/v1/calls", ApiHelpers.Offer(Phone))));
+        var results = await Task.WhenAll(Enumerable.Range(0, 10)
+            .Select(i => (i % 2 == 0 ? first : second).PostJsonAsync("/v1/calls", ApiHelpers.Offer(Phone))));
 
         Assert.Equal(3, results.Count(r => r.Status == HttpStatusCode.Created));
         Assert.Equal(3, app.CreateCallRequests.Count);
@@ -43,7 +51,8 @@ public sealed class ConcurrencyTests : ApplicationTests
         await Acme.GrantAsync(Phone, "transactional");
         Acme.DefaultRequestHeaders.Add("Idempotency-Key", "order-A-1001-shipped");
 
-        var results = await Task.WhenAll(Enumerable.Range(0, 50).Select(_ => Acme.PostJsonAsync("/v1/calls", ApiHelpers.OrderUpdate(Phone))));
+        var results = await Task.WhenAll(Enumerable.Range(0, 50)
+            .Select(_ => Acme.PostJsonAsync("/v1/calls", ApiHelpers.OrderUpdate(Phone))));
 
         Assert.All(results, r => Assert.Equal(HttpStatusCode.Created, r.Status));
         Assert.Single(results.Select(r => (string?)r.Body["id"]).Distinct());

@@ -30,6 +30,7 @@ public sealed class PlaceCallTests : ApplicationTests
         Assert.StartsWith("Basic ", request.RequestMessage.Headers!["Authorization"].Single());
     }
 
+    /// <summary>The example request body of docs/api.md ("Placing a call"), verbatim.</summary>
     [Fact]
     public async Task PlaceCall_TheExampleBodyOfApiMd_Returns201()
     {
@@ -70,22 +71,13 @@ public sealed class PlaceCallTests : ApplicationTests
         Assert.Equal(JsonValueKind.Object, events.ValueKind);
     }
 
-    /// <summary>The CreateCall request schema from Twilio's OpenAPI description: from ../shared/twilio when it is beside the
-    /// checkout, else from the extract of it kept with the tests (TestData, MIT as the original).</summary>
+    /// <summary>The CreateCall request schema of Twilio's OpenAPI description, from the extract of it kept with the tests
+    /// (TestData/twilio-create-call.json, MIT as the original).</summary>
     private static JsonElement CreateCallSchema()
     {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "shared", "twilio", "twilio_api_v2010.json"))) dir = dir.Parent;
-        if (dir is null)
-        {
-            using var extract = JsonDocument.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "TestData", "twilio-create-call.json")));
-            return extract.RootElement.GetProperty("schema").Clone();
-        }
-        using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir.FullName, "shared", "twilio", "twilio_api_v2010.json")));
-        foreach (var path in doc.RootElement.GetProperty("paths").EnumerateObject())
-            if (path.Value.TryGetProperty("post", out var post) && post.GetProperty("operationId").GetString() == "CreateCall")
-                return post.GetProperty("requestBody").GetProperty("content").GetProperty("application/x-www-form-urlencoded").GetProperty("schema").Clone();
-        throw new InvalidOperationException("CreateCall is not in the OpenAPI description.");
+        var path = Path.Combine(AppContext.BaseDirectory, "TestData", "twilio-create-call.json");
+        using var extract = JsonDocument.Parse(File.ReadAllText(path));
+        return extract.RootElement.GetProperty("schema").Clone();
     }
 
     [Fact]
@@ -116,7 +108,8 @@ public sealed class PlaceCallTests : ApplicationTests
         Assert.Equal(["consent_missing", "registry_stale"], body.ReasonCodes().Order());
         Assert.Null(body["nextAllowedAt"]);
         Assert.Empty(App.CreateCallRequests);
-        var (_, record) = await App.ClientWithKey(VoiceProxyApplication.SupervisorKey).GetJsonAsync($"/v1/calls/{body["callId"]}");
+        var (_, record) = await App.ClientWithKey(VoiceProxyApplication.SupervisorKey)
+            .GetJsonAsync($"/v1/calls/{body["callId"]}");
         Assert.Equal("blocked", (string?)record["status"]);
     }
 
@@ -170,7 +163,8 @@ public sealed class PlaceCallTests : ApplicationTests
         Acme.DefaultRequestHeaders.Add("Idempotency-Key", "defaults-1");
 
         var first = await Acme.PostJsonAsync("/v1/calls", ApiHelpers.OrderUpdate("+14155550123"));
-        var second = await Acme.PostJsonAsync("/v1/calls", ApiHelpers.OrderUpdate("+14155550123", from: VoiceProxyApplication.AcmeCallerId));
+        var second = await Acme.PostJsonAsync("/v1/calls",
+            ApiHelpers.OrderUpdate("+14155550123", from: VoiceProxyApplication.AcmeCallerId));
 
         Assert.Equal(HttpStatusCode.Created, second.Status);
         Assert.Equal((string?)first.Body["id"], (string?)second.Body["id"]);
@@ -223,7 +217,8 @@ public sealed class PlaceCallTests : ApplicationTests
         Assert.Equal("outside_calling_hours", (string?)decision["reasons"]![0]!["code"]);
         Assert.Equal("2026-12-01T17:00:00+00:00", (string?)decision["nextAllowedAt"]);
         Assert.Empty(App.CreateCallRequests);
-        var (_, list) = await App.ClientWithKey(VoiceProxyApplication.SupervisorKey).GetJsonAsync("/v1/consents/%2B14155550123?seller=acme");
+        var (_, list) = await App.ClientWithKey(VoiceProxyApplication.SupervisorKey)
+            .GetJsonAsync("/v1/consents/%2B14155550123?seller=acme");
         Assert.Single(list["history"]!.AsArray());
     }
 

@@ -2,7 +2,8 @@ using VoiceProxy.Compliance;
 
 namespace VoiceProxy.Tests.Compliance;
 
-/// <summary>compliance-rules.md section 7.7 (47 CFR 64.1601(e)): the From number must be one of the seller's own numbers.</summary>
+/// <summary>docs/compliance-rules.md section 7.7 (47 CFR 64.1601(e)): the From number must be one of the seller's own
+/// numbers.</summary>
 public sealed class CallerIdRuleTests
 {
     [Theory]

@@ -2,7 +2,7 @@ using VoiceProxy.Compliance;
 
 namespace VoiceProxy.Tests.Compliance;
 
-/// <summary>compliance-rules.md section 5: federal 08:00-21:00 in every candidate zone for every call, state overlays
+/// <summary>docs/compliance-rules.md section 5: federal 08:00-21:00 in every candidate zone for every call, state overlays
 /// (state-rules.json) under the rules of every candidate state, unknown area code fails closed.
 /// Dates: Sun 2026-07-12, Mon 2026-07-13, Wed 2026-07-15 (DST in force: EDT UTC-4, CDT UTC-5, MDT UTC-6, PDT UTC-7).</summary>
 public sealed class CallingHoursTests
@@ -26,7 +26,8 @@ public sealed class CallingHoursTests
     {
         foreach (var purpose in new[] { Purpose.Transactional, Purpose.Marketing })
         {
-            var decision = (GateCase.Default with { Purpose = purpose, Npa = npa, At = GateTestData.Local(zone, "2026-07-15", localTime) }).Decide();
+            var decision = (GateCase.Default with { Purpose = purpose, Npa = npa,
+                At = GateTestData.Local(zone, "2026-07-15", localTime) }).Decide();
 
             var check = decision.CheckOf("calling_hours");
             Assert.Equal(inside ? Outcome.Pass : Outcome.Block, check.Outcome);
@@ -110,9 +111,11 @@ public sealed class CallingHoursTests
     // NY has no overlay
     [InlineData("212", "America/New_York", Purpose.Marketing, "2026-07-12", "08:00", true, null)]
     [InlineData("212", "America/New_York", Purpose.Marketing, "2026-07-15", "20:30", true, null)]
-    public void StateOverlay_StatePurposeAndLocalTime_Expected(string npa, string zone, Purpose purpose, string date, string localTime, bool allowed, string? blockingRule)
+    public void StateOverlay_StatePurposeAndLocalTime_Expected(string npa, string zone, Purpose purpose, string date,
+        string localTime, bool allowed, string? blockingRule)
     {
-        var decision = (GateCase.Default with { Purpose = purpose, Npa = npa, At = GateTestData.Local(zone, date, localTime) }).Decide();
+        var decision = (GateCase.Default with { Purpose = purpose, Npa = npa, At = GateTestData.Local(zone, date, localTime) })
+            .Decide();
 
         Assert.Equal(allowed, decision.Allowed);
         if (blockingRule is null)
@@ -122,7 +125,8 @@ public sealed class CallingHoursTests
         }
         Assert.Contains(decision.ChecksOf(blockingRule), c => c.Outcome == Outcome.Block);
         Assert.All(decision.Reasons, r => Assert.Equal(blockingRule, r.Rule));
-        Assert.Equal(blockingRule == "restricted_day" ? ReasonCodes.RestrictedDay : ReasonCodes.OutsideCallingHours, decision.Reasons[0].Code);
+        Assert.Equal(blockingRule == "restricted_day" ? ReasonCodes.RestrictedDay : ReasonCodes.OutsideCallingHours,
+            decision.Reasons[0].Code);
         Assert.Equal(Outcome.Pass, decision.CheckOf("calling_hours").Outcome);
     }
 
@@ -131,11 +135,14 @@ public sealed class CallingHoursTests
     [InlineData("850", Purpose.Marketing, "2026-07-16T00:30:00Z", false)]    // 19:30 CDT / 20:30 EDT: FL 20:00 passed in Eastern
     [InlineData("850", Purpose.Transactional, "2026-07-16T00:30:00Z", true)] // same instant, FL window is marketing only
     [InlineData("850", Purpose.Marketing, "2026-07-15T23:59:00Z", true)]     // 18:59 CDT / 19:59 EDT
-    [InlineData("915", Purpose.Marketing, "2026-07-12T17:30:00Z", false)]    // Sun 11:30 MDT / 12:30 CDT: TX Sunday noon not yet in Mountain
+    // Sun 11:30 MDT / 12:30 CDT: TX Sunday noon not yet in Mountain
+    [InlineData("915", Purpose.Marketing, "2026-07-12T17:30:00Z", false)]
     [InlineData("915", Purpose.Marketing, "2026-07-12T18:00:00Z", true)]     // Sun 12:00 MDT / 13:00 CDT
-    [InlineData("580", Purpose.Transactional, "2026-07-15T14:30:00Z", false)] // 09:30 CDT / 08:30 MDT: OK 755.1 09:00 not yet in Mountain
+    // 09:30 CDT / 08:30 MDT: OK 755.1 09:00 not yet in Mountain
+    [InlineData("580", Purpose.Transactional, "2026-07-15T14:30:00Z", false)]
     [InlineData("580", Purpose.Transactional, "2026-07-15T15:00:00Z", true)]  // 10:00 CDT / 09:00 MDT
-    [InlineData("334", Purpose.Marketing, "2026-07-13T04:30:00Z", false)]    // Sun 23:30 CDT / Mon 00:30 EDT: Sunday in Central (and night)
+    // Sun 23:30 CDT / Mon 00:30 EDT: Sunday in Central (and night)
+    [InlineData("334", Purpose.Marketing, "2026-07-13T04:30:00Z", false)]
     public void StateOverlay_TwoZoneAreaCode_AppliedInEveryZone(string npa, Purpose purpose, string utc, bool allowed)
     {
         var decision = (GateCase.Default with { Purpose = purpose, Npa = npa, At = GateTestData.Utc(utc) }).Decide();
@@ -148,7 +155,8 @@ public sealed class CallingHoursTests
     {
         // 334 AL (Central + Eastern): Sun 2026-07-12 22:30 CDT = 23:30 EDT -> Sunday in both, and outside 21:00.
         // Check the restricted_day rule alone at Mon 00:30 EDT = Sun 23:30 CDT (04:30Z): still Sunday in Central.
-        var decision = (GateCase.Default with { Purpose = Purpose.Marketing, Npa = "334", At = GateTestData.Utc("2026-07-13T04:30:00Z") }).Decide();
+        var decision = (GateCase.Default with { Purpose = Purpose.Marketing, Npa = "334",
+            At = GateTestData.Utc("2026-07-13T04:30:00Z") }).Decide();
 
         var check = decision.CheckOf("restricted_day");
         Assert.Equal(Outcome.Block, check.Outcome);
@@ -157,7 +165,8 @@ public sealed class CallingHoursTests
 
     [Theory]
     // 415 (CA, Pacific) with customer state FL: candidates CA+FL, zones Pacific+Central+Eastern.
-    // 17:30 PDT = 19:30 CDT = 20:30 EDT (2026-07-16T00:30Z): federal inside everywhere, CA 09-21 inside, FL marketing 08-20 outside in Eastern.
+    // 17:30 PDT = 19:30 CDT = 20:30 EDT (2026-07-16T00:30Z): federal inside everywhere, CA 09-21 inside, FL marketing 08-20
+    // outside in Eastern.
     [InlineData("415", null, null, Purpose.Marketing, "2026-07-16T00:30:00Z", true)]
     [InlineData("415", "FL", null, Purpose.Marketing, "2026-07-16T00:30:00Z", false)]
     [InlineData("415", "FL", null, Purpose.Transactional, "2026-07-16T00:30:00Z", true)]
@@ -175,12 +184,15 @@ public sealed class CallingHoursTests
     [InlineData("850", "NY", "America/New_York", Purpose.Transactional, "2026-07-15T12:30:00Z", false)]
     // 415 at 08:30 PDT (15:30Z) with customer NY: CA rule still applies.
     [InlineData("415", "NY", "America/New_York", Purpose.Transactional, "2026-07-15T15:30:00Z", false)]
-    public void CustomerLocation_AddsCandidates_OnlyStricter(string npa, string? state, string? zone, Purpose purpose, string utc, bool allowed)
+    public void CustomerLocation_AddsCandidates_OnlyStricter(string npa, string? state, string? zone, Purpose purpose, string utc,
+        bool allowed)
     {
-        var decision = (GateCase.Default with { Purpose = purpose, Npa = npa, CustomerState = state, CustomerZone = zone, At = GateTestData.Utc(utc) }).Decide();
+        var decision = (GateCase.Default with { Purpose = purpose, Npa = npa, CustomerState = state, CustomerZone = zone,
+            At = GateTestData.Utc(utc) }).Decide();
 
         Assert.Equal(allowed, decision.Allowed);
-        Assert.All(decision.Reasons, r => Assert.Contains(r.Code, new[] { ReasonCodes.OutsideCallingHours, ReasonCodes.RestrictedDay }));
+        Assert.All(decision.Reasons,
+            r => Assert.Contains(r.Code, new[] { ReasonCodes.OutsideCallingHours, ReasonCodes.RestrictedDay }));
     }
 
     [Fact]
@@ -190,7 +202,8 @@ public sealed class CallingHoursTests
 
         Assert.NotNull(location);
         Assert.Equal(["CA", "FL"], location.States);
-        Assert.Equal(["America/Chicago", "America/Los_Angeles", "America/New_York"], location.Zones.Select(z => z.Id).Order(StringComparer.Ordinal));
+        Assert.Equal(["America/Chicago", "America/Los_Angeles", "America/New_York"],
+            location.Zones.Select(z => z.Id).Order(StringComparer.Ordinal));
     }
 
     [Fact]
@@ -200,7 +213,8 @@ public sealed class CallingHoursTests
 
         Assert.NotNull(location);
         Assert.Equal(["FL"], location.States);
-        Assert.Equal(["America/Chicago", "America/Denver", "America/New_York"], location.Zones.Select(z => z.Id).Order(StringComparer.Ordinal));
+        Assert.Equal(["America/Chicago", "America/Denver", "America/New_York"],
+            location.Zones.Select(z => z.Id).Order(StringComparer.Ordinal));
     }
 
     [Theory]

@@ -2,7 +2,7 @@ using VoiceProxy.Compliance;
 
 namespace VoiceProxy.Tests.Compliance;
 
-/// <summary>compliance-rules.md section 2-3: transactional needs express (or better), marketing needs express written;
+/// <summary>docs/compliance-rules.md section 2-3: transactional needs express (or better), marketing needs express written;
 /// consent is per purpose; a revocation blocks at once.</summary>
 public sealed class ConsentRuleTests
 {
@@ -26,7 +26,8 @@ public sealed class ConsentRuleTests
     [InlineData(Purpose.Marketing, "written", "revoked", Outcome.Block, ReasonCodes.ConsentRevoked)]
     [InlineData(Purpose.Marketing, "express", "none", Outcome.Block, ReasonCodes.ConsentInsufficient)]
     [InlineData(Purpose.Marketing, "written", "none", Outcome.Block, ReasonCodes.ConsentInsufficient)]
-    public void Consent_PurposeAndRecordedConsent_ExpectedOutcome(Purpose purpose, string transactional, string marketing, string outcome, string? code)
+    public void Consent_PurposeAndRecordedConsent_ExpectedOutcome(Purpose purpose, string transactional, string marketing,
+        string outcome, string? code)
     {
         var decision = (GateCase.Default with
         {

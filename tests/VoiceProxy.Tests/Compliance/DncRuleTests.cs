@@ -2,7 +2,7 @@ using VoiceProxy.Compliance;
 
 namespace VoiceProxy.Tests.Compliance;
 
-/// <summary>compliance-rules.md section 4: internal list beats everything; national and state lists apply to marketing,
+/// <summary>docs/compliance-rules.md section 4: internal list beats everything; national and state lists apply to marketing,
 /// exempted by express written consent unless the seller refuses that exemption.</summary>
 public sealed class DncRuleTests
 {
@@ -54,9 +54,11 @@ public sealed class DncRuleTests
     [InlineData(Purpose.Transactional, true, "written", true, Outcome.NotApplicable, true)]
     [InlineData(Purpose.Transactional, true, "none", false, Outcome.NotApplicable, true)]
     [InlineData(Purpose.Transactional, false, "none", true, Outcome.NotApplicable, true)]
-    public void NationalRegistry_ListedAndConsent_ExpectedOutcome(Purpose purpose, bool listed, string marketing, bool exempts, string outcome, bool allowed)
+    public void NationalRegistry_ListedAndConsent_ExpectedOutcome(Purpose purpose, bool listed, string marketing, bool exempts,
+        string outcome, bool allowed)
     {
-        var c = GateCase.Default with { Purpose = purpose, Marketing = GateTestData.Consent(marketing), WrittenConsentExemptsRegistry = exempts };
+        var c = GateCase.Default with { Purpose = purpose, Marketing = GateTestData.Consent(marketing),
+            WrittenConsentExemptsRegistry = exempts };
         var decision = (c with { Registries = [new RegistryFact("national", listed, c.Today.AddDays(-1))] }).Decide();
 
         var check = decision.CheckOf("dnc_national");
@@ -76,7 +78,8 @@ public sealed class DncRuleTests
     [InlineData(Purpose.Marketing, true, "none", true, Outcome.Block, false)]
     [InlineData(Purpose.Transactional, true, "written", true, Outcome.NotApplicable, true)]
     [InlineData(Purpose.Transactional, true, "none", false, Outcome.NotApplicable, true)]
-    public void StateRegistry_ListedAndConsent_ExpectedOutcome(Purpose purpose, bool listed, string marketing, bool exempts, string outcome, bool allowed)
+    public void StateRegistry_ListedAndConsent_ExpectedOutcome(Purpose purpose, bool listed, string marketing, bool exempts,
+        string outcome, bool allowed)
     {
         // 12:00 EDT (UTC-4), inside every window
         var c = GateCase.Default with
@@ -89,7 +92,8 @@ public sealed class DncRuleTests
         };
         var decision = (c with
         {
-            Registries = [new RegistryFact("national", false, c.Today.AddDays(-1)), new RegistryFact("state:FL", listed, c.Today.AddDays(-2))],
+            Registries = [new RegistryFact("national", false, c.Today.AddDays(-1)),
+                new RegistryFact("state:FL", listed, c.Today.AddDays(-2))],
         }).Decide();
 
         var check = decision.CheckOf("dnc_state");
@@ -123,9 +127,11 @@ public sealed class DncRuleTests
     [Fact]
     public void Registries_ListsConsulted_ReportedInDecision()
     {
-        var c = GateCase.Default with { Purpose = Purpose.Marketing, Npa = "305", At = GateTestData.Local("America/New_York", "2026-07-15", "12:00") };
+        var c = GateCase.Default with { Purpose = Purpose.Marketing, Npa = "305",
+            At = GateTestData.Local("America/New_York", "2026-07-15", "12:00") };
         var asOf = c.Today.AddDays(-3);
-        var decision = (c with { Registries = [new RegistryFact("national", false, asOf), new RegistryFact("state:FL", false, asOf)] }).Decide();
+        var decision = (c with { Registries = [new RegistryFact("national", false, asOf),
+            new RegistryFact("state:FL", false, asOf)] }).Decide();
 
         Assert.Equal([new ListConsulted("national", asOf), new ListConsulted("state:FL", asOf)], decision.Lists);
     }

@@ -2,7 +2,7 @@ using VoiceProxy.Compliance;
 
 namespace VoiceProxy.Tests.Compliance;
 
-/// <summary>compliance-rules.md section 6: at most 3 marketing calls per rolling 24 hours per seller and number;
+/// <summary>docs/compliance-rules.md section 6: at most 3 marketing calls per rolling 24 hours per seller and number;
 /// transactional calls use the configured cap and window (default 5 per 24 hours).</summary>
 public sealed class FrequencyRuleTests
 {
@@ -56,7 +56,8 @@ public sealed class FrequencyRuleTests
     [InlineData(Purpose.Marketing, "60;120;180", false)]
     public void FrequencyCap_ConfiguredTransactionalCapAndWindow_Respected(Purpose purpose, string agoMinutes, bool allowed)
     {
-        var c = GateCase.Default with { Purpose = purpose, Gate = new Gate(GateTestData.Settings(transactionalMaxCalls: 2, transactionalWindowHours: 72)) };
+        var c = GateCase.Default with { Purpose = purpose,
+            Gate = new Gate(GateTestData.Settings(transactionalMaxCalls: 2, transactionalWindowHours: 72)) };
         var decision = (c with { RecentCalls = Ago(c.At, agoMinutes) }).Decide();
 
         Assert.Equal(allowed ? Outcome.Pass : Outcome.Block, decision.CheckOf("frequency_cap").Outcome);
@@ -70,7 +71,8 @@ public sealed class FrequencyRuleTests
     [InlineData(2, "600;700", false)]
     public void FrequencyCap_ConfiguredMarketingCap_Respected(int cap, string agoMinutes, bool allowed)
     {
-        var c = GateCase.Default with { Purpose = Purpose.Marketing, Gate = new Gate(GateTestData.Settings(marketingPer24Hours: cap)) };
+        var c = GateCase.Default with { Purpose = Purpose.Marketing,
+            Gate = new Gate(GateTestData.Settings(marketingPer24Hours: cap)) };
         var decision = (c with { RecentCalls = Ago(c.At, agoMinutes) }).Decide();
 
         Assert.Equal(allowed, decision.Allowed);

@@ -2,7 +2,8 @@ using VoiceProxy.Compliance;
 
 namespace VoiceProxy.Tests.Compliance;
 
-/// <summary>architecture.md property 2: every rule has a stable id and a citation, and the decision lists every rule's outcome.</summary>
+/// <summary>architecture.md property 2: every rule has a stable id and a citation, and the decision lists every rule's
+/// outcome.</summary>
 public sealed class GateDecisionTests
 {
     private static readonly string[] RuleIds =
@@ -20,7 +21,8 @@ public sealed class GateDecisionTests
     {
         var decision = (GateCase.Default with { Purpose = purpose, Npa = npa }).Decide();
 
-        Assert.Equal(RuleIds.Order(StringComparer.Ordinal), decision.Checks.Select(c => c.Rule).Distinct().Order(StringComparer.Ordinal));
+        Assert.Equal(RuleIds.Order(StringComparer.Ordinal),
+            decision.Checks.Select(c => c.Rule).Distinct().Order(StringComparer.Ordinal));
         Assert.All(decision.Checks, c =>
         {
             Assert.False(string.IsNullOrWhiteSpace(c.Citation));

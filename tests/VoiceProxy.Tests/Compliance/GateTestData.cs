@@ -11,15 +11,20 @@ internal static class GateTestData
     public static readonly NpaTable Npa = NpaTable.LoadEmbedded();
     public static readonly StateRules States = StateRules.LoadEmbedded();
 
-    /// <summary>The production defaults (VoiceProxyOptions): registry 31 days, 3 marketing calls / 24 h, 5 transactional / 24 h.</summary>
-    public static GateSettings Settings(int registryMaxAgeDays = 31, int marketingPer24Hours = 3, int transactionalMaxCalls = 5, int transactionalWindowHours = 24) =>
+    /// <summary>The production defaults (VoiceProxyOptions): registry 31 days, 3 marketing calls / 24 h, 5 transactional / 24
+    /// h.</summary>
+    public static GateSettings Settings(int registryMaxAgeDays = 31, int marketingPer24Hours = 3, int transactionalMaxCalls = 5,
+        int transactionalWindowHours = 24) =>
         new(registryMaxAgeDays, marketingPer24Hours, transactionalMaxCalls, TimeSpan.FromHours(transactionalWindowHours), States);
 
     public static readonly Gate Gate = new(Settings());
 
-    public static readonly ConsentStatus Express = new(ConsentState.Granted, ConsentKinds.Express, new DateTimeOffset(2026, 1, 2, 10, 0, 0, TimeSpan.Zero));
-    public static readonly ConsentStatus Written = new(ConsentState.Granted, ConsentKinds.ExpressWritten, new DateTimeOffset(2026, 1, 2, 10, 0, 0, TimeSpan.Zero));
-    public static readonly ConsentStatus Revoked = new(ConsentState.Revoked, null, new DateTimeOffset(2026, 2, 3, 10, 0, 0, TimeSpan.Zero));
+    public static readonly ConsentStatus Express = new(ConsentState.Granted, ConsentKinds.Express,
+        new DateTimeOffset(2026, 1, 2, 10, 0, 0, TimeSpan.Zero));
+    public static readonly ConsentStatus Written = new(ConsentState.Granted, ConsentKinds.ExpressWritten,
+        new DateTimeOffset(2026, 1, 2, 10, 0, 0, TimeSpan.Zero));
+    public static readonly ConsentStatus Revoked = new(ConsentState.Revoked, null,
+        new DateTimeOffset(2026, 2, 3, 10, 0, 0, TimeSpan.Zero));
 
     /// <summary>"none", "express", "written" or "revoked".</summary>
     public static ConsentStatus Consent(string name) => name switch
@@ -33,7 +38,8 @@ internal static class GateTestData
 
     public static TimeZoneInfo Zone(string id) => TimeZoneInfo.FindSystemTimeZoneById(id);
 
-    /// <summary>The instant at which the wall clock in <paramref name="zone"/> shows the given date and time (yyyy-MM-dd, HH:mm).</summary>
+    /// <summary>The instant at which the wall clock in <paramref name="zone"/> shows the given date and time (yyyy-MM-dd,
+    /// HH:mm).</summary>
     public static DateTimeOffset Local(string zone, string date, string time)
     {
         var local = DateOnly.Parse(date, System.Globalization.CultureInfo.InvariantCulture)
@@ -44,7 +50,8 @@ internal static class GateTestData
     }
 
     public static DateTimeOffset Utc(string iso) =>
-        DateTimeOffset.Parse(iso, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal);
+        DateTimeOffset.Parse(iso, System.Globalization.CultureInfo.InvariantCulture,
+            System.Globalization.DateTimeStyles.AssumeUniversal);
 
     /// <summary>The candidate location exactly as production builds it (FactGatherer.Locate: area code + customer state/zone).
     /// Locate only reads the NPA table, so the other dependencies are not needed.</summary>

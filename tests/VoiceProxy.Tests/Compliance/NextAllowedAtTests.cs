@@ -50,16 +50,25 @@ public sealed class NextAllowedAtTests
     // DST start: 212 NY, Sat 2026-03-07 22:00 EST (UTC-5) -> Sun 2026-03-08 08:00 EDT (UTC-4) = 12:00Z
     [InlineData("212", Purpose.Transactional, "2026-03-08T03:00:00Z", "", "2026-03-08T12:00:00Z")]
     // Cap: 212 marketing Wed 12:00 EDT with calls 23 h, 2 h, 1 h ago -> oldest + 24 h = 13:00 EDT
-    [InlineData("212", Purpose.Marketing, "2026-07-15T16:00:00Z", "2026-07-14T17:00:00Z;2026-07-15T14:00:00Z;2026-07-15T15:00:00Z", "2026-07-15T17:00:00Z")]
-    // Cap binding past the next opening: calls Wed 20:40/20:45/20:50 EDT; now Thu 07:00 EDT -> 08:00 still capped -> Thu 20:40 EDT
-    [InlineData("212", Purpose.Marketing, "2026-07-16T11:00:00Z", "2026-07-16T00:40:00Z;2026-07-16T00:45:00Z;2026-07-16T00:50:00Z", "2026-07-17T00:40:00Z")]
-    // Cap expiring at night: calls Wed 21:10/21:20/21:30 EDT; now Thu 20:00 EDT -> cap lifts 21:10 EDT, outside hours -> Fri 08:00 EDT
-    [InlineData("212", Purpose.Marketing, "2026-07-17T00:00:00Z", "2026-07-16T01:10:00Z;2026-07-16T01:20:00Z;2026-07-16T01:30:00Z", "2026-07-17T12:00:00Z")]
+    [InlineData("212", Purpose.Marketing, "2026-07-15T16:00:00Z",
+        "2026-07-14T17:00:00Z;2026-07-15T14:00:00Z;2026-07-15T15:00:00Z", "2026-07-15T17:00:00Z")]
+    // Cap binding past the next opening: calls Wed 20:40/20:45/20:50 EDT; now Thu 07:00 EDT -> 08:00 still capped -> Thu 20:40
+    // EDT
+    [InlineData("212", Purpose.Marketing, "2026-07-16T11:00:00Z",
+        "2026-07-16T00:40:00Z;2026-07-16T00:45:00Z;2026-07-16T00:50:00Z", "2026-07-17T00:40:00Z")]
+    // Cap expiring at night: calls Wed 21:10/21:20/21:30 EDT; now Thu 20:00 EDT -> cap lifts 21:10 EDT, outside hours -> Fri
+    // 08:00 EDT
+    [InlineData("212", Purpose.Marketing, "2026-07-17T00:00:00Z",
+        "2026-07-16T01:10:00Z;2026-07-16T01:20:00Z;2026-07-16T01:30:00Z", "2026-07-17T12:00:00Z")]
     // Transactional cap (5 / 24 h): five calls, oldest Tue 13:00 PDT; now Wed 12:00 PDT -> Wed 13:00 PDT
-    [InlineData("415", Purpose.Transactional, "2026-07-15T19:00:00Z", "2026-07-14T20:00:00Z;2026-07-15T15:00:00Z;2026-07-15T16:00:00Z;2026-07-15T17:00:00Z;2026-07-15T18:00:00Z", "2026-07-15T20:00:00Z")]
-    public void NextAllowedAt_OnlyTimeRulesBlock_EarliestInstantAllowedEverywhere(string npa, Purpose purpose, string now, string recentCalls, string expected)
+    [InlineData("415", Purpose.Transactional, "2026-07-15T19:00:00Z",
+        "2026-07-14T20:00:00Z;2026-07-15T15:00:00Z;2026-07-15T16:00:00Z;2026-07-15T17:00:00Z;2026-07-15T18:00:00Z",
+        "2026-07-15T20:00:00Z")]
+    public void NextAllowedAt_OnlyTimeRulesBlock_EarliestInstantAllowedEverywhere(string npa, Purpose purpose, string now,
+        string recentCalls, string expected)
     {
-        var c = GateCase.Default with { Npa = npa, Purpose = purpose, At = GateTestData.Utc(now), RecentCalls = Calls(recentCalls) };
+        var c = GateCase.Default with { Npa = npa, Purpose = purpose, At = GateTestData.Utc(now),
+            RecentCalls = Calls(recentCalls) };
 
         var decision = c.Decide();
 
@@ -88,7 +97,8 @@ public sealed class NextAllowedAtTests
             "dnc_internal" => c with { InternalDncSince = c.At.AddDays(-1) },
             "caller_id" => c with { From = "+12125550999" },
             "registry_stale" => c with { Registries = [new RegistryFact("national", false, c.Today.AddDays(-40))] },
-            "dnc_national" => c with { Registries = [new RegistryFact("national", true, c.Today)], WrittenConsentExemptsRegistry = false },
+            "dnc_national" => c with { Registries = [new RegistryFact("national", true, c.Today)],
+                WrittenConsentExemptsRegistry = false },
             _ => throw new ArgumentOutOfRangeException(nameof(blocker)),
         };
 
@@ -159,7 +169,8 @@ public sealed class NextAllowedAtTests
                 At = at,
                 RecentCalls = recent,
             };
-            var label = $"case {i}: {c.Npa}{(c.CustomerState is null ? "" : "+" + c.CustomerState)} {c.Purpose} at {at:O} with {recent.Count} recent calls";
+            var label = $"case {i}: {c.Npa}{(c.CustomerState is null ? "" : "+" + c.CustomerState)} {c.Purpose} at {at:O}"
+                + $" with {recent.Count} recent calls";
 
             var decision = c.Decide();
             if (decision.Allowed)
@@ -171,8 +182,10 @@ public sealed class NextAllowedAtTests
             Assert.True(decision.NextAllowedAt is not null, $"{label}: no nextAllowedAt");
             var next = decision.NextAllowedAt!.Value;
             Assert.True(next > at && next <= at.AddDays(9), $"{label}: nextAllowedAt {next:O} out of range");
-            Assert.True(c.DecideAt(next).Allowed, $"{label}: blocked at nextAllowedAt {next:O}: {string.Join(", ", c.DecideAt(next).Codes())}");
-            Assert.False(c.DecideAt(next.AddMinutes(-1)).Allowed, $"{label}: already allowed one minute before nextAllowedAt {next:O}");
+            Assert.True(c.DecideAt(next).Allowed,
+                $"{label}: blocked at nextAllowedAt {next:O}: {string.Join(", ", c.DecideAt(next).Codes())}");
+            Assert.False(c.DecideAt(next.AddMinutes(-1)).Allowed,
+                $"{label}: already allowed one minute before nextAllowedAt {next:O}");
             for (var s = 0; s < 5; s++)
             {
                 var between = at.AddMinutes(random.Next(0, (int)(next - at).TotalMinutes));

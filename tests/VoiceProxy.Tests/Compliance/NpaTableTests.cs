@@ -2,13 +2,15 @@ using VoiceProxy.Compliance;
 
 namespace VoiceProxy.Tests.Compliance;
 
-/// <summary>The reviewed area-code table (Compliance/Data/npa.csv and its README): zones asserted exactly as the csv lists them.</summary>
+/// <summary>The reviewed area-code table (Compliance/Data/npa.csv and its README): zones asserted exactly as the csv lists
+/// them.</summary>
 public sealed class NpaTableTests
 {
     private static readonly NpaTable Table = GateTestData.Npa;
 
     private static IEnumerable<NpaEntry> AllEntries() =>
-        Enumerable.Range(0, 1000).Select(n => Table.Find(n.ToString("000", System.Globalization.CultureInfo.InvariantCulture))).OfType<NpaEntry>();
+        Enumerable.Range(0, 1000).Select(n => Table.Find(n.ToString("000", System.Globalization.CultureInfo.InvariantCulture)))
+            .OfType<NpaEntry>();
 
     [Fact]
     public void LoadEmbedded_ReviewedTable_Has375AreaCodes()
@@ -35,8 +37,10 @@ public sealed class NpaTableTests
     {
         string[] expected =
         [
-            "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "FL", "GA", "HI", "ID", "IL", "IN", "IA", "KS", "KY", "LA", "ME", "MD",
-            "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV", "NH", "NJ", "NM", "NY", "NC", "ND", "OH", "OK", "OR", "PA", "RI", "SC",
+            "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "FL", "GA", "HI", "ID", "IL", "IN", "IA", "KS", "KY", "LA", "ME",
+            "MD",
+            "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV", "NH", "NJ", "NM", "NY", "NC", "ND", "OH", "OK", "OR", "PA", "RI",
+            "SC",
             "SD", "TN", "TX", "UT", "VT", "VA", "WA", "WV", "WI", "WY", "DC", "PR", "VI", "GU", "AS", "MP",
         ];
         Assert.Equal(expected.Order(StringComparer.Ordinal), Table.States.Order(StringComparer.Ordinal));
@@ -51,7 +55,8 @@ public sealed class NpaTableTests
             "208", "986", "219", "574", "812", "930", "270", "364", "606", "423", "729", "850", "448", "906", "701", "605",
             "308", "402", "531", "620", "785", "915", "432", "541", "458", "775", "928", "907", "580", "334", "483",
         ];
-        Assert.Equal(expected.Order(StringComparer.Ordinal), AllEntries().Where(e => e.TimeZones.Count > 1).Select(e => e.Npa).Order(StringComparer.Ordinal));
+        Assert.Equal(expected.Order(StringComparer.Ordinal),
+            AllEntries().Where(e => e.TimeZones.Count > 1).Select(e => e.Npa).Order(StringComparer.Ordinal));
     }
 
     [Theory]
@@ -191,7 +196,8 @@ public sealed class NpaTableTests
     public void Parse_CommentsHeaderAndRows_Loaded()
     {
         var table = NpaTable.Parse(new StringReader(
-            "# a comment\n\nnpa,states,timeZones,note\n# another\n850,FL,America/Chicago;America/New_York,panhandle, with a comma in the note\n212,NY,America/New_York,\n"));
+            "# a comment\n\nnpa,states,timeZones,note\n# another\n"
+            + "850,FL,America/Chicago;America/New_York,panhandle, with a comma in the note\n212,NY,America/New_York,\n"));
 
         Assert.Equal(2, table.Count);
         Assert.Equal(["America/Chicago", "America/New_York"], table.Find("850")!.TimeZones);

@@ -16,7 +16,8 @@ public sealed class ReasonCodeTests : ApplicationTests
         return problem.ReasonCodes().ToList();
     }
 
-    private void FreshNational(params string[] listed) => App.ImportRegistry(RegistryLists.National, App.Today.AddDays(-3), listed);
+    private void FreshNational(params string[] listed) => App.ImportRegistry(RegistryLists.National, App.Today.AddDays(-3),
+        listed);
 
     [Fact]
     public async Task NoConsent_ConsentMissing() =>
@@ -34,7 +35,8 @@ public sealed class ReasonCodeTests : ApplicationTests
     public async Task RevokedConsent_ConsentRevoked()
     {
         await Acme.GrantAsync(Phone, "transactional");
-        var (status, _) = await Acme.PostJsonAsync("/v1/consents/revocations", new { phone = Phone, channel = "email", note = "asked by email" });
+        var (status, _) = await Acme.PostJsonAsync("/v1/consents/revocations",
+            new { phone = Phone, channel = "email", note = "asked by email" });
         Assert.Equal(HttpStatusCode.Created, status);
         Assert.Equal(["consent_revoked"], await BlockedAsync(Acme, ApiHelpers.OrderUpdate(Phone)));
     }
@@ -125,7 +127,8 @@ public sealed class ReasonCodeTests : ApplicationTests
     public async Task SundayInAlabama_RestrictedDay()
     {
         const string alabama = "+12055550123";
-        using var app = new VoiceProxyApplication(now: new DateTimeOffset(2026, 11, 29, 18, 0, 0, TimeSpan.Zero)); // Sunday noon Central
+        // Sunday noon Central
+        using var app = new VoiceProxyApplication(now: new DateTimeOffset(2026, 11, 29, 18, 0, 0, TimeSpan.Zero));
         var acme = app.Acme();
         app.ImportRegistry(RegistryLists.National, app.Today, []);
         await acme.GrantAsync(alabama, "marketing", "express_written");
@@ -198,7 +201,8 @@ public sealed class ReasonCodeTests : ApplicationTests
         FreshNational();
         App.ImportRegistry(RegistryLists.State("FL"), App.Today);
         await Acme.GrantAsync(Phone, "marketing", "express_written");
-        App.Time.SetUtcNow(new DateTimeOffset(2026, 12, 1, 1, 30, 0, TimeSpan.Zero)); // 17:30 Pacific, 20:30 Eastern, 19:30 Central
+        // 17:30 Pacific, 20:30 Eastern, 19:30 Central
+        App.Time.SetUtcNow(new DateTimeOffset(2026, 12, 1, 1, 30, 0, TimeSpan.Zero));
 
         var (status, problem) = await Acme.PostJsonAsync("/v1/calls", ApiHelpers.Offer(Phone, customer: new { state = "FL" }));
 

@@ -2,7 +2,8 @@ using VoiceProxy.Compliance;
 
 namespace VoiceProxy.Tests.Compliance;
 
-/// <summary>compliance-rules.md section 4: the registry copy must be no older than 31 days; older or none blocks marketing.</summary>
+/// <summary>docs/compliance-rules.md section 4: the registry copy must be no older than 31 days; older or none blocks
+/// marketing.</summary>
 public sealed class RegistryFreshnessTests
 {
     // Wednesday 2026-07-15 19:00Z (12:00 PDT); "days old" counts UTC calendar days.
@@ -21,7 +22,8 @@ public sealed class RegistryFreshnessTests
     public void RegistryFreshness_NationalCopyAge_ExpectedOutcome(Purpose purpose, int? daysOld, string outcome)
     {
         var c = GateCase.Default with { Purpose = purpose };
-        var decision = (c with { Registries = [new RegistryFact("national", false, daysOld is { } d ? c.Today.AddDays(-d) : null)] }).Decide();
+        var decision = (c with { Registries = [new RegistryFact("national", false,
+            daysOld is { } d ? c.Today.AddDays(-d) : null)] }).Decide();
 
         var check = decision.CheckOf("registry_freshness");
         Assert.Equal(outcome, check.Outcome);
@@ -40,7 +42,8 @@ public sealed class RegistryFreshnessTests
     public void RegistryFreshness_CopyDatedInTheFuture_BlocksRegistryStale(int daysAhead)
     {
         // A mistyped --as-of (2099 for 2026) must not make a copy count as fresh for decades.
-        var decision = (Marketing with { Registries = [new RegistryFact("national", false, Marketing.Today.AddDays(daysAhead))] }).Decide();
+        var decision = (Marketing with { Registries = [new RegistryFact("national", false, Marketing.Today.AddDays(daysAhead))] })
+            .Decide();
 
         Assert.Equal(Outcome.Block, decision.CheckOf("registry_freshness").Outcome);
         Assert.Equal([ReasonCodes.RegistryStale], decision.Codes());
@@ -65,7 +68,8 @@ public sealed class RegistryFreshnessTests
         var c = Marketing with { Npa = "305", At = GateTestData.Local("America/New_York", "2026-07-15", "12:00") };
         var decision = (c with
         {
-            Registries = [new RegistryFact("national", false, c.Today), new RegistryFact("state:FL", false, daysOld is { } d ? c.Today.AddDays(-d) : null)],
+            Registries = [new RegistryFact("national", false, c.Today),
+                new RegistryFact("state:FL", false, daysOld is { } d ? c.Today.AddDays(-d) : null)],
         }).Decide();
 
         Assert.Equal(outcome, decision.CheckOf("registry_freshness").Outcome);
@@ -88,7 +92,11 @@ public sealed class RegistryFreshnessTests
     {
         var c = Marketing with { Gate = new Gate(GateTestData.Settings(registryMaxAgeDays: 7)) };
 
-        Assert.Equal(Outcome.Pass, (c with { Registries = [new RegistryFact("national", false, c.Today.AddDays(-7))] }).Decide().CheckOf("registry_freshness").Outcome);
-        Assert.Equal(Outcome.Block, (c with { Registries = [new RegistryFact("national", false, c.Today.AddDays(-8))] }).Decide().CheckOf("registry_freshness").Outcome);
+        Assert.Equal(Outcome.Pass,
+            (c with { Registries = [new RegistryFact("national", false, c.Today.AddDays(-7))] }).Decide()
+            .CheckOf("registry_freshness").Outcome);
+        Assert.Equal(Outcome.Block,
+            (c with { Registries = [new RegistryFact("national", false, c.Today.AddDays(-8))] }).Decide()
+            .CheckOf("registry_freshness").Outcome);
     }
 }

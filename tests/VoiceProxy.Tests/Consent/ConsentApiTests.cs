@@ -13,7 +13,8 @@ public sealed class ConsentApiTests : ApplicationTests
         await Acme.GrantAsync(Phone, "marketing", "express_written");
         await Acme.PostJsonAsync("/v1/consents/revocations", new { phone = Phone, scope = "marketing", channel = "website" });
         App.Time.Advance(TimeSpan.FromHours(1));
-        await Acme.PostJsonAsync("/v1/consents", new { phone = Phone, scope = "transactional", kind = "express", source = "checkout" });
+        await Acme.PostJsonAsync("/v1/consents",
+            new { phone = Phone, scope = "transactional", kind = "express", source = "checkout" });
 
         var (status, view) = await Acme.GetJsonAsync($"/v1/consents/{PhonePath}");
 

@@ -5,7 +5,8 @@ using VoiceProxy.Tests.Compliance;
 
 namespace VoiceProxy.Tests.Consent;
 
-/// <summary>compliance-rules.md section 3: current consent derived from the append-only history, in the customer's order.</summary>
+/// <summary>docs/compliance-rules.md section 3: current consent derived from the append-only history, in the customer's
+/// order.</summary>
 public sealed class ConsentLedgerTests
 {
     private static readonly DateTimeOffset T0 = new(2026, 5, 1, 12, 0, 0, TimeSpan.Zero);
@@ -22,7 +23,8 @@ public sealed class ConsentLedgerTests
             var what = token[1..at].Split(':');
             var times = token[(at + 1)..].Split('/');
             var effective = T0.AddMinutes(int.Parse(times[0], System.Globalization.CultureInfo.InvariantCulture));
-            var recorded = times.Length > 1 ? T0.AddMinutes(int.Parse(times[1], System.Globalization.CultureInfo.InvariantCulture)) : effective;
+            var recorded = times.Length > 1
+                ? T0.AddMinutes(int.Parse(times[1], System.Globalization.CultureInfo.InvariantCulture)) : effective;
             return new ConsentEntry
             {
                 Id = i + 1,
@@ -87,7 +89,8 @@ public sealed class ConsentLedgerTests
         var expected = (ConsentLedger.Current(history, Scopes.Transactional), ConsentLedger.Current(history, Scopes.Marketing));
 
         var reversed = Enumerable.Reverse(history).ToList();
-        Assert.Equal(expected, (ConsentLedger.Current(reversed, Scopes.Transactional), ConsentLedger.Current(reversed, Scopes.Marketing)));
+        Assert.Equal(expected,
+            (ConsentLedger.Current(reversed, Scopes.Transactional), ConsentLedger.Current(reversed, Scopes.Marketing)));
         Assert.Equal(new ConsentStatus(ConsentState.Granted, ConsentKinds.Express, T0.AddMinutes(12)), expected.Item1);
         Assert.Equal(new ConsentStatus(ConsentState.Granted, ConsentKinds.ExpressWritten, T0.AddMinutes(15)), expected.Item2);
     }

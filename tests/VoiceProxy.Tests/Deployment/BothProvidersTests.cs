@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using VoiceProxy.Audit;
 using VoiceProxy.Data;
+using VoiceProxy.Tests.Calls;
 
 namespace VoiceProxy.Tests.Deployment;
 
@@ -64,7 +65,8 @@ public sealed class BothProvidersTests
         await acme.GrantAsync(Phone, "transactional");
         acme.DefaultRequestHeaders.Add("Idempotency-Key", "order-A-1001-shipped");
 
-        var results = await Task.WhenAll(Enumerable.Range(0, 50).Select(_ => acme.PostJsonAsync("/v1/calls", ApiHelpers.OrderUpdate(Phone))));
+        var results = await Task.WhenAll(Enumerable.Range(0, 50)
+            .Select(_ => acme.PostJsonAsync("/v1/calls", ApiHelpers.OrderUpdate(Phone))));
         var (conflict, _) = await acme.PostJsonAsync("/v1/calls", ApiHelpers.OrderUpdate("+14155550124"));
 
         Assert.All(results, r => Assert.Equal(HttpStatusCode.Created, r.Status));
@@ -78,15 +80,7 @@ public sealed class BothProvidersTests
     public async Task TwentyConcurrentMarketingRequests_CapOfThree_PlacesExactlyThree(string provider)
     {
         using var store = new StoreUnderTest(provider);
-        var acme = store.App.Acme();
-        store.App.ImportRegistry("national", store.App.Today);
-        await acme.GrantAsync(Phone, "marketing", "express_written");
-
-        var results = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => acme.PostJsonAsync("/v1/calls", ApiHelpers.Offer(Phone))));
-
-        Assert.Equal(3, results.Count(r => r.Status == HttpStatusCode.Created));
-        Assert.Equal(17, results.Count(r => r.Status == (HttpStatusCode)422 && r.Body.ReasonCodes().SequenceEqual(["frequency_cap"])));
-        Assert.Equal(3, store.App.CreateCallRequests.Count);
+        await ConcurrencyTests.TwentyMarketingRequestsPlaceThreeAsync(store.App);
     }
 
     [Theory, MemberData(nameof(Providers))]
@@ -104,7 +98,8 @@ public sealed class BothProvidersTests
         await Task.WhenAll(Enumerable.Range(0, 40).Select(i => Task.Run(async () =>
         {
             await using var scope = store.App.Services.CreateAsyncScope();
-            await using var own = provider == "Postgres" ? new PostgresVoiceProxyDb(other.Options) : new VoiceProxyDb(other.Options);
+            await using var own = provider == "Postgres" ? new PostgresVoiceProxyDb(other.Options)
+                : new VoiceProxyDb(other.Options);
             var db = i % 2 == 0 ? scope.ServiceProvider.GetRequiredService<VoiceProxyDb>() : own;
             var audit = new AuditLog(db, store.App.Time);
             audit.Append("test.first", "task", "acme", $"task-{i}", new { i });
@@ -138,7 +133,9 @@ public sealed class BothProvidersTests
         await using (var connection = new Npgsql.NpgsqlConnection(store.ConnectionString))
         {
             await connection.OpenAsync();
-            await using var command = new Npgsql.NpgsqlCommand($"ALTER DATABASE \"{connection.Database}\" SET default_transaction_read_only = on", connection);
+            await using var command =
+                new Npgsql.NpgsqlCommand($"ALTER DATABASE \"{connection.Database}\" SET default_transaction_read_only = on",
+                connection);
             await command.ExecuteNonQueryAsync();
         }
         Npgsql.NpgsqlConnection.ClearAllPools(); // the setting applies to new sessions
@@ -169,7 +166,8 @@ public sealed class BothProvidersTests
         await acme.PostJsonAsync("/v1/dnc", new { phone = "+14155550123", reason = "asked" });
         var connection = store.ConnectionString ?? $"Data Source={Path.Combine(store.App.Folder, "voiceproxy.db")}";
 
-        var exit = await VoiceProxy.Audit.AuditCli.RunAsync(["verify", $"--ConnectionStrings:VoiceProxy={connection}", $"--VoiceProxy:Database:Provider={provider}"]);
+        var exit = await VoiceProxy.Audit.AuditCli.RunAsync(["verify", $"--ConnectionStrings:VoiceProxy={connection}",
+            $"--VoiceProxy:Database:Provider={provider}"]);
 
         Assert.Equal(0, exit);
     }

@@ -50,17 +50,22 @@ public sealed class CrashTests : IAsyncLifetime
         await _service.StartAsync(TimeSpan.FromSeconds(60));
         using (var setup = Client(CallerKey))
             foreach (var phone in phones)
-                Assert.Equal(HttpStatusCode.Created, (await setup.PostAsJsonAsync("/v1/consents", new { phone, scope = "transactional", kind = "express" })).StatusCode);
+                Assert.Equal(HttpStatusCode.Created,
+                    (await setup.PostAsJsonAsync("/v1/consents", new { phone, scope = "transactional", kind = "express" }))
+                    .StatusCode);
 
         for (var round = 0; round < Rounds; round++)
         {
             if (round > 0) await _service.StartAsync(TimeSpan.FromSeconds(60));
             using var stop = new CancellationTokenSource();
             var (placedBefore, optedOutBefore) = (placed.Count, optedOut.Count);
-            var workers = Enumerable.Range(0, 6).Select(w => Task.Run(() => DriveAsync(phones, placed, optedOut, new Random(round * 100 + w), stop.Token))).ToList();
+            var workers = Enumerable.Range(0, 6)
+                .Select(w => Task.Run(() => DriveAsync(phones, placed, optedOut, new Random(round * 100 + w), stop.Token)))
+                .ToList();
             // The kill comes at a random moment once this round has both placed a call and confirmed an opt-out (on a busy
             // machine the first requests can take a while).
-            for (var wait = DateTime.UtcNow.AddSeconds(30); DateTime.UtcNow < wait && (placed.Count == placedBefore || optedOut.Count == optedOutBefore);)
+            for (var wait = DateTime.UtcNow.AddSeconds(30); DateTime.UtcNow < wait
+                && (placed.Count == placedBefore || optedOut.Count == optedOutBefore);)
                 await Task.Delay(20);
             await Task.Delay(random.Next(50, 800));
             _service.Kill();
@@ -74,12 +79,14 @@ public sealed class CrashTests : IAsyncLifetime
         await using var db = new SqliteConnection($"Data Source={DatabaseFile};Mode=ReadOnly");
         await db.OpenAsync();
         foreach (var (id, _) in placed)
-            Assert.Equal(1L, await Scalar(db, "SELECT COUNT(*) FROM calls WHERE Id = $v AND Allowed = 1 AND TwilioCallSid IS NOT NULL", id));
+            Assert.Equal(1L, await Scalar(db,
+                "SELECT COUNT(*) FROM calls WHERE Id = $v AND Allowed = 1 AND TwilioCallSid IS NOT NULL", id));
         foreach (var (id, phone) in optedOut)
         {
             Assert.Equal(1L, await Scalar(db, "SELECT COUNT(*) FROM calls WHERE Id = $v AND OptedOut = 1", id));
             Assert.True(await Scalar(db, "SELECT COUNT(*) FROM dnc_entries WHERE Phone = $v AND Action = 'Add'", phone) >= 1);
-            Assert.True(await Scalar(db, "SELECT COUNT(*) FROM consent_entries WHERE Phone = $v AND Action = 'Revoke'", phone) >= 1);
+            Assert.True(await Scalar(db, "SELECT COUNT(*) FROM consent_entries WHERE Phone = $v AND Action = 'Revoke'",
+                phone) >= 1);
         }
 
         // Every call Twilio received is, after reconciliation, recorded with its SID: none is lost or placed twice.
@@ -112,11 +119,13 @@ public sealed class CrashTests : IAsyncLifetime
 
     /// <summary>One worker: place calls with idempotency keys and opt out of some placed ones, until stopped; failures from the
     /// kill are expected and ignored, but every success is remembered.</summary>
-    private async Task DriveAsync(IReadOnlyList<string> phones, System.Collections.Concurrent.ConcurrentDictionary<string, string> placed,
+    private async Task DriveAsync(IReadOnlyList<string> phones,
+        System.Collections.Concurrent.ConcurrentDictionary<string, string> placed,
         System.Collections.Concurrent.ConcurrentDictionary<string, string> optedOut, Random random, CancellationToken stop)
     {
         using var client = Client(CallerKey);
-        var webhooks = new TwilioWebhookClient(new HttpClient { BaseAddress = new Uri(_service.BaseUrl) }, AuthToken, _service.BaseUrl);
+        var webhooks = new TwilioWebhookClient(new HttpClient { BaseAddress = new Uri(_service.BaseUrl) }, AuthToken,
+            _service.BaseUrl);
         while (!stop.IsCancellationRequested)
         {
             try
@@ -129,7 +138,8 @@ public sealed class CrashTests : IAsyncLifetime
                     continue;
                 }
                 var to = phones[random.Next(phones.Count)];
-                using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/calls") { Content = JsonContent.Create(ApiHelpers.OrderUpdate(to)) };
+                using var request = new HttpRequestMessage(HttpMethod.Post,
+                    "/v1/calls") { Content = JsonContent.Create(ApiHelpers.OrderUpdate(to)) };
                 request.Headers.Add("Idempotency-Key", Guid.NewGuid().ToString());
                 var response = await client.SendAsync(request, stop);
                 if (response.StatusCode == HttpStatusCode.Created)

@@ -51,8 +51,10 @@ public sealed class DeploymentTests
             using var first = new VoiceProxyApplication(new() { ["VoiceProxy:Deployment:DataProtectionKeysPath"] = keys });
             using var second = new VoiceProxyApplication(new() { ["VoiceProxy:Deployment:DataProtectionKeysPath"] = keys });
 
-            var sealedByFirst = first.Services.GetRequiredService<IDataProtectionProvider>().CreateProtector("test").Protect("supervisor session");
-            var opened = second.Services.GetRequiredService<IDataProtectionProvider>().CreateProtector("test").Unprotect(sealedByFirst);
+            var sealedByFirst = first.Services.GetRequiredService<IDataProtectionProvider>().CreateProtector("test")
+                .Protect("supervisor session");
+            var opened = second.Services.GetRequiredService<IDataProtectionProvider>().CreateProtector("test")
+                .Unprotect(sealedByFirst);
 
             Assert.Equal("supervisor session", opened);
         }

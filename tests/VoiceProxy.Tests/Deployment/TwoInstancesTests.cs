@@ -21,7 +21,8 @@ public sealed class TwoInstancesTests(TwoInstances instances) : IClassFixture<Tw
     private static HttpClient Client(ServiceProcess service, string key) => service.Client(key, Bound);
 
     private int CreateCallsTo(string phone) => instances.Twilio.LogEntries.Count(e => e.RequestMessage.Method == "POST"
-        && e.RequestMessage.Path.EndsWith("/Calls.json", StringComparison.Ordinal) && e.RequestMessage.Body!.Contains("To=" + Uri.EscapeDataString(phone), StringComparison.Ordinal));
+        && e.RequestMessage.Path.EndsWith("/Calls.json", StringComparison.Ordinal)
+            && e.RequestMessage.Body!.Contains("To=" + Uri.EscapeDataString(phone), StringComparison.Ordinal));
 
     [Fact]
     public async Task ConcurrentRequestsSplitAcrossTwoInstances_ExactCapsOneCallPerKeyOptOutSeenByBothChainVerifies()
@@ -32,12 +33,17 @@ public sealed class TwoInstancesTests(TwoInstances instances) : IClassFixture<Tw
         var capped = Enumerable.Range(0, 4).Select(i => $"+1{npa}555{i:D4}").ToList();
         var keyed = Enumerable.Range(10, 8).Select(i => $"+1{npa}555{i:D4}").ToList();
         foreach (var (phone, i) in capped.Concat(keyed).Select((p, i) => (p, i)))
-            Assert.Equal(HttpStatusCode.Created, (await (i % 2 == 0 ? callerA : callerB).PostJsonAsync("/v1/consents", new { phone, scope = "transactional", kind = "express" })).Status);
+            Assert.Equal(HttpStatusCode.Created,
+                (await (i % 2 == 0 ? callerA : callerB).PostJsonAsync("/v1/consents",
+                new { phone, scope = "transactional", kind = "express" })).Status);
 
         // Caps: ten requests per number, alternating instances, all at once; the cap is 3 per number.
-        var capTasks = capped.SelectMany(phone => Enumerable.Range(0, 10).Select(i => (phone, task: (i % 2 == 0 ? callerA : callerB).PostJsonAsync("/v1/calls", ApiHelpers.OrderUpdate(phone))))).ToList();
+        var capTasks = capped.SelectMany(phone => Enumerable.Range(0, 10)
+            .Select(i => (phone, task: (i % 2 == 0 ? callerA : callerB).PostJsonAsync("/v1/calls",
+            ApiHelpers.OrderUpdate(phone))))).ToList();
         // Idempotency: six requests per key, alternating instances, at the same time as the capped ones.
-        var keyTasks = keyed.SelectMany(phone => Enumerable.Range(0, 6).Select(i => (phone, task: PostWithKeyAsync(i % 2 == 0 ? callerA : callerB, phone)))).ToList();
+        var keyTasks = keyed.SelectMany(phone => Enumerable.Range(0, 6)
+            .Select(i => (phone, task: PostWithKeyAsync(i % 2 == 0 ? callerA : callerB, phone)))).ToList();
         await Task.WhenAll(capTasks.Select(t => t.task).Concat(keyTasks.Select(t => t.task))).WaitAsync(Bound);
         var capResults = new List<(string Phone, HttpStatusCode Status, JsonNode Body)>();
         foreach (var (phone, task) in capTasks) { var (s, b) = await task; capResults.Add((phone, s, b)); }
@@ -48,7 +54,8 @@ public sealed class TwoInstancesTests(TwoInstances instances) : IClassFixture<Tw
         {
             var results = capResults.Where(t => t.Phone == phone).ToList();
             Assert.Equal(3, results.Count(r => r.Status == HttpStatusCode.Created));
-            Assert.Equal(7, results.Count(r => r.Status == (HttpStatusCode)422 && r.Body.ReasonCodes().SequenceEqual(["frequency_cap"])));
+            Assert.Equal(7, results.Count(r => r.Status == (HttpStatusCode)422
+                && r.Body.ReasonCodes().SequenceEqual(["frequency_cap"])));
             Assert.Equal(3, CreateCallsTo(phone));
         }
         foreach (var phone in keyed)
@@ -63,8 +70,10 @@ public sealed class TwoInstancesTests(TwoInstances instances) : IClassFixture<Tw
         // Opt-out: a keypress on a call placed through one instance, delivered (signed) to the other; the next request
         // for that number is refused by both.
         var first = keyResults.First(t => t.Phone == keyed[0]).Body;
-        var webhook = new TwilioWebhookClient(new HttpClient { BaseAddress = new Uri(B.BaseUrl), Timeout = Bound }, TwoInstances.AuthToken, TwoInstances.PublicBaseUrl);
-        var (status, confirm) = await webhook.PostAsync($"/twilio/gather/{first["id"]}?attempt=0", new() { ["CallSid"] = (string)first["twilioCallSid"]!, ["Digits"] = "9" });
+        var webhook = new TwilioWebhookClient(new HttpClient { BaseAddress = new Uri(B.BaseUrl), Timeout = Bound },
+            TwoInstances.AuthToken, TwoInstances.PublicBaseUrl);
+        var (status, confirm) = await webhook.PostAsync($"/twilio/gather/{first["id"]}?attempt=0",
+            new() { ["CallSid"] = (string)first["twilioCallSid"]!, ["Digits"] = "9" });
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.Contains("Hangup", confirm);
         foreach (var caller in new[] { callerA, callerB })
@@ -94,7 +103,8 @@ public sealed class TwoInstancesTests(TwoInstances instances) : IClassFixture<Tw
         var file = Path.Combine(instances.Folder, "national.txt");
         await File.WriteAllLinesAsync(file, [listed.TrimStart('+')]);
 
-        RegistryImporter.Import(instances.RegistryFolder, "national", ImportMode.Full, [file], DateOnly.FromDateTime(DateTime.UtcNow), TimeProvider.System);
+        RegistryImporter.Import(instances.RegistryFolder, "national", ImportMode.Full, [file],
+            DateOnly.FromDateTime(DateTime.UtcNow), TimeProvider.System);
 
         foreach (var caller in new[] { callerA, callerB })
         {
@@ -107,13 +117,15 @@ public sealed class TwoInstancesTests(TwoInstances instances) : IClassFixture<Tw
                 await Task.Delay(200);
             }
             while (DateTime.UtcNow < deadline);
-            Assert.True((bool)view["national"]!["listed"]!, $"{caller.BaseAddress} did not pick up the new snapshot: {view.ToJsonString()}");
+            Assert.True((bool)view["national"]!["listed"]!,
+                $"{caller.BaseAddress} did not pick up the new snapshot: {view.ToJsonString()}");
         }
     }
 
     private static async Task<(HttpStatusCode Status, JsonNode Body)> PostWithKeyAsync(HttpClient client, string phone)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/calls") { Content = System.Net.Http.Json.JsonContent.Create(ApiHelpers.OrderUpdate(phone)) };
+        using var request = new HttpRequestMessage(HttpMethod.Post,
+            "/v1/calls") { Content = System.Net.Http.Json.JsonContent.Create(ApiHelpers.OrderUpdate(phone)) };
         request.Headers.Add("Idempotency-Key", "order-update-" + phone);
         using var response = await client.SendAsync(request);
         var text = await response.Content.ReadAsStringAsync();
@@ -145,15 +157,20 @@ public sealed class TwoInstances : IAsyncLifetime
     {
         // A short delay at "Twilio" keeps each placement in flight long enough for the other instance to race it.
         Twilio.Given(Request.Create().WithPath($"/2010-04-01/Accounts/{VoiceProxyApplication.AccountSid}/Calls.json").UsingPost())
-            .RespondWith(Response.Create().WithDelay(TimeSpan.FromMilliseconds(30)).WithStatusCode(201).WithHeader("Content-Type", "application/json")
+            .RespondWith(Response.Create().WithDelay(TimeSpan.FromMilliseconds(30)).WithStatusCode(201).WithHeader("Content-Type",
+                "application/json")
                 .WithCallback(_ => new WireMock.ResponseMessage
                 {
                     StatusCode = 201,
-                    Headers = new Dictionary<string, WireMock.Types.WireMockList<string>> { ["Content-Type"] = new("application/json") },
+                    Headers = new Dictionary<string, WireMock.Types.WireMockList<string>> { ["Content-Type"] =
+                        new("application/json") },
                     BodyData = new WireMock.Util.BodyData
                     {
                         DetectedBodyType = WireMock.Types.BodyType.String,
-                        BodyAsString = $$"""{"sid":"CA{{Guid.NewGuid():N}}","account_sid":"{{VoiceProxyApplication.AccountSid}}","status":"queued"}""",
+                        BodyAsString = $$"""{"sid":"CA{{Guid.NewGuid():N}}","""
+                            + $$"""
+                            "account_sid":"{{VoiceProxyApplication.AccountSid}}","status":"queued"}
+                            """,
                     },
                 }));
         var settings = new TestSettings()

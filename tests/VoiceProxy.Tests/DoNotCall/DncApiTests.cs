@@ -15,7 +15,8 @@ public sealed class DncApiTests : ApplicationTests
 
         var (_, listed) = await Acme.GetJsonAsync($"/v1/dnc/{PhonePath}");
         var (noReason, _) = await admin.SendAsync(HttpMethod.Delete, $"/v1/dnc/{PhonePath}?seller=acme", new { });
-        var (removed, _) = await admin.SendAsync(HttpMethod.Delete, $"/v1/dnc/{PhonePath}?seller=acme", new { reason = "entered by mistake; customer confirmed in writing" });
+        var (removed, _) = await admin.SendAsync(HttpMethod.Delete, $"/v1/dnc/{PhonePath}?seller=acme",
+            new { reason = "entered by mistake; customer confirmed in writing" });
         var (again, _) = await admin.SendAsync(HttpMethod.Delete, $"/v1/dnc/{PhonePath}?seller=acme", new { reason = "twice" });
         var (_, after) = await Acme.GetJsonAsync($"/v1/dnc/{PhonePath}");
 
@@ -45,6 +46,7 @@ public sealed class DncApiTests : ApplicationTests
         Assert.Equal(["national", "state:TX"], registry.AsArray().Select(l => (string)l!["name"]!));
         Assert.Equal(10, (int?)registry[0]!["ageDays"]);
         Assert.False((bool)registry[0]!["stale"]!);
-        Assert.Equal(["national", "state:TX"], App.Query(db => db.AuditEvents.Where(e => e.Type == "registry.loaded").Select(e => e.Subject!).ToList()));
+        Assert.Equal(["national", "state:TX"],
+            App.Query(db => db.AuditEvents.Where(e => e.Type == "registry.loaded").Select(e => e.Subject!).ToList()));
     }
 }

@@ -58,13 +58,15 @@ public sealed class RegistryCliTests : IDisposable
         Assert.Equal(["dnc_national"], problem.ReasonCodes());
         var decision = await DecisionOfAsync(globex, problem);
         Assert.Equal(asOf.ToString("yyyy-MM-dd"), (string?)decision["lists"]![0]!["asOf"]);
-        Assert.Equal("block", (string?)decision["checks"]!.AsArray().Single(c => (string?)c!["rule"] == "dnc_national")!["outcome"]);
+        Assert.Equal("block",
+            (string?)decision["checks"]!.AsArray().Single(c => (string?)c!["rule"] == "dnc_national")!["outcome"]);
 
         // Acme accepts it: with written consent the same list is exempt.
         await acme.GrantAsync(Listed, "marketing", "express_written");
         var (placed, call) = await acme.PostJsonAsync("/v1/calls", ApiHelpers.Offer(Listed));
         Assert.Equal(HttpStatusCode.Created, placed);
-        Assert.Equal("exempt", (string?)call["decision"]!["checks"]!.AsArray().Single(c => (string?)c!["rule"] == "dnc_national")!["outcome"]);
+        Assert.Equal("exempt",
+            (string?)call["decision"]!["checks"]!.AsArray().Single(c => (string?)c!["rule"] == "dnc_national")!["outcome"]);
         Assert.Equal(asOf.ToString("yyyy-MM-dd"), (string?)call["decision"]!["lists"]![0]!["asOf"]);
 
         // The national list does not apply to a transactional call.
@@ -120,7 +122,8 @@ public sealed class RegistryCliTests : IDisposable
         JsonNode? national = null;
         Assert.True(SpinWait.SpinUntil(() =>
         {
-            national = supervisor.GetJsonAsync($"/v1/dnc/{ApiHelpers.Path(Listed)}?seller=acme").GetAwaiter().GetResult().Body["national"];
+            national = supervisor.GetJsonAsync($"/v1/dnc/{ApiHelpers.Path(Listed)}?seller=acme").GetAwaiter().GetResult()
+                .Body["national"];
             return (bool?)national!["listed"] == true;
         }, TimeSpan.FromSeconds(10)), "the running service did not pick up the new snapshot");
         Assert.Equal(_app.Today.AddDays(-1).ToString("yyyy-MM-dd"), (string?)national!["asOf"]);
@@ -132,7 +135,10 @@ public sealed class RegistryCliTests : IDisposable
         Assert.Equal(0, await CliImportAsync(_app.Today.AddDays(-2), "--full", NationalFile()));
         var snapshot = Path.Combine(_app.RegistryFolder, RegistryLists.FileName(RegistryLists.National));
         var before = await File.ReadAllBytesAsync(snapshot);
-        var bad = _files.WriteLines("bad.txt", Enumerable.Range(0, 50).Select(i => i % 10 == 0 ? "555-0123" : (2125550000 + i).ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        var bad = _files.WriteLines("bad.txt",
+            Enumerable.Range(0, 50)
+            .Select(i => i % 10 == 0 ? "555-0123" : (2125550000 + i)
+            .ToString(System.Globalization.CultureInfo.InvariantCulture)));
 
         Assert.NotEqual(0, await CliImportAsync(_app.Today, "--full", bad));
 
@@ -145,7 +151,8 @@ public sealed class RegistryCliTests : IDisposable
         var output = new StringWriter();
         var error = new StringWriter();
 
-        var code = await RegistryImportCommand.RunAsync(["--list", "state:TX", "--full", _files.Write("tx.txt", [5125550100, 5125550101]),
+        var code = await RegistryImportCommand.RunAsync(["--list", "state:TX", "--full",
+            _files.Write("tx.txt", [5125550100, 5125550101]),
             "--as-of", "2026-11-01", $"--VoiceProxy:Registry:Path={_app.RegistryFolder}"], output, error);
 
         Assert.Equal(0, code);

@@ -3,7 +3,8 @@ using VoiceProxy.DoNotCall;
 
 namespace VoiceProxy.Tests.DoNotCall;
 
-/// <summary>compliance-rules.md section 4: registry files (one number per line; some show NPA,NXXXXXX), full and change lists.</summary>
+/// <summary>docs/compliance-rules.md section 4: registry files (one number per line; some show NPA,NXXXXXX), full and change
+/// lists.</summary>
 public sealed class RegistryParsingTests : IDisposable
 {
     private readonly string _root = Path.Combine(Path.GetTempPath(), "voiceproxy-unit-" + Guid.NewGuid().ToString("N"));
@@ -31,7 +32,8 @@ public sealed class RegistryParsingTests : IDisposable
         RegistryImporter.Import(Snapshots, RegistryLists.National, mode, files, AsOf, _time);
 
     /// <summary>n distinct valid numbers 202-555-0000 + i.</summary>
-    private static IEnumerable<string> Numbers(int n, int from = 0) => Enumerable.Range(from, n).Select(i => (2025550000L + i).ToString(System.Globalization.CultureInfo.InvariantCulture));
+    private static IEnumerable<string> Numbers(int n, int from = 0) => Enumerable.Range(from, n)
+        .Select(i => (2025550000L + i).ToString(System.Globalization.CultureInfo.InvariantCulture));
 
     [Theory]
     [InlineData("2025550123", 2025550123L)]
@@ -108,7 +110,8 @@ public sealed class RegistryParsingTests : IDisposable
         Import(ImportMode.Full, Source("full.txt", ["2025550100", "2025550101", "2025550102"]));
 
         Import(ImportMode.Add, Source("add.txt", ["2025550103", "202,5550100", "2025550104"]));
-        Assert.Equal([2025550100L, 2025550101L, 2025550102L, 2025550103L, 2025550104L], RegistrySnapshot.Read(NationalSnapshot).Numbers);
+        Assert.Equal([2025550100L, 2025550101L, 2025550102L, 2025550103L, 2025550104L],
+            RegistrySnapshot.Read(NationalSnapshot).Numbers);
 
         var result = Import(ImportMode.Remove, Source("remove.txt", ["2025550101", "2025550104", "2025559999"]));
         var snapshot = RegistrySnapshot.Read(NationalSnapshot);

@@ -34,7 +34,8 @@ public sealed class SnapshotImportTests : IDisposable
         var absent = RegistryFiles.Numbers(3000, seed: 8).Except(numbers).ToArray();
         Assert.All(absent, n => Assert.False(mapped.Contains(n)));
         Assert.Equal(files.Select(Path.GetFileName), mapped.Header.Sources.Select(s => s.File));
-        Assert.Equal(files.Select(f => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(f)))),
+        Assert.Equal(files.Select(f =>
+            Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(f)))),
             mapped.Header.Sources.Select(s => s.Sha256));
     }
 
@@ -63,7 +64,8 @@ public sealed class SnapshotImportTests : IDisposable
         Import(ImportMode.Full, RegistryLists.State("TX"), _files.Write("tx.txt", full));
 
         Import(ImportMode.Add, RegistryLists.State("TX"), _files.Write("tx-add.txt", added));
-        var result = Import(ImportMode.Remove, RegistryLists.State("TX"), _files.Write("tx-remove.txt", removed.Append(2025550000L)));
+        var result = Import(ImportMode.Remove, RegistryLists.State("TX"),
+            _files.Write("tx-remove.txt", removed.Append(2025550000L)));
 
         var expected = full.Concat(added).Except(removed).Order().ToArray();
         Assert.Equal(expected.Length, result.Header.Count);
@@ -78,7 +80,8 @@ public sealed class SnapshotImportTests : IDisposable
     public void Import_WindowsLineEndingsByteOrderMarkAndNoFinalNewline_Accepted()
     {
         var path = Path.Combine(_files.Root, "crlf.txt");
-        File.WriteAllBytes(path, [.. Encoding.UTF8.GetPreamble(), .. "2025550100\r\n\r\n202,5550101\r\n+12025550102"u8.ToArray()]);
+        File.WriteAllBytes(path,
+            [.. Encoding.UTF8.GetPreamble(), .. "2025550100\r\n\r\n202,5550101\r\n+12025550102"u8.ToArray()]);
 
         var result = Import(ImportMode.Full, RegistryLists.National, path);
 
@@ -90,7 +93,8 @@ public sealed class SnapshotImportTests : IDisposable
     [Fact]
     public void Import_LineLongerThanTheReadBuffer_OneBadLine()
     {
-        var lines = Enumerable.Range(0, 300).Select(i => (3035550000L + i).ToString(System.Globalization.CultureInfo.InvariantCulture))
+        var lines = Enumerable.Range(0, 300)
+            .Select(i => (3035550000L + i).ToString(System.Globalization.CultureInfo.InvariantCulture))
             .Append(new string('7', 3 << 20)).ToArray();
 
         var result = Import(ImportMode.Full, RegistryLists.National, _files.WriteLines("long.txt", lines));
@@ -107,7 +111,8 @@ public sealed class SnapshotImportTests : IDisposable
         Import(ImportMode.Full, RegistryLists.National, _files.Write("old.txt", RegistryFiles.Numbers(100, seed: 3)));
         var before = File.ReadAllBytes(Target());
         var good = _files.Write("good.txt", RegistryFiles.Numbers(990, seed: 4));
-        var bad = _files.WriteLines("bad.txt", ["2025550100", "202-555-0101", "hello", "2025550102", "1", "2", "3", "4", "5", "6", "7", "8", "9"]);
+        var bad = _files.WriteLines("bad.txt",
+            ["2025550100", "202-555-0101", "hello", "2025550102", "1", "2", "3", "4", "5", "6", "7", "8", "9"]);
 
         var error = Assert.Throws<InvalidDataException>(() => Import(ImportMode.Full, RegistryLists.National, good, bad));
 
@@ -120,7 +125,8 @@ public sealed class SnapshotImportTests : IDisposable
     public void Import_MissingFile_IOExceptionNotAggregate()
     {
         var good = _files.Write("good.txt", [2025550100L]);
-        Assert.Throws<FileNotFoundException>(() => Import(ImportMode.Full, RegistryLists.National, good, Path.Combine(_files.Root, "missing.txt")));
+        Assert.Throws<FileNotFoundException>(() => Import(ImportMode.Full, RegistryLists.National, good,
+            Path.Combine(_files.Root, "missing.txt")));
     }
 
     [Fact]
@@ -158,8 +164,10 @@ public sealed class SnapshotImportTests : IDisposable
         for (var i = 0; i < 200_000; i++)
         {
             var line = i % 3 == 0
-                ? RegistryFiles.Format(2_000_000_000L + random.NextInt64(8_000_000_000L), random.Next(4)) + (random.Next(5) == 0 ? " " : "")
-                : new string(Enumerable.Range(0, random.Next(0, 15)).Select(_ => alphabet[random.Next(alphabet.Length)]).ToArray());
+                ? RegistryFiles.Format(2_000_000_000L + random.NextInt64(8_000_000_000L),
+                    random.Next(4)) + (random.Next(5) == 0 ? " " : "")
+                : new string(Enumerable.Range(0, random.Next(0, 15)).Select(_ => alphabet[random.Next(alphabet.Length)])
+                    .ToArray());
             var text = RegistryImporter.TryParse(line.AsSpan(), out var fromText);
             var bytes = RegistryImporter.TryParse(Encoding.ASCII.GetBytes(line).AsSpan(), out var fromBytes);
             Assert.True(text == bytes, $"'{line}': text {text}, bytes {bytes}");

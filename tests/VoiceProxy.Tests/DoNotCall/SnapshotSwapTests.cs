@@ -18,10 +18,12 @@ public sealed class SnapshotSwapTests : IDisposable
     private string National => Path.Combine(_files.Snapshots, RegistryLists.FileName(RegistryLists.National));
 
     private SnapshotRegistry Registry() =>
-        new(Options.Create(new VoiceProxyOptions { Registry = new RegistryOptions { Path = _files.Snapshots } }), NullLogger<SnapshotRegistry>.Instance);
+        new(Options.Create(new VoiceProxyOptions { Registry = new RegistryOptions { Path = _files.Snapshots } }),
+            NullLogger<SnapshotRegistry>.Instance);
 
     private void Import(DateOnly asOf, IEnumerable<long> numbers, string list = RegistryLists.National) =>
-        RegistryImporter.Import(_files.Snapshots, list, ImportMode.Full, [_files.Write($"{Guid.NewGuid():N}.txt", numbers)], asOf, _time);
+        RegistryImporter.Import(_files.Snapshots, list, ImportMode.Full, [_files.Write($"{Guid.NewGuid():N}.txt", numbers)], asOf,
+            _time);
 
     private static string E164(long number) => "+1" + number;
 
@@ -53,7 +55,8 @@ public sealed class SnapshotSwapTests : IDisposable
         using var registry = Registry();
         // A newer snapshot made elsewhere (the watcher must not see it whole), then damaged on its way in.
         var elsewhere = Path.Combine(_files.Root, "elsewhere");
-        RegistryImporter.Import(elsewhere, RegistryLists.National, ImportMode.Full, [_files.Write("b.txt", [2025550199L])], new DateOnly(2026, 11, 2), _time);
+        RegistryImporter.Import(elsewhere, RegistryLists.National, ImportMode.Full, [_files.Write("b.txt", [2025550199L])],
+            new DateOnly(2026, 11, 2), _time);
         var bytes = File.ReadAllBytes(Path.Combine(elsewhere, RegistryLists.FileName(RegistryLists.National)));
         bytes = damage switch
         {
@@ -115,7 +118,8 @@ public sealed class SnapshotSwapTests : IDisposable
 
         Import(new DateOnly(2026, 11, 2), [2025550199]);
 
-        Assert.True(SpinWait.SpinUntil(() => registry.Check(RegistryLists.National, E164(2025550199)).Listed, TimeSpan.FromSeconds(10)),
+        Assert.True(SpinWait.SpinUntil(() => registry.Check(RegistryLists.National, E164(2025550199)).Listed,
+            TimeSpan.FromSeconds(10)),
             "the watcher did not swap in the new snapshot");
         Assert.Equal(new DateOnly(2026, 11, 2), registry.Status(new DateOnly(2026, 11, 3), 31).Single().AsOf);
     }
@@ -163,7 +167,8 @@ public sealed class SnapshotSwapTests : IDisposable
             {
                 var number = numbers[random.Next(numbers.Length)];
                 var fact = registry.Check(RegistryLists.National, E164(number));
-                var expected = fact.AsOf == a ? inA.Contains(number) : fact.AsOf == b ? inB.Contains(number) : throw new InvalidOperationException($"as-of {fact.AsOf}");
+                var expected = fact.AsOf == a ? inA.Contains(number) : fact.AsOf == b ? inB.Contains(number)
+                    : throw new InvalidOperationException($"as-of {fact.AsOf}");
                 Assert.Equal(expected, fact.Listed);
                 seen.Add(fact.AsOf!.Value);
                 Interlocked.Increment(ref answers[fact.AsOf == a ? 0 : 1]);
@@ -178,7 +183,8 @@ public sealed class SnapshotSwapTests : IDisposable
             registry.Reload();
             var reached = Interlocked.Read(ref answers[swap % 2 == 0 ? 1 : 0]);
             // Let the readers see this snapshot before the next swap: wait on their progress, not on time.
-            SpinWait.SpinUntil(() => Interlocked.Read(ref answers[swap % 2 == 0 ? 1 : 0]) > reached + 50 || readers.Any(t => t.IsCompleted), TimeSpan.FromSeconds(10));
+            SpinWait.SpinUntil(() => Interlocked.Read(ref answers[swap % 2 == 0 ? 1 : 0]) > reached + 50
+                || readers.Any(t => t.IsCompleted), TimeSpan.FromSeconds(10));
         }
         await stop.CancelAsync();
         var seen = await Task.WhenAll(readers);

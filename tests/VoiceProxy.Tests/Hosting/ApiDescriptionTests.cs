@@ -19,15 +19,19 @@ public sealed class ApiDescriptionTests(SharedApplication shared) : ApplicationT
         var document = JsonNode.Parse(await client.GetStringAsync("/openapi/v1.json"))!;
 
         var responses = document["paths"]!["/v1/calls"]!["post"]!["responses"]!.AsObject();
-        Assert.Equal("#/components/schemas/CallView", (string?)responses["201"]!["content"]!["application/json"]!["schema"]!["$ref"]);
-        Assert.Equal("#/components/schemas/HttpValidationProblemDetails", (string?)responses["400"]!["content"]!["application/problem+json"]!["schema"]!["$ref"]);
-        Assert.Equal("#/components/schemas/ProblemDetails", (string?)responses["422"]!["content"]!["application/problem+json"]!["schema"]!["$ref"]);
+        Assert.Equal("#/components/schemas/CallView",
+            (string?)responses["201"]!["content"]!["application/json"]!["schema"]!["$ref"]);
+        Assert.Equal("#/components/schemas/HttpValidationProblemDetails",
+            (string?)responses["400"]!["content"]!["application/problem+json"]!["schema"]!["$ref"]);
+        Assert.Equal("#/components/schemas/ProblemDetails",
+            (string?)responses["422"]!["content"]!["application/problem+json"]!["schema"]!["$ref"]);
         Assert.NotNull(document["components"]!["schemas"]!["CallRequestBody"]);
         Assert.DoesNotContain(document["paths"]!.AsObject(), p => p.Key.StartsWith("/twilio", StringComparison.Ordinal));
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/scalar/")).StatusCode);
         Assert.Equal("bearer", (string?)document["components"]!["securitySchemes"]!["ApiKey"]!["scheme"]);
         Assert.NotNull(document["security"]![0]!["ApiKey"]);
-        Assert.All(document["paths"]!.AsObject().Where(p => p.Key.StartsWith("/v1/", StringComparison.Ordinal)).SelectMany(p => p.Value!.AsObject()),
+        Assert.All(document["paths"]!.AsObject().Where(p => p.Key.StartsWith("/v1/", StringComparison.Ordinal))
+            .SelectMany(p => p.Value!.AsObject()),
             operation => Assert.All(new[] { "401", "403", "429" }, code => Assert.NotNull(operation.Value!["responses"]![code])));
     }
 

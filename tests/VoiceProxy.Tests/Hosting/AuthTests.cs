@@ -31,7 +31,8 @@ public sealed class AuthTests(SharedApplication shared) : ApplicationTests(share
     [InlineData(VoiceProxyApplication.AcmeKey, "GET", "/v1/registry")]
     public async Task Endpoint_WrongRole_Returns403Problem(string key, string method, string url)
     {
-        var (status, body) = await App.ClientWithKey(key).SendAsync(new HttpMethod(method), url, new { phone = Phone, reason = "x" });
+        var (status, body) = await App.ClientWithKey(key).SendAsync(new HttpMethod(method), url,
+            new { phone = Phone, reason = "x" });
 
         Assert.Equal(HttpStatusCode.Forbidden, status);
         Assert.Equal(403, (int?)body["status"]);

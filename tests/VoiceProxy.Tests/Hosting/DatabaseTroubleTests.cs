@@ -20,7 +20,8 @@ public sealed class DatabaseTroubleTests : ApplicationTests
         var client = App.CreateClient();
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health/ready")).StatusCode);
 
-        UseConnection(trouble == "read-only" ? good + ";Mode=ReadOnly" : $"Data Source={Path.Combine(App.Folder, "gone", "x.db")};Mode=ReadWrite");
+        UseConnection(trouble == "read-only" ? good + ";Mode=ReadOnly"
+            : $"Data Source={Path.Combine(App.Folder, "gone", "x.db")};Mode=ReadWrite");
         var (status, problem) = await Acme.PostJsonAsync("/v1/calls", ApiHelpers.OrderUpdate(Phone));
         var ready = await client.GetAsync("/health/ready");
 

@@ -1,14 +1,17 @@
 namespace VoiceProxy.Tests.Hosting;
 
-/// <summary>The real program refuses a bad setting or an unknown command with one line and a non-zero exit, no stack trace.</summary>
+/// <summary>The real program refuses a bad setting or an unknown command with one line and a non-zero exit, no stack
+/// trace.</summary>
 public sealed class ProgramStartupTests
 {
     [Theory]
     [InlineData("VoiceProxy:OptOutDigit", "x", "error: VoiceProxy:OptOutDigit must be one digit 0-9.")]
-    [InlineData("VoiceProxy:Sellers:0:CallbackNumber", "12345", "error: VoiceProxy:Sellers:0:CallbackNumber must be an E.164 number.")]
+    [InlineData("VoiceProxy:Sellers:0:CallbackNumber", "12345",
+        "error: VoiceProxy:Sellers:0:CallbackNumber must be an E.164 number.")]
     public async Task BadSetting_OneLineErrorAndExitCode(string key, string value, string expected)
     {
-        using var service = new ServiceProcess(Shop().Set("ConnectionStrings:VoiceProxy", "Data Source=:memory:").Set(key, value).Build());
+        using var service = new ServiceProcess(Shop().Set("ConnectionStrings:VoiceProxy", "Data Source=:memory:").Set(key, value)
+            .Build());
 
         var error = await Assert.ThrowsAsync<InvalidOperationException>(() => service.StartAsync(TimeSpan.FromSeconds(60)));
 
@@ -24,7 +27,8 @@ public sealed class ProgramStartupTests
         await service.StartAsync(TimeSpan.FromSeconds(60));
         using var client = service.Client(VoiceProxyApplication.AcmeKey);
 
-        var response = await client.PostAsync("/v1/calls", new StringContent("{\"to\":", System.Text.Encoding.UTF8, "application/json"));
+        var response = await client.PostAsync("/v1/calls",
+            new StringContent("{\"to\":", System.Text.Encoding.UTF8, "application/json"));
         for (var deadline = DateTime.UtcNow.AddSeconds(10);
              !service.Output.Any(l => l.Contains("POST /v1/calls responded")) && DateTime.UtcNow < deadline;)
             await Task.Delay(50);

@@ -39,7 +39,8 @@ public sealed class StartupTests
             ["VoiceProxy:ApiKeys:3:Key"] = "short-key",
         });
 
-        var advisories = app.Services.GetRequiredService<IOptions<VoiceProxy.Infrastructure.VoiceProxyOptions>>().Value.Advisories().ToList();
+        var advisories = app.Services.GetRequiredService<IOptions<VoiceProxy.Infrastructure.VoiceProxyOptions>>()
+            .Value.Advisories().ToList();
 
         Assert.Equal(System.Net.HttpStatusCode.OK, (await app.CreateClient().GetAsync("/health/ready")).StatusCode);
         Assert.Contains(advisories, a => a.StartsWith("VoiceProxy:Sellers:0:CallbackNumber is also a caller ID"));
@@ -59,14 +60,17 @@ public sealed class StartupTests
     }
 
     [Theory]
-    [InlineData("en-US/evil.xml", """<Message purpose="transactional"><Dial>+19005550000</Dial></Message>""", "<Dial> is not allowed")]
+    [InlineData("en-US/evil.xml", """<Message purpose="transactional"><Dial>+19005550000</Dial></Message>""",
+        "<Dial> is not allowed")]
     [InlineData("en-US/broken.xml", """<Message purpose="transactional"><Say>unclosed</Message>""", "malformed XML")]
     [InlineData("en-US/no-purpose.xml", """<Message><Say>hi</Say></Message>""", "needs purpose")]
     [InlineData("en-US/offer.xml", """<Message purpose="marketing"><Say>buy</Say></Message>""", "must say what it sells")]
     [InlineData("en-US/nested.xml", """<Message purpose="transactional"><Say><Dial>1</Dial></Say></Message>""", "text only")]
-    [InlineData("en-US/attr.xml", """<Message purpose="transactional"><Say action="https://x">hi</Say></Message>""", "may not carry action")]
+    [InlineData("en-US/attr.xml", """<Message purpose="transactional"><Say action="https://x">hi</Say></Message>""",
+        "may not carry action")]
     [InlineData("es-US/_frame.xml", """<Frame><Identity><Say>{{sellerName}}</Say></Identity></Frame>""", "has no <OptOut> part")]
-    [InlineData("es-US/_frame.xml", """<Frame><Identity><Say>{{nombre}}</Say></Identity></Frame>""", "unknown placeholder {{nombre}}")]
+    [InlineData("es-US/_frame.xml", """<Frame><Identity><Say>{{nombre}}</Say></Identity></Frame>""",
+        "unknown placeholder {{nombre}}")]
     public void Startup_BadTemplate_FailsNamingFileAndReason(string file, string content, string reason)
     {
         var folder = CopyOfTemplates();

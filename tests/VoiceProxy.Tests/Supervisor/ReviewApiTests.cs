@@ -77,7 +77,8 @@ public sealed class ReviewApiTests : ApplicationTests
         var pages = 0;
         do
         {
-            var (status, page) = await _supervisor.GetJsonAsync("/v1/calls?limit=10" + (cursor is null ? "" : "&cursor=" + cursor));
+            var (status, page) = await _supervisor.GetJsonAsync("/v1/calls?limit=10" + (cursor is null ? ""
+                : "&cursor=" + cursor));
             Assert.Equal(HttpStatusCode.OK, status);
             seen.AddRange(Ids(page));
             cursor = (string?)page["nextCursor"];
@@ -86,7 +87,8 @@ public sealed class ReviewApiTests : ApplicationTests
         }
         while (cursor is not null);
 
-        var expected = calls.OrderByDescending(c => c.RequestedAt).ThenByDescending(c => c.Id, StringComparer.Ordinal).Select(c => c.Id);
+        var expected = calls.OrderByDescending(c => c.RequestedAt).ThenByDescending(c => c.Id, StringComparer.Ordinal)
+            .Select(c => c.Id);
         Assert.Equal(3, pages);
         Assert.Equal(expected, seen);
     }
@@ -94,7 +96,9 @@ public sealed class ReviewApiTests : ApplicationTests
     [Fact]
     public async Task List_BadFilters_ValidationProblemNamingEachField()
     {
-        var (status, problem) = await _supervisor.GetJsonAsync("/v1/calls?status=lost&allowed=maybe&phone=4155550123&seller=initech&limit=0&cursor=nonsense&from=yesterday");
+        var (status, problem) =
+            await _supervisor.GetJsonAsync(
+                "/v1/calls?status=lost&allowed=maybe&phone=4155550123&seller=initech&limit=0&cursor=nonsense&from=yesterday");
 
         Assert.Equal(HttpStatusCode.BadRequest, status);
         var errors = problem["errors"]!.AsObject().Select(e => e.Key).Order();
@@ -141,7 +145,8 @@ public sealed class ReviewApiTests : ApplicationTests
 
         Assert.Equal(HttpStatusCode.OK, all.StatusCode);
         Assert.Equal("utf-8", all.Content.Headers.ContentType?.CharSet);
-        Assert.StartsWith("calls-", all.Content.Headers.ContentDisposition?.FileNameStar ?? all.Content.Headers.ContentDisposition?.FileName);
+        Assert.StartsWith("calls-", all.Content.Headers.ContentDisposition?.FileNameStar
+            ?? all.Content.Headers.ContentDisposition?.FileName);
         var rows = ReviewData.ParseCsv(await all.Content.ReadAsStringAsync());
         Assert.Equal(CallCsv.Header, rows[0]);
         Assert.Equal([blocked, allowed], rows.Skip(1).Select(r => r[0]));
@@ -229,6 +234,7 @@ public sealed class ReviewApiTests : ApplicationTests
         await _supervisor.GetJsonAsync("/v1/calls");
         await _supervisor.GetJsonAsync("/v1/calls/figures");
 
-        Assert.Equal(before, App.Query(db => (db.Calls.Count(), db.AuditEvents.Count(), db.Calls.AsNoTracking().Single().UpdatedAt)));
+        Assert.Equal(before, App.Query(db => (db.Calls.Count(), db.AuditEvents.Count(),
+            db.Calls.AsNoTracking().Single().UpdatedAt)));
     }
 }

@@ -24,12 +24,20 @@ public static class ApiHelpers
         var response = await client.PostAsJsonAsync("/v1/consents", new
         {
             phone, scope, kind, capturedAt = "2026-10-01T12:00:00Z", source = "checkout-form",
-            evidence = kind == "express_written" ? new { disclosureText = "By checking this box you agree to receive automated marketing calls from Acme. Not a condition of purchase.", pageUrl = "https://shop.example/checkout" } : null,
+            evidence = kind == "express_written"
+                ? new
+                {
+                    disclosureText = "By checking this box you agree to receive automated marketing calls from Acme. "
+                        + "Not a condition of purchase.",
+                    pageUrl = "https://shop.example/checkout",
+                }
+                : null,
         });
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
     }
 
-    public static async Task<(HttpStatusCode Status, JsonNode Body)> SendAsync(this HttpClient client, HttpMethod method, string url, object? body = null)
+    public static async Task<(HttpStatusCode Status, JsonNode Body)> SendAsync(this HttpClient client, HttpMethod method,
+        string url, object? body = null)
     {
         using var request = new HttpRequestMessage(method, url) { Content = body is null ? null : JsonContent.Create(body) };
         var response = await client.SendAsync(request);

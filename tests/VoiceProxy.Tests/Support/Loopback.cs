@@ -18,7 +18,8 @@ public static class Loopback
 
     public static string Url(int port) => $"http://127.0.0.1:{port}";
 
-    /// <summary>A client for the service at <paramref name="baseUrl"/>, sending <paramref name="key"/> as its Bearer key.</summary>
+    /// <summary>A client for the service at <paramref name="baseUrl"/>, sending <paramref name="key"/> as its Bearer
+    /// key.</summary>
     public static HttpClient Client(string baseUrl, string? key = null, TimeSpan? timeout = null)
     {
         var client = new HttpClient { BaseAddress = new Uri(baseUrl) };

@@ -29,15 +29,18 @@ public sealed class LoopbackTwilio : IAsyncDisposable
             var form = await request.ReadFormAsync();
             var sid = "CA" + Guid.NewGuid().ToString("N");
             twilio.Calls[sid] = (form["To"]!, form["From"]!, RealClock.ProgramNow);
-            return Results.Json(new { sid, status = "queued", to = (string?)form["To"], from = (string?)form["From"] }, statusCode: 201);
+            return Results.Json(new { sid, status = "queued", to = (string?)form["To"], from = (string?)form["From"] },
+                statusCode: 201);
         });
         app.MapGet("/2010-04-01/Accounts/{account}/Calls.json", (string? to) => Results.Json(new
         {
             calls = twilio.Calls.Where(c => c.Value.To == to).Select(c => new
             {
-                sid = c.Key, to = c.Value.To, from = c.Value.From, status = "completed", date_created = c.Value.Created.ToString("R"),
+                sid = c.Key, to = c.Value.To, from = c.Value.From, status = "completed",
+                date_created = c.Value.Created.ToString("R"),
             }),
-            end = 0, first_page_uri = "/x", next_page_uri = (string?)null, page = 0, page_size = 20, previous_page_uri = (string?)null, start = 0, uri = "/x",
+            end = 0, first_page_uri = "/x", next_page_uri = (string?)null, page = 0, page_size = 20,
+            previous_page_uri = (string?)null, start = 0, uri = "/x",
         }));
         await app.StartAsync();
         return twilio;

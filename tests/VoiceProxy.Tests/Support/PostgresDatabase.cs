@@ -40,7 +40,8 @@ public sealed class PostgresDatabase : IDisposable
         try { connection.Open(); }
         catch (Exception e) when (e is NpgsqlException or TimeoutException)
         {
-            throw new InvalidOperationException($"PostgreSQL is not reachable through {EnvironmentVariable} ({Describe(Server.Value)}): {e.Message}. " +
+            throw new InvalidOperationException(
+                $"PostgreSQL is not reachable through {EnvironmentVariable} ({Describe(Server.Value)}): {e.Message}. " +
                 "Start it with tests/postgres-up.sh.", e);
         }
         using var command = new NpgsqlCommand(sql, connection);
@@ -57,16 +58,21 @@ public sealed class PostgresDatabase : IDisposable
     {
         if (Environment.GetEnvironmentVariable(EnvironmentVariable) is { Length: > 0 } configured) return configured;
         if (string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase))
-            throw new InvalidOperationException($"PostgreSQL tests need {EnvironmentVariable}; .ci/run sets it from tests/postgres-up.sh. It is unset under CI=true.");
+            throw new InvalidOperationException(
+                $"PostgreSQL tests need {EnvironmentVariable}; .ci/run sets it from tests/postgres-up.sh. "
+                + "It is unset under CI=true.");
         var dir = new DirectoryInfo(AppContext.BaseDirectory);
         while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "tests", "postgres-up.sh"))) dir = dir.Parent;
-        if (dir is null) throw new InvalidOperationException($"PostgreSQL tests need {EnvironmentVariable}, and tests/postgres-up.sh was not found to start a local server.");
+        if (dir is null) throw new InvalidOperationException(
+            $"PostgreSQL tests need {EnvironmentVariable}, and tests/postgres-up.sh was not found to start a local server.");
         using var script = Process.Start(new ProcessStartInfo("bash", [Path.Combine(dir.FullName, "tests", "postgres-up.sh")])
             { RedirectStandardOutput = true, RedirectStandardError = true })!;
         var output = script.StandardOutput.ReadToEndAsync();
         var error = script.StandardError.ReadToEndAsync();
         if (!script.WaitForExit(TimeSpan.FromMinutes(5)) || script.ExitCode != 0)
-            throw new InvalidOperationException($"tests/postgres-up.sh failed; set {EnvironmentVariable} to a server's connection string instead. {error.Result}");
+            throw new InvalidOperationException(
+                $"tests/postgres-up.sh failed; set {EnvironmentVariable} to a server's connection string instead. "
+                + error.Result);
         return output.Result.Trim().Split('\n')[^1].Trim();
     }
 }

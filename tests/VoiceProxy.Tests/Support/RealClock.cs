@@ -4,7 +4,8 @@ namespace VoiceProxy.Tests.Support;
 
 /// <summary>Tests that run the real program as a process live on the real clock. They call numbers in an area code that is
 /// inside calling hours at this moment. In the hour of the day when no US area code is (about 11:00-12:00 UTC), they shift
-/// the program's clock by a few hours instead (VoiceProxy:Testing:ClockOffsetHours, honoured only in the Testing environment).</summary>
+/// the program's clock by a few hours instead (VoiceProxy:Testing:ClockOffsetHours, honoured only in the Testing
+/// environment).</summary>
 public static class RealClock
 {
     private static readonly string[] Candidates = ["212", "312", "303", "206", "907", "808", "671", "684", "787"];
@@ -29,7 +30,8 @@ public static class RealClock
     public static IEnumerable<KeyValuePair<string, string>> Settings =>
     [
         new("ASPNETCORE_ENVIRONMENT", "Testing"),
-        new("VoiceProxy:Testing:ClockOffsetHours", Chosen.OffsetHours.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+        new("VoiceProxy:Testing:ClockOffsetHours",
+            Chosen.OffsetHours.ToString(System.Globalization.CultureInfo.InvariantCulture)),
     ];
 
     /// <summary>Now on the program's clock.</summary>

@@ -30,7 +30,8 @@ public sealed class TestSettings
 
     /// <summary>Twilio's API at <paramref name="apiBaseUrl"/> (a stand-in), with the test account and this auth token.</summary>
     public TestSettings Twilio(string apiBaseUrl, string authToken) =>
-        Set("Twilio:AccountSid", VoiceProxyApplication.AccountSid).Set("Twilio:AuthToken", authToken).Set("Twilio:ApiBaseUrl", apiBaseUrl);
+        Set("Twilio:AccountSid", VoiceProxyApplication.AccountSid).Set("Twilio:AuthToken", authToken).Set("Twilio:ApiBaseUrl",
+            apiBaseUrl);
 
     /// <summary>Per-key rate limits so high that tests sending many requests at once never meet them.</summary>
     public TestSettings Unlimited() =>
@@ -44,7 +45,8 @@ public sealed class TestSettings
         Set(prefix + "Id", id).Set(prefix + "LegalName", legalName).Set(prefix + "CallbackNumber", callbackNumber);
         foreach (var (callerId, i) in callerIds.Select((c, i) => (c, i))) Set($"{prefix}CallerIds:{i}", callerId);
         if (optOutNumber is not null) Set(prefix + "OptOutNumber", optOutNumber);
-        if (writtenConsentExemptsRegistry is { } exempts) Set(prefix + "WrittenConsentExemptsRegistry", exempts ? "true" : "false");
+        if (writtenConsentExemptsRegistry is { } exempts) Set(prefix + "WrittenConsentExemptsRegistry",
+            exempts ? "true" : "false");
         return this;
     }
 

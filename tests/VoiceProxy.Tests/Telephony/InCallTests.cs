@@ -14,7 +14,8 @@ public sealed class InCallTests : ApplicationTests
     private static readonly Dictionary<string, string[]> TwimlVocabulary = new()
     {
         ["Response"] = [],
-        ["Gather"] = ["action", "method", "input", "numDigits", "timeout", "speechTimeout", "hints", "language", "actionOnEmptyResult", "finishOnKey", "profanityFilter", "speechModel", "enhanced"],
+        ["Gather"] = ["action", "method", "input", "numDigits", "timeout", "speechTimeout", "hints", "language",
+            "actionOnEmptyResult", "finishOnKey", "profanityFilter", "speechModel", "enhanced"],
         ["Say"] = ["voice", "language", "loop"],
         ["Play"] = ["loop", "digits"],
         ["Pause"] = ["length"],
@@ -25,12 +26,14 @@ public sealed class InCallTests : ApplicationTests
     {
         foreach (var element in twiml.DescendantsAndSelf())
         {
-            Assert.True(TwimlVocabulary.TryGetValue(element.Name.LocalName, out var attributes), $"<{element.Name.LocalName}> is not TwiML this service should send");
+            Assert.True(TwimlVocabulary.TryGetValue(element.Name.LocalName, out var attributes),
+                $"<{element.Name.LocalName}> is not TwiML this service should send");
             foreach (var attribute in element.Attributes()) Assert.Contains(attribute.Name.LocalName, attributes);
         }
     }
 
-    private async Task<(string Id, string Sid)> PlaceAsync(object request, string scope = "transactional", string kind = "express")
+    private async Task<(string Id, string Sid)> PlaceAsync(object request, string scope = "transactional",
+        string kind = "express")
     {
         await Acme.GrantAsync(Phone, scope, kind);
         var (status, call) = await Acme.PostJsonAsync("/v1/calls", request);
@@ -51,7 +54,8 @@ public sealed class InCallTests : ApplicationTests
     {
         var (id, sid) = await PlaceAsync(ApiHelpers.OrderUpdate(Phone));
 
-        var twiml = await _twilio.TwimlAsync($"/twilio/voice/{id}", new() { ["CallSid"] = sid, ["AnsweredBy"] = "human", ["From"] = VoiceProxyApplication.AcmeCallerId, ["To"] = Phone });
+        var twiml = await _twilio.TwimlAsync($"/twilio/voice/{id}",
+            new() { ["CallSid"] = sid, ["AnsweredBy"] = "human", ["From"] = VoiceProxyApplication.AcmeCallerId, ["To"] = Phone });
 
         AssertValidTwiml(twiml);
         var gather = twiml.Element("Gather")!;
@@ -72,7 +76,8 @@ public sealed class InCallTests : ApplicationTests
         Assert.Equal(["Say", "Hangup"], confirm.Elements().Select(e => e.Name.LocalName));
         var (_, call) = await Acme.GetJsonAsync($"/v1/calls/{id}");
         Assert.True((bool)call["optedOut"]!);
-        Assert.Contains(call["events"]!.AsArray(), e => (string?)e!["type"] == "message.rendered" && ((string?)e["detail"]!["text"])!.StartsWith("Hello, this is an automated call from Acme"));
+        Assert.Contains(call["events"]!.AsArray(), e => (string?)e!["type"] == "message.rendered"
+            && ((string?)e["detail"]!["text"])!.StartsWith("Hello, this is an automated call from Acme"));
         var (_, consent) = await Acme.GetJsonAsync($"/v1/consents/{ApiHelpers.Path(Phone)}");
         var revocation = consent["history"]!.AsArray().Last()!;
         Assert.Equal("keypress", (string?)revocation["channel"]);
@@ -99,7 +104,8 @@ public sealed class InCallTests : ApplicationTests
         Assert.Contains("marque 9", said[1]);
         Assert.All(gather.Elements("Say"), s => Assert.Equal("es-US", (string?)s.Attribute("language")));
 
-        var confirm = await _twilio.TwimlAsync($"/twilio/gather/{id}?attempt=0", new() { ["CallSid"] = sid, ["SpeechResult"] = "Alto, no me llamen más." });
+        var confirm = await _twilio.TwimlAsync($"/twilio/gather/{id}?attempt=0",
+            new() { ["CallSid"] = sid, ["SpeechResult"] = "Alto, no me llamen más." });
 
         Assert.StartsWith("No recibirá más llamadas de Acme Outdoor Supply", Said(confirm)[0]);
         var (_, consent) = await Acme.GetJsonAsync($"/v1/consents/{ApiHelpers.Path(Phone)}");
@@ -127,7 +133,8 @@ public sealed class InCallTests : ApplicationTests
     {
         var (id, sid) = await PlaceAsync(ApiHelpers.OrderUpdate(Phone));
 
-        var twiml = await _twilio.TwimlAsync($"/twilio/voice/{id}", new() { ["CallSid"] = sid, ["AnsweredBy"] = "machine_end_beep" });
+        var twiml = await _twilio.TwimlAsync($"/twilio/voice/{id}",
+            new() { ["CallSid"] = sid, ["AnsweredBy"] = "machine_end_beep" });
 
         AssertValidTwiml(twiml);
         Assert.Null(twiml.Element("Gather"));
@@ -143,7 +150,8 @@ public sealed class InCallTests : ApplicationTests
     public async Task InboundOptOutLine_ConfirmedByDigit_RevokesAndBlocksNextCall()
     {
         await Acme.GrantAsync(Phone, "transactional");
-        var form = new Dictionary<string, string> { ["CallSid"] = "CAinbound0000000000000000000000001", ["From"] = Phone, ["To"] = "+18005550198" };
+        var form = new Dictionary<string, string> { ["CallSid"] = "CAinbound0000000000000000000000001", ["From"] = Phone,
+            ["To"] = "+18005550198" };
 
         var prompt = await _twilio.TwimlAsync("/twilio/inbound", form);
 
@@ -151,7 +159,8 @@ public sealed class InCallTests : ApplicationTests
         var gather = prompt.Element("Gather")!;
         Assert.Contains("opt-out line of Acme Outdoor Supply", Said(gather)[0]);
         var action = new Uri((string)gather.Attribute("action")!);
-        var confirm = await _twilio.TwimlAsync(action.PathAndQuery[(new Uri(VoiceProxyApplication.PublicBaseUrl).AbsolutePath.Length)..],
+        var confirm = await _twilio.TwimlAsync(action.PathAndQuery[(new Uri(VoiceProxyApplication.PublicBaseUrl)
+            .AbsolutePath.Length)..],
             new Dictionary<string, string>(form) { ["Digits"] = "9" });
 
         Assert.Contains("You will not receive calls from Acme Outdoor Supply again", Said(confirm)[0]);
@@ -173,7 +182,8 @@ public sealed class InCallTests : ApplicationTests
             variables = new Dictionary<string, string> { ["orderNumber"] = injection, ["orderStatus"] = "shipped" },
         });
 
-        var (_, body) = await _twilio.PostAsync($"/twilio/voice/{call["id"]}", new() { ["CallSid"] = (string)call["twilioCallSid"]! });
+        var (_, body) = await _twilio.PostAsync($"/twilio/voice/{call["id"]}",
+            new() { ["CallSid"] = (string)call["twilioCallSid"]! });
 
         var twiml = XElement.Parse(body);
         Assert.Empty(twiml.Descendants("Dial"));
@@ -189,7 +199,8 @@ public sealed class InCallTests : ApplicationTests
         var repeat = await _twilio.TwimlAsync($"/twilio/gather/{id}?attempt=0", new() { ["CallSid"] = sid, ["Digits"] = "5" });
         var end = await _twilio.TwimlAsync($"/twilio/gather/{id}?attempt=1", new() { ["CallSid"] = sid, ["Digits"] = "5" });
 
-        Assert.Equal($"{VoiceProxyApplication.PublicBaseUrl}/twilio/gather/{id}?attempt=1", (string?)repeat.Element("Gather")!.Attribute("action"));
+        Assert.Equal($"{VoiceProxyApplication.PublicBaseUrl}/twilio/gather/{id}?attempt=1",
+            (string?)repeat.Element("Gather")!.Attribute("action"));
         Assert.Null(end.Element("Gather"));
         Assert.Equal(["Say", "Hangup"], end.Elements().Select(e => e.Name.LocalName));
         var (_, call) = await Acme.GetJsonAsync($"/v1/calls/{id}");
@@ -212,7 +223,8 @@ public sealed class InCallTests : ApplicationTests
     [Fact]
     public async Task Voice_UnknownCall_SafeHangup()
     {
-        var twiml = await _twilio.TwimlAsync("/twilio/voice/no-such-call", new() { ["CallSid"] = "CA00000000000000000000000000000099" });
+        var twiml = await _twilio.TwimlAsync("/twilio/voice/no-such-call",
+            new() { ["CallSid"] = "CA00000000000000000000000000000099" });
         Assert.Equal(["Hangup"], twiml.Elements().Select(e => e.Name.LocalName));
     }
 
@@ -230,7 +242,8 @@ public sealed class InCallTests : ApplicationTests
             "voice" => $"/twilio/voice/{id}", "gather" => $"/twilio/gather/{id}?attempt=0", "status" => $"/twilio/status/{id}",
             "inbound" => "/twilio/inbound", _ => "/twilio/inbound/confirm?seller=acme",
         };
-        var form = new Dictionary<string, string> { ["CallSid"] = sid, ["Digits"] = "9", ["CallStatus"] = "completed", ["SequenceNumber"] = "3", ["From"] = Phone, ["To"] = "+18005550198" };
+        var form = new Dictionary<string, string> { ["CallSid"] = sid, ["Digits"] = "9", ["CallStatus"] = "completed",
+            ["SequenceNumber"] = "3", ["From"] = Phone, ["To"] = "+18005550198" };
         var eventsBefore = App.Query(db => db.CallEvents.Count());
         var forged = TwilioWebhookClient.Sign(VoiceProxyApplication.PublicBaseUrl + path, form, "someone-elses-token");
         var wrongUrl = TwilioWebhookClient.Sign("https://attacker.example" + path, form, VoiceProxyApplication.AuthToken);
@@ -241,7 +254,8 @@ public sealed class InCallTests : ApplicationTests
             Assert.Equal(HttpStatusCode.Forbidden, status);
         }
         var tampered = new Dictionary<string, string>(form) { ["Digits"] = "1" };
-        var (tamperedStatus, _) = await _twilio.PostAsync(path, tampered, TwilioWebhookClient.Sign(VoiceProxyApplication.PublicBaseUrl + path, form, VoiceProxyApplication.AuthToken));
+        var (tamperedStatus, _) = await _twilio.PostAsync(path, tampered,
+            TwilioWebhookClient.Sign(VoiceProxyApplication.PublicBaseUrl + path, form, VoiceProxyApplication.AuthToken));
         Assert.Equal(HttpStatusCode.Forbidden, tamperedStatus);
 
         Assert.Equal(eventsBefore, App.Query(db => db.CallEvents.Count()));
@@ -257,11 +271,13 @@ public sealed class InCallTests : ApplicationTests
         var (id, sid) = await PlaceAsync(ApiHelpers.OrderUpdate(Phone));
         Dictionary<string, string> Status(string status, int sequence, string? duration = null) => new()
         {
-            ["CallSid"] = sid, ["CallStatus"] = status, ["SequenceNumber"] = sequence.ToString(), ["CallDuration"] = duration ?? "",
+            ["CallSid"] = sid, ["CallStatus"] = status, ["SequenceNumber"] = sequence.ToString(), ["CallDuration"] = duration
+                ?? "",
             ["AnsweredBy"] = "human", ["Timestamp"] = "Mon, 30 Nov 2026 18:00:00 +0000",
         };
 
-        Assert.Equal(HttpStatusCode.NoContent, (await _twilio.PostAsync($"/twilio/status/{id}", Status("ringing", 1), idempotencyToken: "t1")).Status);
+        Assert.Equal(HttpStatusCode.NoContent,
+            (await _twilio.PostAsync($"/twilio/status/{id}", Status("ringing", 1), idempotencyToken: "t1")).Status);
         await _twilio.PostAsync($"/twilio/status/{id}", Status("completed", 3, "42"), idempotencyToken: "t3");
         await _twilio.PostAsync($"/twilio/status/{id}", Status("in-progress", 2), idempotencyToken: "t2");
         await _twilio.PostAsync($"/twilio/status/{id}", Status("completed", 3, "42"), idempotencyToken: "t3");
@@ -271,7 +287,8 @@ public sealed class InCallTests : ApplicationTests
         Assert.Equal(42, (int?)call["durationSeconds"]);
         Assert.Equal("human", (string?)call["answeredBy"]);
         Assert.Equal(["ringing", "completed", "in-progress"],
-            call["events"]!.AsArray().Where(e => (string?)e!["type"] == "twilio.status").Select(e => (string)e!["detail"]!["callStatus"]!));
+            call["events"]!.AsArray().Where(e => (string?)e!["type"] == "twilio.status")
+                .Select(e => (string)e!["detail"]!["callStatus"]!));
     }
 
     [Fact]
@@ -282,7 +299,8 @@ public sealed class InCallTests : ApplicationTests
         var (_, problem) = await Acme.PostJsonAsync("/v1/calls", ApiHelpers.OrderUpdate(Phone));
         var id = (string)problem["callId"]!;
 
-        await _twilio.PostAsync($"/twilio/status/{id}", new() { ["CallSid"] = "CA11111111111111111111111111111111", ["CallStatus"] = "ringing", ["SequenceNumber"] = "0" });
+        await _twilio.PostAsync($"/twilio/status/{id}",
+            new() { ["CallSid"] = "CA11111111111111111111111111111111", ["CallStatus"] = "ringing", ["SequenceNumber"] = "0" });
 
         var (_, call) = await Acme.GetJsonAsync($"/v1/calls/{id}");
         Assert.Equal("CA11111111111111111111111111111111", (string?)call["twilioCallSid"]);
@@ -294,12 +312,16 @@ public sealed class InCallTests : ApplicationTests
     {
         var (id, sid) = await PlaceAsync(ApiHelpers.OrderUpdate(Phone));
         await _twilio.PostAsync($"/twilio/voice/{id}", new() { ["CallSid"] = sid }, idempotencyToken: "voice-1");
-        await _twilio.PostAsync($"/twilio/gather/{id}?attempt=0", new() { ["CallSid"] = sid, ["Digits"] = "9" }, idempotencyToken: "gather-1");
+        await _twilio.PostAsync($"/twilio/gather/{id}?attempt=0", new() { ["CallSid"] = sid, ["Digits"] = "9" },
+            idempotencyToken: "gather-1");
         var counts = App.Query(db => (db.CallEvents.Count(), db.Consents.Count(), db.DncEntries.Count(), db.AuditEvents.Count()));
 
-        var (voiceStatus, voice) = await _twilio.PostAsync($"/twilio/voice/{id}", new() { ["CallSid"] = sid }, idempotencyToken: "voice-1");
-        var (gatherStatus, gather) = await _twilio.PostAsync($"/twilio/gather/{id}?attempt=0", new() { ["CallSid"] = sid, ["Digits"] = "9" }, idempotencyToken: "gather-1");
-        var pressedAgain = await _twilio.TwimlAsync($"/twilio/gather/{id}?attempt=0", new() { ["CallSid"] = sid, ["Digits"] = "9" });
+        var (voiceStatus, voice) = await _twilio.PostAsync($"/twilio/voice/{id}", new() { ["CallSid"] = sid },
+            idempotencyToken: "voice-1");
+        var (gatherStatus, gather) = await _twilio.PostAsync($"/twilio/gather/{id}?attempt=0",
+            new() { ["CallSid"] = sid, ["Digits"] = "9" }, idempotencyToken: "gather-1");
+        var pressedAgain = await _twilio.TwimlAsync($"/twilio/gather/{id}?attempt=0",
+            new() { ["CallSid"] = sid, ["Digits"] = "9" });
 
         Assert.Equal(HttpStatusCode.OK, voiceStatus);
         Assert.Equal(HttpStatusCode.OK, gatherStatus);
@@ -313,13 +335,17 @@ public sealed class InCallTests : ApplicationTests
 
     [Theory]
     [InlineData(201, HttpStatusCode.Created)]
-    [InlineData(500, HttpStatusCode.Created)] // Twilio's answer failed, but its callback proves the call exists: never "nothing was placed"
-    public async Task StatusCallback_ArrivingBeforeTwilioAnswersTheCreate_IsNotOverwritten(int twilioStatus, HttpStatusCode expected)
+    // Twilio's answer failed, but its callback proves the call exists: never "nothing was placed"
+    [InlineData(500, HttpStatusCode.Created)]
+    public async Task StatusCallback_ArrivingBeforeTwilioAnswersTheCreate_IsNotOverwritten(int twilioStatus,
+        HttpStatusCode expected)
     {
         await Acme.GrantAsync(Phone, "transactional");
         App.Twilio.Reset();
-        App.Twilio.Given(WireMock.RequestBuilders.Request.Create().WithPath($"/2010-04-01/Accounts/{VoiceProxyApplication.AccountSid}/Calls.json").UsingPost())
-            .RespondWith(WireMock.ResponseBuilders.Response.Create().WithDelay(TimeSpan.FromSeconds(2)).WithStatusCode(twilioStatus)
+        App.Twilio.Given(WireMock.RequestBuilders.Request.Create()
+            .WithPath($"/2010-04-01/Accounts/{VoiceProxyApplication.AccountSid}/Calls.json").UsingPost())
+            .RespondWith(WireMock.ResponseBuilders.Response.Create().WithDelay(TimeSpan.FromSeconds(2))
+                .WithStatusCode(twilioStatus)
                 .WithHeader("Content-Type", "application/json").WithBody(twilioStatus == 201
                     ? """{"sid":"CA22222222222222222222222222222222","status":"queued"}"""
                     : """{"code":20500,"message":"Internal Server Error","status":500}"""));
@@ -345,9 +371,11 @@ public sealed class InCallTests : ApplicationTests
     {
         var (id, sid) = await PlaceAsync(ApiHelpers.OrderUpdate(Phone));
         var statuses = new[] { "initiated", "ringing", "in-progress" };
-        var deliveries = Enumerable.Range(0, 24).OrderBy(i => (i * 7) % 24).Select(i => _twilio.PostAsync($"/twilio/status/{id}", new()
+        var deliveries = Enumerable.Range(0, 24).OrderBy(i => (i * 7) % 24)
+            .Select(i => _twilio.PostAsync($"/twilio/status/{id}", new()
         {
-            ["CallSid"] = sid, ["SequenceNumber"] = i.ToString(), ["CallStatus"] = i == 23 ? "completed" : statuses[i % 3], ["CallDuration"] = i == 23 ? "61" : "",
+            ["CallSid"] = sid, ["SequenceNumber"] = i.ToString(), ["CallStatus"] = i == 23 ? "completed" : statuses[i % 3],
+            ["CallDuration"] = i == 23 ? "61" : "",
         }, idempotencyToken: $"delivery-{i}"));
 
         await Task.WhenAll(deliveries);

@@ -28,7 +28,8 @@ public sealed class SimulatedCallTests(SimulatedTwilioSite site) : IClassFixture
         var events = Events(call);
         Assert.Equal(["initiated", "ringing", "in-progress", "completed"],
             events.Where(e => e.Type == "twilio.status").Select(e => (string?)e.Detail["callStatus"]).ToList());
-        Assert.Equal(["0", "1", "2", "3"], events.Where(e => e.Type == "twilio.status").Select(e => (string?)e.Detail["sequenceNumber"]).ToList());
+        Assert.Equal(["0", "1", "2", "3"],
+            events.Where(e => e.Type == "twilio.status").Select(e => (string?)e.Detail["sequenceNumber"]).ToList());
         var heard = events.First(e => e.Type == "message.rendered");
         Assert.StartsWith("Hello, this is an automated call from Acme Outdoor Supply.", (string?)heard.Detail["text"]);
         Assert.Contains("order A-1001", (string?)heard.Detail["text"]);
@@ -65,7 +66,8 @@ public sealed class SimulatedCallTests(SimulatedTwilioSite site) : IClassFixture
     [InlineData("+14155550155", "no-answer", null, false)]
     [InlineData("+14155550166", "completed", "machine_end_beep", true)]
     [InlineData("+14155550144", "failed", null, false)]
-    public async Task Call_ToScenarioTestNumber_StatusAndAnsweredByRecorded(string phone, string finalStatus, string? answeredBy, bool voicemail)
+    public async Task Call_ToScenarioTestNumber_StatusAndAnsweredByRecorded(string phone, string finalStatus, string? answeredBy,
+        bool voicemail)
     {
         using var acme = site.Client();
         await acme.GrantAsync(phone, "transactional");

@@ -20,13 +20,15 @@ public sealed class TwilioFaultTests : ApplicationTests
             var response = Response.Create().WithStatusCode(answers[i].Status).WithHeader("Content-Type", "application/json")
                 .WithBody(answers[i].Status == 201
                     ? $$"""{"sid":"CA{{i:D32}}","status":"queued"}"""
-                    : $$"""{"code":{{(answers[i].Status == 429 ? 20429 : 20500)}},"message":"nope","status":{{answers[i].Status}}}""");
+                    : $$"""{"code":{{(answers[i].Status == 429 ? 20429 : 20500)}},"message":"nope","""
+                        + $"\"status\":{answers[i].Status}}}");
             if (answers[i].RetryAfter is { } after) response = response.WithHeader("Retry-After", after);
             var given = App.Twilio.Given(Request.Create().WithPath(CallsPath).UsingPost());
             if (answers.Length > 1)
             {
                 given = given.InScenario("answers");
-                given = i == 0 ? given.WillSetStateTo("s1") : given.WhenStateIs($"s{i}").WillSetStateTo($"s{Math.Min(i + 1, answers.Length - 1)}");
+                given = i == 0 ? given.WillSetStateTo("s1") : given.WhenStateIs($"s{i}")
+                    .WillSetStateTo($"s{Math.Min(i + 1, answers.Length - 1)}");
             }
             given.RespondWith(response);
         }
@@ -44,7 +46,8 @@ public sealed class TwilioFaultTests : ApplicationTests
         Assert.Equal($"CA{2:D32}", (string?)call["twilioCallSid"]);
         var requests = App.CreateCallRequests;
         Assert.Equal(3, requests.Count);
-        Assert.True(requests[1].RequestMessage.DateTime - requests[0].RequestMessage.DateTime >= TimeSpan.FromSeconds(0.9), "Retry-After: 1 was not honored");
+        Assert.True(requests[1].RequestMessage.DateTime - requests[0].RequestMessage.DateTime >= TimeSpan.FromSeconds(0.9),
+            "Retry-After: 1 was not honored");
     }
 
     [Fact]
@@ -79,7 +82,8 @@ public sealed class TwilioFaultTests : ApplicationTests
         Assert.Equal("failed", (string?)body["callStatus"]);
         Assert.Equal(5, App.CreateCallRequests.Count);
         var (_, call) = await Acme.GetJsonAsync($"/v1/calls/{body["callId"]}");
-        Assert.Contains("circuit breaker", (string?)call["events"]!.AsArray().Single(e => (string?)e!["type"] == "twilio.create")!["detail"]!["detail"]);
+        Assert.Contains("circuit breaker",
+            (string?)call["events"]!.AsArray().Single(e => (string?)e!["type"] == "twilio.create")!["detail"]!["detail"]);
     }
 
     [Fact]
@@ -90,16 +94,19 @@ public sealed class TwilioFaultTests : ApplicationTests
         var (_, lost) = await Acme.PostJsonAsync("/v1/calls", ApiHelpers.OrderUpdate(Phone));
         App.Twilio.Given(Request.Create().WithPath(CallsPath).UsingGet().WithParam("To", Phone))
             .RespondWith(Response.Create().WithStatusCode(200).WithHeader("Content-Type", "application/json").WithBody($$"""
-                {"calls":[{"sid":"CA77777777777777777777777777777777","to":"{{Phone}}","from":"{{VoiceProxyApplication.AcmeCallerId}}","status":"in-progress",
+                {"calls":[{"sid":"CA77777777777777777777777777777777","to":"{{Phone}}",
+                  "from":"{{VoiceProxyApplication.AcmeCallerId}}","status":"in-progress",
                   "date_created":"Mon, 30 Nov 2026 18:00:01 +0000"}],
-                 "end":0,"first_page_uri":"/x","next_page_uri":null,"page":0,"page_size":20,"previous_page_uri":null,"start":0,"uri":"/x"}
+                 "end":0,"first_page_uri":"/x","next_page_uri":null,"page":0,"page_size":20,"previous_page_uri":null,
+                 "start":0,"uri":"/x"}
                 """));
         App.Time.Advance(TimeSpan.FromMinutes(2)); // the background pass may run now too; either pass resolves it once
 
         await App.Services.GetRequiredService<CallReconciler>().ReconcileOnceAsync(CancellationToken.None);
 
         // If the background pass won, its event may land a moment after its update: wait for it, then expect exactly one.
-        static bool Reconciled(System.Text.Json.Nodes.JsonNode c) => c["events"]!.AsArray().Any(e => (string?)e!["type"] == "call.reconciled");
+        static bool Reconciled(System.Text.Json.Nodes.JsonNode c) => c["events"]!.AsArray()
+            .Any(e => (string?)e!["type"] == "call.reconciled");
         var (_, call) = await Acme.GetJsonAsync($"/v1/calls/{lost["callId"]}");
         for (var deadline = DateTime.UtcNow.AddSeconds(10); !Reconciled(call) && DateTime.UtcNow < deadline;)
         {
@@ -119,7 +126,10 @@ public sealed class TwilioFaultTests : ApplicationTests
         var (_, lost) = await Acme.PostJsonAsync("/v1/calls", ApiHelpers.OrderUpdate(Phone));
         App.Twilio.Given(Request.Create().WithPath(CallsPath).UsingGet())
             .RespondWith(Response.Create().WithStatusCode(200).WithHeader("Content-Type", "application/json").WithBody(
-                """{"calls":[],"end":0,"first_page_uri":"/x","next_page_uri":null,"page":0,"page_size":20,"previous_page_uri":null,"start":0,"uri":"/x"}"""));
+                """
+                {"calls":[],"end":0,"first_page_uri":"/x","next_page_uri":null,"page":0,"page_size":20,"previous_page_uri":null,
+                 "start":0,"uri":"/x"}
+                """));
         var reconciler = App.Services.GetRequiredService<CallReconciler>();
 
         App.Time.Advance(TimeSpan.FromMinutes(2));
