@@ -6,28 +6,20 @@ using VoiceProxy.Supervisor;
 
 namespace VoiceProxy.Tests.Supervisor;
 
-public sealed class ReviewApiTests : IDisposable
+public sealed class ReviewApiTests : ApplicationTests
 {
-    private readonly VoiceProxyApplication _app = new();
-    private readonly HttpClient _acme;
     private readonly HttpClient _supervisor;
 
-    public ReviewApiTests()
-    {
-        _acme = _app.Acme();
-        _supervisor = _app.ClientWithKey(VoiceProxyApplication.SupervisorKey);
-    }
-
-    public void Dispose() => _app.Dispose();
+    public ReviewApiTests() => _supervisor = App.ClientWithKey(VoiceProxyApplication.SupervisorKey);
 
     private static IEnumerable<string> Ids(JsonNode page) => page["items"]!.AsArray().Select(i => (string)i!["id"]!);
 
     [Fact]
     public async Task List_CallsThroughTheGate_NewestFirstWithBlockReasons()
     {
-        var allowed = await ReviewData.PlaceAllowedAsync(_acme, "+14155550123");
-        _app.Time.Advance(TimeSpan.FromMinutes(5));
-        var blocked = await ReviewData.PlaceBlockedAsync(_acme, "+14155550124");
+        var allowed = await ReviewData.PlaceAllowedAsync(Acme, "+14155550123");
+        App.Time.Advance(TimeSpan.FromMinutes(5));
+        var blocked = await ReviewData.PlaceBlockedAsync(Acme, "+14155550124");
 
         var (status, page) = await _supervisor.GetJsonAsync("/v1/calls");
 
@@ -48,7 +40,7 @@ public sealed class ReviewApiTests : IDisposable
         var a = ReviewData.Record(t.AddHours(-3), to: "+14155550111");
         var b = ReviewData.Record(t.AddHours(-2), to: "+14155550122", allowed: false);
         var c = ReviewData.Record(t.AddHours(-1), to: "+14155550111", seller: "globex", optedOut: true, answeredBy: "human");
-        _app.Insert(a, b, c);
+        App.Insert(a, b, c);
 
         async Task<IEnumerable<string>> Filter(string query)
         {
@@ -78,23 +70,25 @@ public sealed class ReviewApiTests : IDisposable
         var t = VoiceProxyApplication.MondayMidday.AddHours(-1);
         // Pairs share an instant, so the id must break the tie for the cursor to be exact.
         var calls = Enumerable.Range(0, 25).Select(i => ReviewData.Record(t.AddSeconds(i / 2))).ToArray();
-        _app.Insert(calls);
+        App.Insert(calls);
 
         var seen = new List<string>();
         string? cursor = null;
         var pages = 0;
         do
         {
-            var (status, page) = await _supervisor.GetJsonAsync("/v1/calls?limit=10" + (cursor is null ? "" : "&cursor=" + cursor));
+            var (status, page) = await _supervisor.GetJsonAsync("/v1/calls?limit=10" + (cursor is null ? ""
+                : "&cursor=" + cursor));
             Assert.Equal(HttpStatusCode.OK, status);
             seen.AddRange(Ids(page));
             cursor = (string?)page["nextCursor"];
             pages++;
-            _app.Insert(ReviewData.Record(VoiceProxyApplication.MondayMidday.AddSeconds(pages)));
+            App.Insert(ReviewData.Record(VoiceProxyApplication.MondayMidday.AddSeconds(pages)));
         }
         while (cursor is not null);
 
-        var expected = calls.OrderByDescending(c => c.RequestedAt).ThenByDescending(c => c.Id, StringComparer.Ordinal).Select(c => c.Id);
+        var expected = calls.OrderByDescending(c => c.RequestedAt).ThenByDescending(c => c.Id, StringComparer.Ordinal)
+            .Select(c => c.Id);
         Assert.Equal(3, pages);
         Assert.Equal(expected, seen);
     }
@@ -102,7 +96,9 @@ public sealed class ReviewApiTests : IDisposable
     [Fact]
     public async Task List_BadFilters_ValidationProblemNamingEachField()
     {
-        var (status, problem) = await _supervisor.GetJsonAsync("/v1/calls?status=lost&allowed=maybe&phone=4155550123&seller=initech&limit=0&cursor=nonsense&from=yesterday");
+        var (status, problem) =
+            await _supervisor.GetJsonAsync(
+                "/v1/calls?status=lost&allowed=maybe&phone=4155550123&seller=initech&limit=0&cursor=nonsense&from=yesterday");
 
         Assert.Equal(HttpStatusCode.BadRequest, status);
         var errors = problem["errors"]!.AsObject().Select(e => e.Key).Order();
@@ -114,22 +110,22 @@ public sealed class ReviewApiTests : IDisposable
     {
         foreach (var url in new[] { "/v1/calls", "/v1/calls/export", "/v1/calls/figures" })
         {
-            var response = await _acme.GetAsync(url);
+            var response = await Acme.GetAsync(url);
             Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
         }
-        var anonymous = await _app.CreateClient().GetAsync("/v1/calls");
+        var anonymous = await App.CreateClient().GetAsync("/v1/calls");
         Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
     }
 
     [Fact]
     public async Task Routes_ExportAndFiguresBesideCallById_EachReachesItsOwnHandler()
     {
-        var id = await ReviewData.PlaceBlockedAsync(_acme, "+14155550124");
+        var id = await ReviewData.PlaceBlockedAsync(Acme, "+14155550124");
 
         var export = await _supervisor.GetAsync("/v1/calls/export");
         var figures = await _supervisor.GetJsonAsync("/v1/calls/figures");
         var byId = await _supervisor.GetJsonAsync($"/v1/calls/{id}");
-        var place = await _acme.PostJsonAsync("/v1/calls", ApiHelpers.OrderUpdate("+14155550125"));
+        var place = await Acme.PostJsonAsync("/v1/calls", ApiHelpers.OrderUpdate("+14155550125"));
 
         Assert.Equal("text/csv", export.Content.Headers.ContentType?.MediaType);
         Assert.Equal(1, (int)figures.Body["requested"]!);
@@ -140,16 +136,17 @@ public sealed class ReviewApiTests : IDisposable
     [Fact]
     public async Task Export_Filters_CsvWithHeaderAndOneRowPerCallNewestFirst()
     {
-        var allowed = await ReviewData.PlaceAllowedAsync(_acme, "+14155550123");
-        _app.Time.Advance(TimeSpan.FromMinutes(1));
-        var blocked = await ReviewData.PlaceBlockedAsync(_acme, "+14155550124");
+        var allowed = await ReviewData.PlaceAllowedAsync(Acme, "+14155550123");
+        App.Time.Advance(TimeSpan.FromMinutes(1));
+        var blocked = await ReviewData.PlaceBlockedAsync(Acme, "+14155550124");
 
         var all = await _supervisor.GetAsync("/v1/calls/export");
         var onlyBlocked = ReviewData.ParseCsv(await _supervisor.GetStringAsync("/v1/calls/export?allowed=false"));
 
         Assert.Equal(HttpStatusCode.OK, all.StatusCode);
         Assert.Equal("utf-8", all.Content.Headers.ContentType?.CharSet);
-        Assert.StartsWith("calls-", all.Content.Headers.ContentDisposition?.FileNameStar ?? all.Content.Headers.ContentDisposition?.FileName);
+        Assert.StartsWith("calls-", all.Content.Headers.ContentDisposition?.FileNameStar
+            ?? all.Content.Headers.ContentDisposition?.FileName);
         var rows = ReviewData.ParseCsv(await all.Content.ReadAsStringAsync());
         Assert.Equal(CallCsv.Header, rows[0]);
         Assert.Equal([blocked, allowed], rows.Skip(1).Select(r => r[0]));
@@ -168,7 +165,7 @@ public sealed class ReviewApiTests : IDisposable
         var formula = ReviewData.Record(at, template: "=HYPERLINK(\"http://evil.example\",\"click\")", answeredBy: "@SUM(A1:A9)");
         var awkward = ReviewData.Record(at.AddSeconds(-1), template: "line one\r\nline \"two\", three", answeredBy: "-1+1");
         var plus = ReviewData.Record(at.AddSeconds(-2), template: "+cmd|' /C calc'!A0", answeredBy: "\tTAB");
-        _app.Insert(formula, awkward, plus);
+        App.Insert(formula, awkward, plus);
 
         var text = await _supervisor.GetStringAsync("/v1/calls/export");
         var rows = ReviewData.ParseCsv(text);
@@ -205,13 +202,13 @@ public sealed class ReviewApiTests : IDisposable
     public async Task Figures_Range_CountsRequestedPlacedBlockedByReasonOptedOutAndAnswered()
     {
         var t = VoiceProxyApplication.MondayMidday;
-        _app.Insert(
+        App.Insert(
             ReviewData.Record(t.AddHours(-1), answeredBy: "human", optedOut: true),
             ReviewData.Record(t.AddHours(-2), answeredBy: "machine_end_beep"),
             ReviewData.Record(t.AddHours(-3), allowed: false),
             ReviewData.Record(t.AddDays(-3), allowed: false));
-        _app.Time.Advance(TimeSpan.FromMinutes(1));
-        await ReviewData.PlaceBlockedAsync(_acme, "+14155550124");
+        App.Time.Advance(TimeSpan.FromMinutes(1));
+        await ReviewData.PlaceBlockedAsync(Acme, "+14155550124");
 
         var from = Uri.EscapeDataString(t.AddDays(-1).ToString("O"));
         var (status, figures) = await _supervisor.GetJsonAsync($"/v1/calls/figures?from={from}");
@@ -230,13 +227,14 @@ public sealed class ReviewApiTests : IDisposable
     [Fact]
     public async Task ReviewApi_NeverChangesTheStore()
     {
-        await ReviewData.PlaceBlockedAsync(_acme, "+14155550124");
-        var before = _app.Query(db => (db.Calls.Count(), db.AuditEvents.Count(), db.Calls.AsNoTracking().Single().UpdatedAt));
+        await ReviewData.PlaceBlockedAsync(Acme, "+14155550124");
+        var before = App.Query(db => (db.Calls.Count(), db.AuditEvents.Count(), db.Calls.AsNoTracking().Single().UpdatedAt));
 
         await _supervisor.GetStringAsync("/v1/calls/export");
         await _supervisor.GetJsonAsync("/v1/calls");
         await _supervisor.GetJsonAsync("/v1/calls/figures");
 
-        Assert.Equal(before, _app.Query(db => (db.Calls.Count(), db.AuditEvents.Count(), db.Calls.AsNoTracking().Single().UpdatedAt)));
+        Assert.Equal(before, App.Query(db => (db.Calls.Count(), db.AuditEvents.Count(),
+            db.Calls.AsNoTracking().Single().UpdatedAt)));
     }
 }

@@ -31,7 +31,8 @@ internal static class ReviewData
     public static CallRecord Record(DateTimeOffset at, string to = "+14155550123", string seller = "acme", bool allowed = true,
         string? template = null, string? answeredBy = null, bool optedOut = false)
     {
-        var reasons = allowed ? new List<Reason>() : [new Reason(ReasonCodes.DncInternal, "dnc_internal", "On the seller's do-not-call list.")];
+        var reasons = allowed ? new List<Reason>()
+            : [new Reason(ReasonCodes.DncInternal, "dnc_internal", "On the seller's do-not-call list.")];
         var decision = new Decision(allowed, at, [], reasons, null, []);
         return new CallRecord
         {

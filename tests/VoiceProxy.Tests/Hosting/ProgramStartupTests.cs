@@ -1,0 +1,46 @@
+namespace VoiceProxy.Tests.Hosting;
+
+/// <summary>The real program refuses a bad setting or an unknown command with one line and a non-zero exit, no stack
+/// trace.</summary>
+public sealed class ProgramStartupTests
+{
+    [Theory]
+    [InlineData("VoiceProxy:OptOutDigit", "x", "error: VoiceProxy:OptOutDigit must be one digit 0-9.")]
+    [InlineData("VoiceProxy:Sellers:0:CallbackNumber", "12345",
+        "error: VoiceProxy:Sellers:0:CallbackNumber must be an E.164 number.")]
+    public async Task BadSetting_OneLineErrorAndExitCode(string key, string value, string expected)
+    {
+        using var service = new ServiceProcess(Shop().Set("ConnectionStrings:VoiceProxy", "Data Source=:memory:").Set(key, value)
+            .Build());
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => service.StartAsync(TimeSpan.FromSeconds(60)));
+
+        Assert.Contains("VoiceProxy exited with 1", error.Message);
+        Assert.Contains(expected, service.Output);
+        Assert.DoesNotContain(service.Output, line => line.TrimStart().StartsWith("at ", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task MalformedBody_LoggedAs400WithoutStackTrace()
+    {
+        using var service = ServiceProcess.WithOwnStore(Shop());
+        await service.StartAsync(TimeSpan.FromSeconds(60));
+        using var client = service.Client(VoiceProxyApplication.AcmeKey);
+
+        var response = await client.PostAsync("/v1/calls",
+            new StringContent("{\"to\":", System.Text.Encoding.UTF8, "application/json"));
+        for (var deadline = DateTime.UtcNow.AddSeconds(10);
+             !service.Output.Any(l => l.Contains("POST /v1/calls responded")) && DateTime.UtcNow < deadline;)
+            await Task.Delay(50);
+        service.Kill();
+
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains(service.Output, l => l.Contains("POST /v1/calls responded 400"));
+        Assert.DoesNotContain(service.Output,
+            l => l.Contains("responded 500") || l.TrimStart().StartsWith("at ", StringComparison.Ordinal));
+    }
+
+    /// <summary>One seller, "shop", and a caller key for it.</summary>
+    private static TestSettings Shop() =>
+        new TestSettings().OneSeller("shop", "Shop Inc").ApiKey("caller", VoiceProxyApplication.AcmeKey, "Caller", "shop");
+}

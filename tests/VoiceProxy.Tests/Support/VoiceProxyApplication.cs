@@ -1,0 +1,133 @@
+using System.Net;
+using System.Net.Http.Headers;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+using VoiceProxy.DoNotCall;
+using WireMock.Logging;
+using WireMock.RequestBuilders;
+using WireMock.ResponseBuilders;
+using WireMock.Server;
+
+namespace VoiceProxy.Tests.Support;
+
+/// <summary>The real service over a fresh SQLite file and registry folder, with WireMock as Twilio and a fake clock.
+/// Keys and tokens here are made up.</summary>
+public sealed class VoiceProxyApplication : WebApplicationFactory<Program>
+{
+    public const string AccountSid = "AC0123456789abcdef0123456789abcdef";
+    public const string AuthToken = "made-up-test-auth-token";
+    public const string PublicBaseUrl = "https://voiceproxy.example.com/base";
+    public const string AcmeKey = "test-acme-caller-key-000001";
+    public const string GlobexKey = "test-globex-caller-key-00001";
+    public const string SupervisorKey = "test-supervisor-key-0000001";
+    public const string AdminKey = "test-admin-key-000000000001";
+    public const string AcmeCallerId = "+14155550100";
+
+    /// <summary>Monday 30 November 2026, 18:00 UTC: 10:00 in California, 13:00 in New York.</summary>
+    public static readonly DateTimeOffset MondayMidday = new(2026, 11, 30, 18, 0, 0, TimeSpan.Zero);
+
+    private readonly Dictionary<string, string?> _settings;
+    private readonly Action<IServiceCollection>? _services;
+
+    public VoiceProxyApplication(Dictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null,
+        DateTimeOffset? now = null)
+    {
+        Time = new FakeTimeProvider(now ?? MondayMidday);
+        Folder = Directory.CreateTempSubdirectory("voiceproxy-test-").FullName;
+        _services = services;
+        _settings = new TestSettings()
+            .StoreIn(Folder)
+            .Twilio(Twilio.Url!, AuthToken)
+            .Set("VoiceProxy:PublicBaseUrl", PublicBaseUrl)
+            .Seller("acme", "Acme Outdoor Supply", "+18005550199", [AcmeCallerId, "+14155550101"], optOutNumber: "+18005550198")
+            .Seller("globex", "Globex Home Goods", "+18885550177", ["+12125550100"], writtenConsentExemptsRegistry: false)
+            .ApiKey("acme-app", AcmeKey, "Caller", "acme")
+            .ApiKeyDigest("globex-app", GlobexKey, "Caller", "globex")
+            .ApiKey("supervisor", SupervisorKey, "Supervisor")
+            .ApiKey("admin", AdminKey, "Admin")
+            .BuildForApplication();
+        foreach (var (key, value) in settings ?? []) _settings[key] = value;
+        StubTwilioCreateCall();
+    }
+
+    public WireMockServer Twilio { get; } = WireMockServer.Start();
+    public FakeTimeProvider Time { get; }
+    public string Folder { get; }
+    public string RegistryFolder => Path.Combine(Folder, "registry");
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Testing");
+        foreach (var (key, value) in _settings) builder.UseSetting(key, value);
+        builder.ConfigureServices(services =>
+        {
+            services.AddSingleton<TimeProvider>(Time);
+            _services?.Invoke(services);
+        });
+    }
+
+    public HttpClient ClientWithKey(string key)
+    {
+        var client = CreateClient();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        return client;
+    }
+
+    public HttpClient Acme() => ClientWithKey(AcmeKey);
+
+    /// <summary>Serves the application with Kestrel on a loopback port (0: any free one) instead of the in-memory test
+    /// server, for clients that need real HTTP (a browser, the simulated Twilio's webhooks); returns its base URL.</summary>
+    public string StartOnLoopback(int port = 0)
+    {
+        UseKestrel(o => o.Listen(IPAddress.Loopback, port));
+        StartServer();
+        return Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
+    }
+
+    /// <summary>Twilio answers a create-call request with 201 and a new call SID, as its API does.</summary>
+    public void StubTwilioCreateCall(int status = 201, string? body = null)
+    {
+        Twilio.Reset();
+        Twilio.Given(Request.Create().WithPath($"/2010-04-01/Accounts/{AccountSid}/Calls.json").UsingPost())
+            .RespondWith(Response.Create().WithStatusCode(status).WithHeader("Content-Type", "application/json")
+                .WithBody(body ?? $$"""
+                    {"sid":"CA{{Guid.NewGuid():N}}","account_sid":"{{AccountSid}}","status":"queued","direction":"outbound-api",
+                     "api_version":"2010-04-01"}
+                    """));
+    }
+
+    public IReadOnlyList<ILogEntry> CreateCallRequests =>
+        Twilio.LogEntries.Where(e => e.RequestMessage.Path.EndsWith("/Calls.json", StringComparison.Ordinal)
+            && e.RequestMessage.Method == "POST").ToList();
+
+    /// <summary>Imports a registry list the way the CLI does, into this instance's registry folder.</summary>
+    public void ImportRegistry(string list, DateOnly asOf, params string[] numbers)
+    {
+        var file = Path.Combine(Folder, $"{Guid.NewGuid():N}.txt");
+        File.WriteAllLines(file, numbers.Select(n => n.TrimStart('+')));
+        RegistryImporter.Import(RegistryFolder, list, ImportMode.Full, [file], asOf, Time);
+        ((SnapshotRegistry)Services.GetRequiredService<IDncRegistry>()).Reload();
+    }
+
+    /// <summary>Reads the database directly, as a check beside the API.</summary>
+    public T Query<T>(Func<VoiceProxy.Data.VoiceProxyDb, T> query)
+    {
+        using var scope = Services.CreateScope();
+        return query(scope.ServiceProvider.GetRequiredService<VoiceProxy.Data.VoiceProxyDb>());
+    }
+
+    public DateOnly Today => DateOnly.FromDateTime(Time.GetUtcNow().UtcDateTime);
+
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        if (!disposing) return;
+        Twilio.Stop();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        try { Directory.Delete(Folder, recursive: true); } catch (IOException) { }
+    }
+}
