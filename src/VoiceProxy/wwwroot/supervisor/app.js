@@ -112,16 +112,16 @@ function callRow(c) {
   const decision = c.allowed ? badge("allowed", "allowed") : badge("blocked", "blocked");
   const reasons = c.reasons.length ? el("span", { class: "small-reasons" }, c.reasons.join(", ")) : null;
   const open = el("a", { href: `#/calls/${c.id}`, class: "button secondary", "aria-label": `Open call to ${c.to} at ${utc(c.requestedAt)}` }, "Open");
-  const cell = (label, ...content) => el("td", { "data-label": label }, ...content);
+  const cell = (label, kind, ...content) => el("td", { "data-label": label, class: kind }, ...content);
   return el("tr", { dataset: { id: c.id } },
-    cell("Requested", utc(c.requestedAt)),
-    cell("Seller", c.seller),
-    cell("To", c.to),
-    cell("Purpose", c.purpose),
-    cell("Decision", decision, reasons),
-    cell("Status", c.status, c.optedOut ? " " : null, c.optedOut ? badge("OPTED OUT", "opted-out") : null),
-    cell("Answered by", c.answeredBy ?? "—"),
-    cell("", open));
+    cell("Requested", "when", utc(c.requestedAt)),
+    cell("Seller", "seller", c.seller),
+    cell("To", "phone", c.to),
+    cell("Purpose", "purpose", c.purpose),
+    cell("Decision", "decision", decision, reasons),
+    cell("Status", "status", c.status, c.optedOut ? " " : null, c.optedOut ? badge("OPTED OUT", "opted-out") : null),
+    cell("Answered by", "answered", c.answeredBy ?? "—"),
+    cell("", "open", open));
 }
 
 async function loadFigures() {
@@ -167,7 +167,8 @@ async function showCall(id) {
   $("d-reasons").replaceChildren(...d.reasons.map((r) => el("li", {}, el("strong", {}, r.code), ` — ${r.message}`)));
   $("d-lists").textContent = d.lists?.length ? "Registry data used: " + d.lists.map((l) => `${l.list} as of ${l.asOf ?? "none"}`).join(", ") : "";
   $("d-checks").tBodies[0].replaceChildren(...d.checks.map((c) => el("tr", {},
-    el("td", { "data-label": "Rule" }, c.rule), el("td", { "data-label": "Outcome" }, badge(c.outcome.replace("_", " "), c.outcome)),
+    el("td", { "data-label": "Rule", class: "rule" }, c.rule),
+    el("td", { "data-label": "Outcome" }, badge(c.outcome.replace("_", " "), c.outcome)),
     el("td", { "data-label": "Citation" }, c.citation), el("td", { "data-label": "Detail" }, c.detail))));
   const spoken = call.events.filter((e) => e.type === "message.rendered" && e.detail?.text).map((e) => e.detail.text);
   $("d-message").textContent = spoken.length ? spoken.join("\n\n— repeated —\n\n")
