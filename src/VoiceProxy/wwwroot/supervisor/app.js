@@ -18,6 +18,8 @@ const utc = (iso) => (iso ? iso.replace("T", " ").replace(/\.\d+/, "").replace(/
 
 function badge(text, kind) { return el("span", { class: `badge ${kind}` }, text); }
 
+const unique = (items) => [...new Set(items)];
+
 async function api(url) {
   const response = await fetch(url, { headers: { Accept: "application/json" } });
   if (response.status === 401) { showSignIn(); throw new Error("signed out"); }
@@ -110,7 +112,7 @@ async function loadCalls() {
 
 function callRow(c) {
   const decision = c.allowed ? badge("allowed", "allowed") : badge("blocked", "blocked");
-  const reasons = c.reasons.length ? el("span", { class: "small-reasons" }, c.reasons.join(", ")) : null;
+  const reasons = c.reasons.length ? el("span", { class: "small-reasons" }, unique(c.reasons).join(", ")) : null;
   const open = el("a", { href: `#/calls/${c.id}`, class: "button secondary", "aria-label": `Open call to ${c.to} at ${utc(c.requestedAt)}` }, "Open");
   const cell = (label, kind, ...content) => el("td", { "data-label": label, class: kind }, ...content);
   return el("tr", { dataset: { id: c.id } },
@@ -164,7 +166,11 @@ async function showCall(id) {
   const d = call.decision;
   $("d-verdict").replaceChildren(d.allowed ? badge("ALLOWED", "allowed") : badge("BLOCKED", "blocked"),
     ` evaluated ${utc(d.evaluatedAt)} UTC`, d.nextAllowedAt ? ` · lawful from ${utc(d.nextAllowedAt)} UTC` : "");
-  $("d-reasons").replaceChildren(...d.reasons.map((r) => el("li", {}, el("strong", {}, r.code), ` — ${r.message}`)));
+  // Two checks may give the same reason (each stays in the checks table): the reasons list names each code once.
+  const byCode = new Map();
+  for (const r of d.reasons) byCode.set(r.code, unique([...(byCode.get(r.code) ?? []), r.message]));
+  $("d-reasons").replaceChildren(...[...byCode].map(([code, messages]) =>
+    el("li", {}, el("strong", {}, code), ` — ${messages.join(" ")}`)));
   $("d-lists").textContent = d.lists?.length ? "Registry data used: " + d.lists.map((l) => `${l.list} as of ${l.asOf ?? "none"}`).join(", ") : "";
   $("d-checks").tBodies[0].replaceChildren(...d.checks.map((c) => el("tr", {},
     el("td", { "data-label": "Rule", class: "rule" }, c.rule),
