@@ -1,10 +1,12 @@
 using System.Net;
 using System.Net.Http.Headers;
+using System.Text.Json;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
+using VoiceProxy.Compliance;
 using VoiceProxy.Data;
 
 namespace VoiceProxy.Tests.Supervisor;
@@ -82,6 +84,74 @@ public sealed class SupervisorSite : IAsyncLifetime
         call.Events.Add(new CallEvent { CallId = call.Id, At = at, Type = "message.rendered", DetailJson = $$"""{"text":"{{Spoken}}","template":"order-update"}""" });
         call.Events.Add(new CallEvent { CallId = call.Id, At = at.AddSeconds(30), Type = "call.opted_out", DetailJson = """{"channel":"keypad"}""" });
         await db.SaveChangesAsync();
+    }
+
+    /// <summary>Two more calls, seeded once on request (the page tests count three): one answered by a person who opted
+    /// out, every step recorded by the real webhooks; and a blocked one whose decision gives dnc_internal from two checks
+    /// among many reasons (a row wide enough to squeeze the list's other columns).</summary>
+    public Task<(string AnsweredId, string TwiceBlockedId)> SeedMoreAsync() => _more ??= SeedMoreOnceAsync();
+
+    private Task<(string, string)>? _more;
+
+    private async Task<(string, string)> SeedMoreOnceAsync()
+    {
+        const string phone = "+14155550126";
+        App.Time.Advance(TimeSpan.FromMinutes(2));
+        using var acme = Client(VoiceProxyApplication.AcmeKey);
+        var answeredId = await ReviewData.PlaceAllowedAsync(acme, phone);
+        var sid = App.Query(db => db.Calls.Single(c => c.Id == answeredId).TwilioCallSid)!;
+        using var http = Client();
+        var twilio = new TwilioWebhookClient(http);
+        Dictionary<string, string> Status(string status, int sequence, string? duration = null)
+        {
+            var form = new Dictionary<string, string>
+                { ["CallSid"] = sid, ["CallStatus"] = status, ["SequenceNumber"] = $"{sequence}" };
+            if (duration is not null) form["CallDuration"] = duration;
+            return form;
+        }
+        await twilio.PostAsync($"/twilio/status/{answeredId}", Status("initiated", 0));
+        await twilio.PostAsync($"/twilio/status/{answeredId}", Status("ringing", 1));
+        await twilio.TwimlAsync($"/twilio/voice/{answeredId}", new() { ["CallSid"] = sid, ["AnsweredBy"] = "human" });
+        await twilio.PostAsync($"/twilio/status/{answeredId}", Status("in-progress", 2));
+        await twilio.TwimlAsync($"/twilio/gather/{answeredId}?attempt=0", new() { ["CallSid"] = sid, ["Digits"] = "9" });
+        await twilio.PostAsync($"/twilio/status/{answeredId}", Status("completed", 3, duration: "41"));
+
+        var at = App.Time.GetUtcNow().AddMinutes(2);
+        var since = at.AddDays(-9);
+        Check Dnc(string detail) => Check.Blocked("dnc_internal", "47 CFR 64.1200(d)(3), (d)(6)", ReasonCodes.DncInternal,
+            $"The number is on the seller's do-not-call list since {since:O}.", detail);
+        var checks = new List<Check>
+        {
+            Check.Blocked("consent", "47 CFR 64.1200(a)(1)-(3); 16 CFR 310.4(b)(1)(v)", ReasonCodes.ConsentInsufficient,
+                "Marketing calls need express written consent; only oral consent is recorded."),
+            Dnc("on the seller's list (added by the API)"),
+            Dnc("on the seller's list (added by a keypress opt-out)"),
+            Check.Blocked("dnc_national", "47 CFR 64.1200(c)(2)", ReasonCodes.DncNational, "On the national registry."),
+            Check.Blocked("dnc_state", "Fla. Stat. 501.059", ReasonCodes.DncState, "The number is on the FL state list."),
+            Check.Blocked("calling_hours", "47 CFR 64.1200(c)(1)", ReasonCodes.OutsideCallingHours,
+                "It is 22:10 where the customer is; calls are allowed 08:00-20:00."),
+            Check.Blocked("frequency_cap", "Fla. Stat. 501.616(6)(b)", ReasonCodes.FrequencyCap, "3 calls in 24 hours already."),
+        };
+        var reasons = checks.Select(c => new Reason(c.Code!, c.Rule, c.Message!)).ToList();
+        var web = new JsonSerializerOptions(JsonSerializerDefaults.Web);
+        var blocked = ReviewData.Record(at, to: "+14155550127", allowed: false);
+        var twice = new CallRecord
+        {
+            Id = blocked.Id, Seller = blocked.Seller, To = blocked.To, From = blocked.From,
+            Template = blocked.Template, Language = blocked.Language, VariablesJson = blocked.VariablesJson, Allowed = false,
+            Purpose = "marketing",
+            DecisionJson = JsonSerializer.Serialize(new Decision(false, at, checks, reasons, null, []), web),
+            Status = blocked.Status, RequestedAt = at, UpdatedAt = at,
+        };
+        twice.Events.Add(new CallEvent { CallId = twice.Id, At = at, Type = "call.requested",
+            DetailJson = """{"actor":"acme-app","template":"order-update","language":"en-US","customer":null}""" });
+        twice.Events.Add(new CallEvent { CallId = twice.Id, At = at, Type = "call.decided", DetailJson = JsonSerializer.Serialize(
+            new { allowed = false, reasons = reasons.Select(r => r.Code), nextAllowedAt = (DateTimeOffset?)null }, web) });
+        // A type the page has no sentence for: it falls back to plain "key: value" text.
+        twice.Events.Add(new CallEvent { CallId = twice.Id, At = at, Type = "call.reviewed",
+            DetailJson = """{"by":"supervisor","note":"checked","flags":{"escalated":false}}""" });
+        App.Insert(twice);
+        return (answeredId, twice.Id);
     }
 
     public async Task DisposeAsync()
