@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
@@ -14,7 +15,9 @@ namespace VoiceProxy.Tests.Supervisor;
 /// <summary>
 /// The real service on Kestrel at a loopback port (a browser cannot reach TestServer), seeded with an allowed call, a
 /// blocked one and an opted-out one, plus Debian's Chromium driven by Playwright. Playwright's own browser download
-/// does not work on these machines, so the system Chromium is required: its absence fails the tests, loudly.
+/// does not work on these machines, so the system Chromium is used: when it is missing it is installed with apt-get
+/// (once per test run, as root or through sudo), the way the PostgreSQL tests start their own server; if that fails,
+/// the tests fail saying so.
 /// </summary>
 public sealed class SupervisorSite : IAsyncLifetime
 {
@@ -31,13 +34,16 @@ public sealed class SupervisorSite : IAsyncLifetime
     /// <summary>Screenshots and downloads, under the test output folder (bin/, never committed).</summary>
     public static string Artifacts { get; } = Directory.CreateDirectory(Path.Combine(AppContext.BaseDirectory, "artifacts", "supervisor")).FullName;
 
+    private const string InstallCommand = "apt-get update && apt-get install -y chromium";
+
+    /// <summary>One install attempt per test run, shared by every fixture; a failure is kept and reported to each.</summary>
+    private static readonly Lazy<string> Chromium = new(InstallChromiumIfMissing, LazyThreadSafetyMode.ExecutionAndPublication);
+
     private IPlaywright? _playwright;
 
     public async Task InitializeAsync()
     {
-        if (!File.Exists(ChromiumPath))
-            throw new InvalidOperationException(
-                $"Chromium is missing at {ChromiumPath}; the browser tests need it. Install it with 'apt-get update && apt-get install -y chromium' (.ci/run does this).");
+        await Task.Run(() => Chromium.Value);
 
         App.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
         App.StartServer();
@@ -52,6 +58,41 @@ public sealed class SupervisorSite : IAsyncLifetime
             Args = [.. Environment.UserName == "root" ? ["--no-sandbox"] : Array.Empty<string>(),
                 "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-gpu"],
         });
+    }
+
+    private static string InstallChromiumIfMissing()
+    {
+        if (File.Exists(ChromiumPath)) return ChromiumPath;
+        string Failed(string why) =>
+            $"Chromium is missing at {ChromiumPath} and the browser tests could not install it: {why}. " +
+            $"Install it yourself with '{InstallCommand}' as root.";
+        if (!File.Exists("/usr/bin/apt-get")) throw new InvalidOperationException(Failed("there is no apt-get (not Debian?)"));
+        var root = Environment.IsPrivilegedProcess;
+        if (!root && !File.Exists("/usr/bin/sudo")) throw new InvalidOperationException(Failed("not root, and no sudo"));
+
+        // sudo -n never waits for a password: without passwordless sudo it fails at once, and the message says what to run.
+        var start = new ProcessStartInfo(root ? "sh" : "sudo")
+            { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        string[] args = root ? [] : ["-n", "env", "DEBIAN_FRONTEND=noninteractive", "sh"];
+        foreach (var arg in args.Concat(["-c", InstallCommand])) start.ArgumentList.Add(arg);
+        start.Environment["DEBIAN_FRONTEND"] = "noninteractive";
+        using var install = Process.Start(start) ?? throw new InvalidOperationException(Failed("the install did not start"));
+        var output = install.StandardOutput.ReadToEndAsync();
+        var error = install.StandardError.ReadToEndAsync();
+        if (!install.WaitForExit(TimeSpan.FromMinutes(15)))
+        {
+            install.Kill(entireProcessTree: true);
+            throw new InvalidOperationException(Failed("the install took more than 15 minutes"));
+        }
+        if (install.ExitCode != 0 || !File.Exists(ChromiumPath))
+        {
+            var lines = (error.Result + output.Result).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            var tail = string.Join(" | ", lines.TakeLast(5)).TrimEnd('.');
+            var command = (root ? "" : "sudo -n ") + InstallCommand;
+            var outcome = install.ExitCode == 0 ? "ran, yet Chromium is still not there" : $"exited with {install.ExitCode}";
+            throw new InvalidOperationException(Failed($"'{command}' {outcome}; its last output: {tail}"));
+        }
+        return ChromiumPath;
     }
 
     public HttpClient Client(string? key = null, CookieContainer? cookies = null)
