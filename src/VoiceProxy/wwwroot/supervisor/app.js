@@ -18,6 +18,8 @@ const utc = (iso) => (iso ? iso.replace("T", " ").replace(/\.\d+/, "").replace(/
 
 function badge(text, kind) { return el("span", { class: `badge ${kind}` }, text); }
 
+const unique = (items) => [...new Set(items)];
+
 async function api(url) {
   const response = await fetch(url, { headers: { Accept: "application/json" } });
   if (response.status === 401) { showSignIn(); throw new Error("signed out"); }
@@ -110,18 +112,18 @@ async function loadCalls() {
 
 function callRow(c) {
   const decision = c.allowed ? badge("allowed", "allowed") : badge("blocked", "blocked");
-  const reasons = c.reasons.length ? el("span", { class: "small-reasons" }, c.reasons.join(", ")) : null;
+  const reasons = c.reasons.length ? el("span", { class: "small-reasons" }, unique(c.reasons).join(", ")) : null;
   const open = el("a", { href: `#/calls/${c.id}`, class: "button secondary", "aria-label": `Open call to ${c.to} at ${utc(c.requestedAt)}` }, "Open");
-  const cell = (label, ...content) => el("td", { "data-label": label }, ...content);
+  const cell = (label, kind, ...content) => el("td", { "data-label": label, class: kind }, ...content);
   return el("tr", { dataset: { id: c.id } },
-    cell("Requested", utc(c.requestedAt)),
-    cell("Seller", c.seller),
-    cell("To", c.to),
-    cell("Purpose", c.purpose),
-    cell("Decision", decision, reasons),
-    cell("Status", c.status, c.optedOut ? " " : null, c.optedOut ? badge("OPTED OUT", "opted-out") : null),
-    cell("Answered by", c.answeredBy ?? "—"),
-    cell("", open));
+    cell("Requested", "when", utc(c.requestedAt)),
+    cell("Seller", "seller", c.seller),
+    cell("To", "phone", c.to),
+    cell("Purpose", "purpose", c.purpose),
+    cell("Decision", "decision", decision, reasons),
+    cell("Status", "status", c.status, c.optedOut ? " " : null, c.optedOut ? badge("OPTED OUT", "opted-out") : null),
+    cell("Answered by", "answered", c.answeredBy ?? "—"),
+    cell("", "open", open));
 }
 
 async function loadFigures() {
@@ -164,10 +166,15 @@ async function showCall(id) {
   const d = call.decision;
   $("d-verdict").replaceChildren(d.allowed ? badge("ALLOWED", "allowed") : badge("BLOCKED", "blocked"),
     ` evaluated ${utc(d.evaluatedAt)} UTC`, d.nextAllowedAt ? ` · lawful from ${utc(d.nextAllowedAt)} UTC` : "");
-  $("d-reasons").replaceChildren(...d.reasons.map((r) => el("li", {}, el("strong", {}, r.code), ` — ${r.message}`)));
+  // Two checks may give the same reason (each stays in the checks table): the reasons list names each code once.
+  const byCode = new Map();
+  for (const r of d.reasons) byCode.set(r.code, unique([...(byCode.get(r.code) ?? []), r.message]));
+  $("d-reasons").replaceChildren(...[...byCode].map(([code, messages]) =>
+    el("li", {}, el("strong", {}, code), ` — ${messages.join(" ")}`)));
   $("d-lists").textContent = d.lists?.length ? "Registry data used: " + d.lists.map((l) => `${l.list} as of ${l.asOf ?? "none"}`).join(", ") : "";
   $("d-checks").tBodies[0].replaceChildren(...d.checks.map((c) => el("tr", {},
-    el("td", { "data-label": "Rule" }, c.rule), el("td", { "data-label": "Outcome" }, badge(c.outcome.replace("_", " "), c.outcome)),
+    el("td", { "data-label": "Rule", class: "rule" }, c.rule),
+    el("td", { "data-label": "Outcome" }, badge(c.outcome.replace("_", " "), c.outcome)),
     el("td", { "data-label": "Citation" }, c.citation), el("td", { "data-label": "Detail" }, c.detail))));
   const spoken = call.events.filter((e) => e.type === "message.rendered" && e.detail?.text).map((e) => e.detail.text);
   $("d-message").textContent = spoken.length ? spoken.join("\n\n— repeated —\n\n")
@@ -175,9 +182,67 @@ async function showCall(id) {
   $("d-timeline").replaceChildren(...call.events.map((e) => {
     const optOut = e.type.includes("opted_out") || e.type.includes("optout");
     return el("li", { class: optOut ? "opt-out" : "" }, el("time", { datetime: e.at }, `${utc(e.at)} UTC`),
-      el("strong", {}, optOut ? `${e.type} — OPT-OUT` : e.type), el("pre", {}, JSON.stringify(e.detail, null, 1)));
+      el(optOut ? "strong" : "span", { class: "sentence" }, describe(e.type, e.detail)),
+      optOut ? badge("OPT-OUT", "opted-out") : null, el("code", { class: "type" }, e.type));
   }));
   $("back").focus();
+}
+
+// ---- timeline ------------------------------------------------------------------------------------------
+
+const answerer = (who) => who === "human" ? "a human" : who === "fax" ? "a fax machine"
+  : who?.startsWith("machine") ? `an answering machine (${who})` : `someone Twilio could not tell (${who})`;
+
+/** A field a sentence cannot do without: when it is missing, the event is shown as plain key: value text instead. */
+function need(detail, key) {
+  if (detail[key] === null || detail[key] === undefined) throw new Error(`no ${key}`);
+  return detail[key];
+}
+
+// One short sentence per event type, from the details written by CallService, CallWebhooks and CallReconciler.
+const sentences = {
+  "call.requested": (d) => `Requested by ${d.actor ?? "an unknown caller"}: `
+    + `template ${need(d, "template")} (${need(d, "language")})`
+    + (d.idempotencyKey ? `, idempotency key ${d.idempotencyKey}` : "")
+    + (d.customer?.state || d.customer?.timeZone
+      ? `, customer in ${[d.customer.state, d.customer.timeZone].filter(Boolean).join(" / ")}` : ""),
+  "call.decided": (d) => (need(d, "allowed") ? "Decided: allowed" : `Decided: blocked — ${unique(d.reasons ?? []).join(", ")}`)
+    + (d.nextAllowedAt ? ` (lawful from ${utc(d.nextAllowedAt)} UTC)` : ""),
+  "twilio.create": (d) => d.callSid
+    ? `Twilio accepted the call: ${d.callSid}`
+    : `Twilio did not take the call${d.httpStatus ? ` (HTTP ${d.httpStatus})` : ""}: `
+      + `${d.detail ?? "no detail"}; status ${need(d, "status")}`,
+  "twilio.voice": (d) => d.answeredBy ? `Answered by ${answerer(d.answeredBy)}` : "Answered; Twilio asked for the message",
+  "call.suppressed": (d) => `Hung up without a message: ${need(d, "why")}`,
+  "twilio.gather": (d) => (d.digits ? `Customer pressed ${d.digits}`
+    : d.speech ? `Customer said “${d.speech}”` : "No reply to the prompt")
+    + (d.attempt > 0 ? ` (attempt ${d.attempt + 1})` : ""),
+  "call.opted_out": (d) => `Customer opted out by ${need(d, "channel")}`,
+  "optout.recorded": (d) => `Opt-out recorded (${need(d, "channel")})`,
+  "twilio.status": (d) => `Twilio status: ${need(d, "callStatus")}`
+    + (d.sequenceNumber != null ? ` (sequence ${d.sequenceNumber})` : "")
+    + (d.callDuration ? `, ${d.callDuration} s` : "") + (d.answeredBy ? `, answered by ${d.answeredBy}` : ""),
+  "message.rendered": (d) => `Message spoken: ${need(d, "text")}`,
+  "call.reconciled": (d) => d.callSid
+    ? `Reconciled: found at Twilio as ${d.callSid}, status ${need(d, "status")}`
+    : `Reconciled: ${d.reason ?? "not found at Twilio"}; status ${need(d, "status")}`,
+};
+
+/** Compact "key: value" text for a detail no sentence is written for; nested keys are joined with dots. */
+function plain(detail, prefix = "") {
+  if (detail === null || detail === undefined) return prefix ? `${prefix}: none` : "";
+  if (typeof detail !== "object") return prefix ? `${prefix}: ${detail}` : String(detail);
+  if (Array.isArray(detail) && detail.every((v) => v === null || typeof v !== "object"))
+    return `${prefix || "values"}: ${detail.length ? detail.map((v) => v ?? "none").join(", ") : "none"}`;
+  return Object.entries(detail).map(([k, v]) => plain(v, prefix ? `${prefix}.${k}` : k)).filter(Boolean).join(", ");
+}
+
+function describe(type, detail) {
+  const sentence = sentences[type];
+  if (sentence && detail && typeof detail === "object") {
+    try { return sentence(detail); } catch { /* a detail of another shape: shown as plain text below */ }
+  }
+  return plain(detail) || type;
 }
 
 // ---- wiring ---------------------------------------------------------------------------------------------
