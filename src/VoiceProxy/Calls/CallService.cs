@@ -52,7 +52,7 @@ internal sealed class CallService(
             w.Calls.Add(call);
             journal.Call(w, call, "call.requested", actor, new
             {
-                call.To, call.From, call.Purpose, call.Template, call.Language, idempotencyKey, request.Customer,
+                actor, call.To, call.From, call.Purpose, call.Template, call.Language, idempotencyKey, request.Customer,
             });
             journal.Call(w, call, "call.decided", actor, decision);
         });

@@ -206,7 +206,9 @@ const sentences = {
     + (d.idempotencyKey ? `, idempotency key ${d.idempotencyKey}` : "")
     + (d.customer?.state || d.customer?.timeZone
       ? `, customer in ${[d.customer.state, d.customer.timeZone].filter(Boolean).join(" / ")}` : ""),
-  "call.decided": (d) => (need(d, "allowed") ? "Decided: allowed" : `Decided: blocked — ${unique(d.reasons ?? []).join(", ")}`)
+  // The decision itself (reasons with code, rule and message); calls recorded before it carry the codes alone.
+  "call.decided": (d) => (need(d, "allowed") ? "Decided: allowed"
+    : `Decided: blocked — ${unique((d.reasons ?? []).map((r) => r.code ?? r)).join(", ")}`)
     + (d.nextAllowedAt ? ` (lawful from ${utc(d.nextAllowedAt)} UTC)` : ""),
   "twilio.create": (d) => d.callSid
     ? `Twilio accepted the call: ${d.callSid}`
