@@ -13,6 +13,13 @@ public sealed record CustomerLocation(string? State, string? TimeZone);
 /// <summary>Does all the I/O the decision needs, so that <see cref="Gate.Decide"/> stays pure.</summary>
 internal sealed class FactGatherer(VoiceProxyDb db, IDncRegistry registry, NpaTable npa, Gate gate, IOptions<VoiceProxyOptions> options)
 {
+    /// <summary>The instants of the calls the caps count. Compiled once: asked on every call and dry run.</summary>
+    private static readonly Func<VoiceProxyDb, string, string, string, DateTimeOffset, DateTimeOffset, IAsyncEnumerable<DateTimeOffset>> RecentCalls =
+        EF.CompileAsyncQuery((VoiceProxyDb db, string seller, string to, string purpose, DateTimeOffset since, DateTimeOffset at) =>
+            db.Calls.AsNoTracking()
+                .Where(c => c.Seller == seller && c.To == to && c.Allowed && c.Purpose == purpose && c.RequestedAt > since && c.RequestedAt <= at)
+                .Select(c => c.RequestedAt));
+
     public async Task<CallFacts> GatherAsync(CallIntent intent, CustomerLocation? customer, DateTimeOffset at, CancellationToken ct)
     {
         var seller = options.Value.FindSeller(intent.Seller)!;
@@ -21,11 +28,7 @@ internal sealed class FactGatherer(VoiceProxyDb db, IDncRegistry registry, NpaTa
         var (_, window) = gate.Settings.CapFor(intent.Purpose);
         var since = at - window;
         var purpose = Purposes.Name(intent.Purpose);
-        var recent = await db.Calls.AsNoTracking()
-            .Where(c => c.Seller == intent.Seller && c.To == intent.To && c.Allowed && c.Purpose == purpose
-                && c.RequestedAt > since && c.RequestedAt <= at)
-            .Select(c => c.RequestedAt)
-            .ToListAsync(ct);
+        var recent = await RecentCalls(db, intent.Seller, intent.To, purpose, since, at).ToListAsync(ct);
         var location = Locate(intent.To, customer);
         return new CallFacts(
             ConsentLedger.Current(consents, Purposes.Transactional),

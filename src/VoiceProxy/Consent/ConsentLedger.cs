@@ -24,8 +24,13 @@ internal static class ConsentLedger
     public static IEnumerable<ConsentEntry> Ordered(IEnumerable<ConsentEntry> history) =>
         history.OrderBy(e => e.EffectiveAt).ThenBy(e => e.Action).ThenBy(e => e.Id);
 
+    // Compiled once: the gate asks this on every call and dry run.
+    private static readonly Func<VoiceProxyDb, string, string, IAsyncEnumerable<ConsentEntry>> History =
+        EF.CompileAsyncQuery((VoiceProxyDb db, string seller, string phone) =>
+            db.Consents.AsNoTracking().Where(e => e.Seller == seller && e.Phone == phone));
+
     public static Task<List<ConsentEntry>> HistoryAsync(VoiceProxyDb db, string seller, string phone, CancellationToken ct) =>
-        db.Consents.AsNoTracking().Where(e => e.Seller == seller && e.Phone == phone).ToListAsync(ct);
+        History(db, seller, phone).ToListAsync(ct).AsTask();
 
     public static ConsentEntry NewRevocation(string seller, string phone, string? scope, string channel, string? note, string by, DateTimeOffset at) => new()
     {

@@ -28,6 +28,7 @@ internal static class DataServices
         services.AddSingleton<IPlacementLocks>(sp => IsPostgres(sp)
             ? ActivatorUtilities.CreateInstance<PostgresPlacementLocks>(sp)
             : ActivatorUtilities.CreateInstance<InProcessPlacementLocks>(sp));
+        services.AddSingleton<DatabaseHealthCheck>();
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
         return services;
     }

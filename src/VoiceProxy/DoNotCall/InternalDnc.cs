@@ -9,12 +9,14 @@ internal static class InternalDnc
     /// <summary>The entry that put the number on the list, or null when it is not on it now.</summary>
     public static async Task<DncEntry?> CurrentAsync(VoiceProxyDb db, string seller, string phone, CancellationToken ct)
     {
-        var last = await db.DncEntries.AsNoTracking()
-            .Where(e => e.Seller == seller && e.Phone == phone)
-            .OrderByDescending(e => e.Id)
-            .FirstOrDefaultAsync(ct);
+        var last = await Last(db, seller, phone, ct);
         return last is { Action: DncAction.Add } ? last : null;
     }
+
+    // Compiled once: the gate asks this on every call and dry run.
+    private static readonly Func<VoiceProxyDb, string, string, CancellationToken, Task<DncEntry?>> Last =
+        EF.CompileAsyncQuery((VoiceProxyDb db, string seller, string phone, CancellationToken ct) =>
+            db.DncEntries.AsNoTracking().Where(e => e.Seller == seller && e.Phone == phone).OrderByDescending(e => e.Id).FirstOrDefault());
 
     public static DncEntry NewAddition(string seller, string phone, string reason, string by, DateTimeOffset at) => new()
     {

@@ -155,7 +155,7 @@ internal sealed class CallWebhooks(
     /// learns its SID here.</summary>
     private async Task<(CallRecord Call, SellerOptions Seller)?> FindAsync(string callId, IFormCollection form, CancellationToken ct)
     {
-        var call = await db.Calls.AsNoTracking().FirstOrDefaultAsync(c => c.Id == callId, ct);
+        var call = await CallById(db, callId, ct);
         string? sid = form["CallSid"];
         if (call is null || !call.Allowed || options.Value.FindSeller(call.Seller) is not { } seller
             || (call.TwilioCallSid is not null && sid is not null && sid != call.TwilioCallSid))
@@ -168,7 +168,15 @@ internal sealed class CallWebhooks(
     }
 
     private Task<bool> IsReplayAsync(CallRecord call, string? token, CancellationToken ct) =>
-        token is null ? Task.FromResult(false) : db.CallEvents.AnyAsync(e => e.CallId == call.Id && e.DedupKey == token, ct);
+        token is null ? Task.FromResult(false) : Recorded(db, call.Id, token, ct);
+
+    // Compiled once: every webhook asks both.
+    private static readonly Func<VoiceProxyDb, string, CancellationToken, Task<CallRecord?>> CallById =
+        EF.CompileAsyncQuery((VoiceProxyDb db, string id, CancellationToken ct) => db.Calls.AsNoTracking().FirstOrDefault(c => c.Id == id));
+
+    private static readonly Func<VoiceProxyDb, string, string, CancellationToken, Task<bool>> Recorded =
+        EF.CompileAsyncQuery((VoiceProxyDb db, string callId, string token, CancellationToken ct) =>
+            db.CallEvents.Any(e => e.CallId == callId && e.DedupKey == token));
 
     /// <summary>An opt-out or a do-not-call entry made after the call was placed stops it before a word is said.</summary>
     private async Task<string?> SuppressionAsync(CallRecord call, CancellationToken ct)
