@@ -35,29 +35,42 @@ internal sealed class EndToEnd(Dictionary<string, string> o)
     private const string AuthToken = "made-up-benchmark-auth-token";
     private const string CallerId = "+14155550100";
 
-    /// <summary>Area codes of many states and all four continental zones; those outside calling hours when the run starts are
-    /// dropped by a dry run before any load.</summary>
-    private static readonly int[] Areas = [212, 415, 312, 206, 303, 602, 305, 617, 214, 404, 215, 313, 503, 702, 801, 615, 704, 612, 314, 504];
+    /// <summary>Area codes spanning the clock; those outside calling hours when the run starts are left out (see
+    /// <see cref="CallingClock"/>).</summary>
+    private static readonly int[] Areas = CallingClock.AllAreas;
 
     private readonly int _consents = Int(o, "consents", 1_000_000);
     private readonly int _dnc = Int(o, "dnc", 100_000);
     private readonly TimeSpan _phase = TimeSpan.FromSeconds(Int(o, "seconds", 5));
     private readonly int _maxRequests = Int(o, "max-requests", 100_000);
-    private readonly int[] _concurrency = (o.GetValueOrDefault("concurrency", "1,16,64")).Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray();
+    private readonly int[] _concurrency = o.GetValueOrDefault("concurrency", "1,16,64").Split(',')
+        .Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray();
+    private readonly string[] _phases = o.GetValueOrDefault("phases", "placed,checks,status").Split(',');
     private readonly List<string> _rows = [];
+    private readonly List<(string Name, FsyncTrace.Window Window, long Requests)> _cells = [];
     private string[] _numbers = [];
     private int _next;
+    private int _sequence = 100; // each status callback a higher SequenceNumber, so each is a real update
+    private ServerProcess? _server;
 
-    private static int Int(Dictionary<string, string> o, string name, int fallback) => int.Parse(o.GetValueOrDefault(name, fallback.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture);
+    private static int Int(Dictionary<string, string> o, string name, int fallback) =>
+        int.Parse(o.GetValueOrDefault(name, fallback.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture);
 
     public async Task RunAsync()
     {
-        var work = o.GetValueOrDefault("work", Path.Combine(Path.GetTempPath(), "voiceproxy-e2e"));
+        var work = Path.GetFullPath(o.GetValueOrDefault("work", Path.Combine(Path.GetTempPath(), "voiceproxy-e2e")));
         if (Directory.Exists(work)) Directory.Delete(work, recursive: true);
         Directory.CreateDirectory(work);
         var database = Path.Combine(work, "voiceproxy.db");
         var registry = Path.Combine(work, "registry");
-        Console.WriteLine($"{Environment.ProcessorCount} cores, .NET {Environment.Version}, load average {LoadAverage()}; work folder {work}");
+        Console.WriteLine($"{Environment.ProcessorCount} cores, .NET {Environment.Version}, load average {LoadAverage()}; " +
+                          $"work folder {work}");
+        var clock = CallingClock.Choose(DateTimeOffset.UtcNow, o.TryGetValue("clock-offset-hours", out var offset)
+            ? double.Parse(offset, CultureInfo.InvariantCulture) : null);
+        Console.WriteLine($"calling hours: {clock.Describe()}");
+        FsyncTrace? fsyncs = o.GetValueOrDefault("strace", FsyncTrace.Available() ? "true" : "false") == "true"
+            ? new FsyncTrace(Path.Combine(work, "fsync.strace")) : null;
+        if (fsyncs is null) Console.WriteLine("fsyncs per request: not counted (strace not found or --strace false)");
 
         await using var standIn = await TwilioStandIn.StartAsync();
         var registryCount = ImportRegistry(registry, work);
@@ -69,65 +82,116 @@ internal sealed class EndToEnd(Dictionary<string, string> o)
             "--VoiceProxy:PublicBaseUrl", $"http://127.0.0.1:{port}", "--VoiceProxy:Registry:Path", registry,
             "--VoiceProxy:Sellers:0:Id", "acme", "--VoiceProxy:Sellers:0:LegalName", "Acme Outdoor Supply",
             "--VoiceProxy:Sellers:0:CallbackNumber", "+18005550199", "--VoiceProxy:Sellers:0:CallerIds:0", CallerId,
-            "--VoiceProxy:ApiKeys:0:Name", "bench-app", "--VoiceProxy:ApiKeys:0:Key", Key, "--VoiceProxy:ApiKeys:0:Role", "Caller",
-            "--VoiceProxy:ApiKeys:0:Seller", "acme",
+            "--VoiceProxy:ApiKeys:0:Name", "bench-app", "--VoiceProxy:ApiKeys:0:Key", Key,
+            "--VoiceProxy:ApiKeys:0:Role", "Caller", "--VoiceProxy:ApiKeys:0:Seller", "acme",
             // The default per-key limits (50/s, burst 100) would measure the limiter, not the gate.
             "--VoiceProxy:Limits:PermitsPerSecond", "100000", "--VoiceProxy:Limits:Burst", "100000",
             "--Twilio:AccountSid", AccountSid, "--Twilio:AuthToken", AuthToken, "--Twilio:ApiBaseUrl", standIn.BaseUrl,
             "--Serilog:MinimumLevel:Default", "Warning",
+            .. clock.Args, .. ServerSettings(o),
         ];
         using var http = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(10) })
         {
             BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(30),
         };
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Key);
+        var options = new ServerOptions(clock.Environment, null, o.GetValueOrDefault("server-log"));
 
         // First start migrates the empty database; the seed then goes straight into the file the service created.
-        using (var first = await ServerProcess.StartAsync(args, http)) { }
+        using (var first = await ServerProcess.StartAsync(args, http, options)) { }
         Seed(database);
 
         var startups = new List<double>();
-        ServerProcess? server = null;
         for (var i = 0; i < 3; i++)
         {
-            server?.Dispose();
-            server = await ServerProcess.StartAsync(args, http);
+            using var server = await ServerProcess.StartAsync(args, http, options);
             startups.Add(server.ReadyAfter.TotalMilliseconds);
         }
-        using (server)
+        Console.WriteLine($"start-up to ready (registry of {registryCount:N0}, {_consents:N0} consents, {_dnc:N0} DNC): " +
+                          string.Join(", ", startups.Select(s => $"{s:0} ms")));
+        // The measured server: under strace when fsyncs are counted (its start-up is not one of the three above).
+        _server = await ServerProcess.StartAsync(args, http, options with { Fsyncs = fsyncs });
+        using (_server)
         {
-            Console.WriteLine($"start-up to ready (registry of {registryCount:N0}, {_consents:N0} consents, {_dnc:N0} DNC): {string.Join(", ", startups.Select(s => $"{s:0} ms"))}");
-            await ChooseNumbersAsync(http);
+            Console.WriteLine($"server pid {_server.ServerPid}, environment {clock.Environment}");
+            await ChooseNumbersAsync(http, clock);
 
             var placed = new List<(string Id, string Sid)>();
-            foreach (var c in _concurrency)
+            await WarmUpAsync(http, port, placed);
+            if (_phases.Contains("placed"))
             {
-                var baseline = await MeasureAsync($"baseline: Twilio SDK -> stand-in, c={c}", c, _ => DirectAsync(standIn.BaseUrl));
-                var ours = await MeasureAsync($"placed calls through VoiceProxy, c={c}", c, _ => PlaceAsync(http, placed));
-                _rows.Add($"| placed calls, concurrency {c} | {ours.PerSecond:N0}/s | {ours.P50:0.0} ms | {ours.P99:0.0} ms | " +
-                          $"{baseline.PerSecond:N0}/s | {baseline.P50:0.0} ms | {baseline.P99:0.0} ms | {ours.P99 - baseline.P99:+0.0;-0.0} ms p99, " +
-                          $"{baseline.PerSecond / ours.PerSecond:0.0}x time per call |");
+                foreach (var c in _concurrency)
+                {
+                    var baseline = await MeasureAsync($"baseline: Twilio SDK -> stand-in, c={c}", c,
+                        _ => DirectAsync(standIn.BaseUrl));
+                    var ours = await MeasureAsync($"placed calls through VoiceProxy, c={c}", c, _ => PlaceAsync(http, placed),
+                        $"placed call, concurrency {c}");
+                    _rows.Add($"| placed calls, concurrency {c} | {ours.PerSecond:N0}/s | {ours.P50:0.0} ms | " +
+                              $"{ours.P99:0.0} ms | {baseline.PerSecond:N0}/s | {baseline.P50:0.0} ms | " +
+                              $"{baseline.P99:0.0} ms | " +
+                              $"{ours.P99 - baseline.P99:+0.0;-0.0} ms p99, " +
+                              $"{baseline.PerSecond / ours.PerSecond:0.0}x time per call |");
+                }
             }
-            foreach (var c in _concurrency)
+            if (_phases.Contains("checks"))
             {
-                var checks = await MeasureAsync($"dry-run checks, c={c}", c, _ => CheckAsync(http));
-                _rows.Add($"| dry-run checks, concurrency {c} | {checks.PerSecond:N0}/s | {checks.P50:0.0} ms | {checks.P99:0.0} ms | | | | |");
+                foreach (var c in _concurrency)
+                {
+                    var checks = await MeasureAsync($"dry-run checks, c={c}", c, _ => CheckAsync(http),
+                        $"dry-run check, concurrency {c}");
+                    _rows.Add($"| dry-run checks, concurrency {c} | {checks.PerSecond:N0}/s | {checks.P50:0.0} ms | " +
+                              $"{checks.P99:0.0} ms | | | | |");
+                }
             }
-            var sequence = 100;
-            foreach (var c in _concurrency)
+            if (_phases.Contains("status"))
             {
-                var status = await MeasureAsync($"signed status callbacks, c={c}", c, n => StatusAsync(http, port, placed, n, Interlocked.Increment(ref sequence)));
-                _rows.Add($"| signed status callbacks, concurrency {c} | {status.PerSecond:N0}/s | {status.P50:0.0} ms | {status.P99:0.0} ms | | | | |");
+                if (placed.Count == 0) await PlaceSomeAsync(http, placed, 200);
+                foreach (var c in _concurrency)
+                {
+                    var status = await MeasureAsync($"signed status callbacks, c={c}", c,
+                        n => StatusAsync(http, port, placed, n, Interlocked.Increment(ref _sequence)),
+                        $"status callback, concurrency {c}");
+                    _rows.Add($"| signed status callbacks, concurrency {c} | {status.PerSecond:N0}/s | {status.P50:0.0} ms | " +
+                              $"{status.P99:0.0} ms | | | | |");
+                }
             }
-            _rows.Add($"| start-up to ready, {registryCount / 1e6:0} M registry, {_consents / 1e6:0.#} M consents | {startups.Order().ElementAt(startups.Count / 2):0} ms (median of {startups.Count}) | | | | | | |");
-            Console.WriteLine($"server peak resident memory (VmHWM): {server!.PeakMb():N0} MB; load average after: {LoadAverage()}");
+            _rows.Add($"| start-up to ready, {registryCount / 1e6:0} M registry, {_consents / 1e6:0.#} M consents | " +
+                      $"{startups.Order().ElementAt(startups.Count / 2):0} ms (median of {startups.Count}) | | | | | | |");
+            Console.WriteLine($"server peak resident memory (VmHWM): {_server.PeakMb():N0} MB; " +
+                              $"load average after: {LoadAverage()}");
         }
+        if (fsyncs is not null) AddFsyncRows(fsyncs);
 
         Console.WriteLine();
         Console.WriteLine("| figure | VoiceProxy | p50 | p99 | baseline (SDK direct) | p50 | p99 | overhead |");
         Console.WriteLine("|---|---|---|---|---|---|---|---|");
         foreach (var row in _rows) Console.WriteLine(row);
     }
+
+    /// <summary>Read once the traced server has exited: fsync and fdatasync calls per request of each measured cell, the
+    /// time each took, and which files they were.</summary>
+    private void AddFsyncRows(FsyncTrace fsyncs)
+    {
+        var calls = fsyncs.Read();
+        Console.WriteLine($"strace: {calls.Count:N0} fsync/fdatasync calls in {fsyncs.Output}");
+        foreach (var (name, window, requests) in _cells)
+        {
+            var (perRequest, p50, p99, files) = FsyncTrace.Summarize(calls, window, requests);
+            string Each(double ms) => double.IsNaN(ms) ? "-" : $"{ms:0.00} ms each";
+            _rows.Add($"| fsyncs per {name} (strace) | {perRequest:0.00} ({files}) | {Each(p50)} | {Each(p99)} | | | | |");
+        }
+    }
+
+    /// <summary>Extra server settings for a profiling run, e.g.
+    /// <c>--server-settings "Serilog:MinimumLevel:Override:Microsoft.EntityFrameworkCore.Database.Command=Information"</c>
+    /// (several separated by ';').</summary>
+    private static string[] ServerSettings(Dictionary<string, string> o) =>
+        o.TryGetValue("server-settings", out var settings)
+            ? settings.Split(';', StringSplitOptions.RemoveEmptyEntries)
+                .SelectMany(s => s.Split('=', 2) is [var key, var value] ? new[] { "--" + key.Trim(), value }
+                    : throw new ArgumentException($"--server-settings wants KEY=VALUE pairs separated by ';', not '{s}'"))
+                .ToArray()
+            : [];
 
     private long ImportRegistry(string registry, string work)
     {
@@ -142,7 +206,8 @@ internal sealed class EndToEnd(Dictionary<string, string> o)
         var started = Stopwatch.GetTimestamp();
         var result = RegistryImporter.Import(registry, RegistryLists.National, ImportMode.Full, files,
             DateOnly.FromDateTime(DateTime.UtcNow).AddDays(-3), TimeProvider.System);
-        Console.WriteLine($"registry: imported {result.Header.Count:N0} numbers from {files.Length} files in {Stopwatch.GetElapsedTime(started).TotalSeconds:0.0} s");
+        Console.WriteLine($"registry: imported {result.Header.Count:N0} numbers from {files.Length} files in " +
+                          $"{Stopwatch.GetElapsedTime(started).TotalSeconds:0.0} s");
         return result.Header.Count;
     }
 
@@ -165,10 +230,12 @@ internal sealed class EndToEnd(Dictionary<string, string> o)
             VALUES ('acme', $phone, 'Grant', 'transactional', 'express', $at, $at, 'checkout-form', 'seed')
             """, _consents, i => Number(i), at);
         Insert(connection, """
-            INSERT INTO dnc_entries (Seller, Phone, Action, Reason, At, RecordedBy) VALUES ('acme', $phone, 'Add', 'customer request', $at, 'seed')
+            INSERT INTO dnc_entries (Seller, Phone, Action, Reason, At, RecordedBy)
+            VALUES ('acme', $phone, 'Add', 'customer request', $at, 'seed')
             """, _dnc, i => Number(i, dnc: true), at);
         tx.Commit();
-        Console.WriteLine($"seeded {_consents:N0} consent entries and {_dnc:N0} internal DNC entries in {Stopwatch.GetElapsedTime(started).TotalSeconds:0.0} s");
+        Console.WriteLine($"seeded {_consents:N0} consent entries and {_dnc:N0} internal DNC entries over " +
+                          $"{Areas.Length} area codes in {Stopwatch.GetElapsedTime(started).TotalSeconds:0.0} s");
     }
 
     private static void Insert(SqliteConnection connection, string sql, int count, Func<int, string> phone, long at)
@@ -185,23 +252,29 @@ internal sealed class EndToEnd(Dictionary<string, string> o)
         }
     }
 
-    /// <summary>Consent numbers are NXX 200-299 of each area code, DNC numbers NXX 300-399: never the same number.</summary>
-    private static string Number(int i, bool dnc = false) =>
-        string.Create(CultureInfo.InvariantCulture, $"+1{Areas[i % Areas.Length]}{(dnc ? 3_000_000 : 2_000_000) + i / Areas.Length:D7}");
+    /// <summary>Consented and internal do-not-call numbers, round-robin over the area codes, never the same number (see
+    /// <see cref="CallingClock.FirstLine"/>).</summary>
+    private static string Number(int i, bool dnc = false) => string.Create(CultureInfo.InvariantCulture,
+        $"+1{Areas[i % Areas.Length]}{CallingClock.FirstLine(Areas[i % Areas.Length], dnc) + i / Areas.Length:D7}");
 
-    /// <summary>Keeps the consented numbers whose area code is inside calling hours now, by asking the service itself.</summary>
-    private async Task ChooseNumbersAsync(HttpClient http)
+    /// <summary>Keeps the consented numbers of the area codes the clock chose, once the service itself has allowed a dry run
+    /// to each (a state's window can be stricter than the federal one).</summary>
+    private async Task ChooseNumbersAsync(HttpClient http, CallingClock clock)
     {
         var open = new List<int>();
-        foreach (var area in Areas)
+        foreach (var area in clock.Areas)
         {
-            var decision = await (await http.PostAsJsonAsync("/v1/compliance/check", Request(Number(Array.IndexOf(Areas, area))))).Content.ReadFromJsonAsync<JsonNode>();
+            using var response = await http.PostAsJsonAsync("/v1/compliance/check", Request(Number(Array.IndexOf(Areas, area))));
+            var decision = await response.Content.ReadFromJsonAsync<JsonNode>();
             if ((bool?)decision?["allowed"] == true) open.Add(area);
-            else Console.WriteLine($"area {area} left out: {decision?["reasons"]?.ToJsonString()}");
+            else Console.WriteLine($"area {area} left out: {(decision?["reasons"] ?? decision)?.ToJsonString()}");
         }
-        if (open.Count == 0) throw new InvalidOperationException("No area code is inside calling hours now (8:00-21:00 local); run between 13:00 and 01:00 UTC.");
-        _numbers = Enumerable.Range(0, _consents).Where(i => open.Contains(Areas[i % Areas.Length])).Select(i => Number(i)).ToArray();
-        Console.WriteLine($"{open.Count} of {Areas.Length} area codes inside calling hours; {_numbers.Length:N0} consented numbers to call");
+        if (open.Count == 0)
+            throw new InvalidOperationException("The service allowed no area code the clock chose; see the reasons above.");
+        _numbers = Enumerable.Range(0, _consents).Where(i => open.Contains(Areas[i % Areas.Length]))
+            .Select(i => Number(i)).ToArray();
+        Console.WriteLine($"{open.Count} of {Areas.Length} area codes inside calling hours ({string.Join(", ", open)}); " +
+                          $"{_numbers.Length:N0} consented numbers to call");
     }
 
     private static object Request(string to) => new
@@ -213,12 +286,47 @@ internal sealed class EndToEnd(Dictionary<string, string> o)
     private async Task<bool> PlaceAsync(HttpClient http, List<(string, string)> placed)
     {
         var i = Interlocked.Increment(ref _next);
-        if (i >= _numbers.Length) throw new InvalidOperationException("Out of consented numbers: lower --seconds or raise --consents.");
+        if (i >= _numbers.Length)
+            throw new InvalidOperationException("Out of consented numbers: lower --seconds or raise --consents.");
         using var response = await http.PostAsJsonAsync("/v1/calls", Request(_numbers[i]));
-        if (response.StatusCode != HttpStatusCode.Created) return Fail(response.StatusCode, await response.Content.ReadAsStringAsync());
+        if (response.StatusCode != HttpStatusCode.Created)
+            return Fail(response.StatusCode, await response.Content.ReadAsStringAsync());
         var call = (await response.Content.ReadFromJsonAsync<JsonNode>())!;
         lock (placed) placed.Add(((string)call["id"]!, (string)call["twilioCallSid"]!));
         return true;
+    }
+
+    /// <summary>The first cell would otherwise measure the server's JIT: tiered compilation rejits hot methods only after 30
+    /// calls and in the background, and one second of warm-up at concurrency 1 is about 50 requests (a placed call took 11.9 ms
+    /// in the first c=1 cell and 5.1 ms in a c=1 cell after the c=64 one, same run). So every path is exercised first, at
+    /// concurrency 4, for <c>--server-warmup</c> seconds (default 5; 0 skips it); nothing of it is counted.</summary>
+    private async Task WarmUpAsync(HttpClient http, int port, List<(string Id, string Sid)> placed)
+    {
+        var seconds = Int(o, "server-warmup", 5);
+        if (seconds <= 0) return;
+        var started = Stopwatch.StartNew();
+        long n = 0;
+        async Task Worker()
+        {
+            while (started.Elapsed.TotalSeconds < seconds)
+            {
+                var i = Interlocked.Increment(ref n);
+                List<(string, string)> one = [];
+                lock (placed) if (placed.Count > 0) one.Add(placed[(int)(i % placed.Count)]);
+                if (i % 3 == 0 && one.Count > 0) await StatusAsync(http, port, one, 0, Interlocked.Increment(ref _sequence));
+                else if (i % 3 == 1) await PlaceAsync(http, placed);
+                else await CheckAsync(http);
+            }
+        }
+        await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(Worker)));
+        Console.WriteLine($"server warm-up: {n:N0} requests (placed calls, dry-run checks, status callbacks) in {seconds} s, " +
+                          "not counted");
+    }
+
+    /// <summary>Calls for the status callbacks to report on, when the placed-calls phase was not run.</summary>
+    private async Task PlaceSomeAsync(HttpClient http, List<(string, string)> placed, int count)
+    {
+        for (var i = 0; i < count; i++) await PlaceAsync(http, placed);
     }
 
     private async Task<bool> CheckAsync(HttpClient http)
@@ -234,35 +342,41 @@ internal sealed class EndToEnd(Dictionary<string, string> o)
         var path = $"/twilio/status/{id}";
         var form = new Dictionary<string, string>
         {
-            ["AccountSid"] = AccountSid, ["CallSid"] = sid, ["CallStatus"] = "in-progress", ["SequenceNumber"] = sequence.ToString(CultureInfo.InvariantCulture),
-            ["Timestamp"] = DateTimeOffset.UtcNow.ToString("R"), ["CallbackSource"] = "call-progress-events", ["ApiVersion"] = "2010-04-01",
+            ["AccountSid"] = AccountSid, ["CallSid"] = sid, ["CallStatus"] = "in-progress",
+            ["SequenceNumber"] = sequence.ToString(CultureInfo.InvariantCulture),
+            ["Timestamp"] = DateTimeOffset.UtcNow.ToString("R"),
+            ["CallbackSource"] = "call-progress-events", ["ApiVersion"] = "2010-04-01",
         };
         using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new FormUrlEncodedContent(form) };
         request.Headers.Add("X-Twilio-Signature", Sign($"http://127.0.0.1:{port}{path}", form));
         request.Headers.Add("I-Twilio-Idempotency-Token", Guid.NewGuid().ToString());
         using var response = await http.SendAsync(request);
-        return response.StatusCode == HttpStatusCode.NoContent || Fail(response.StatusCode, await response.Content.ReadAsStringAsync());
+        return response.StatusCode == HttpStatusCode.NoContent
+            || Fail(response.StatusCode, await response.Content.ReadAsStringAsync());
     }
 
     private static string Sign(string url, Dictionary<string, string> form)
     {
         var data = new StringBuilder(url);
         foreach (var (key, value) in form.OrderBy(f => f.Key, StringComparer.Ordinal)) data.Append(key).Append(value);
-        return Convert.ToBase64String(HMACSHA1.HashData(Encoding.UTF8.GetBytes(AuthToken), Encoding.UTF8.GetBytes(data.ToString())));
+        return Convert.ToBase64String(
+            HMACSHA1.HashData(Encoding.UTF8.GetBytes(AuthToken), Encoding.UTF8.GetBytes(data.ToString())));
     }
 
     private TwilioRestClient? _direct;
 
-    /// <summary>The baseline: what an app would do without the gate, the same create-call request through the Twilio SDK.</summary>
+    /// <summary>The baseline: what an app would do without the gate, the same create-call request through the Twilio
+    /// SDK.</summary>
     private async Task<bool> DirectAsync(string standIn)
     {
-        _direct ??= new TwilioRestClient(AccountSid, AuthToken,
-            httpClient: new SystemNetHttpClient(new HttpClient(new RewriteHandler(new Uri(standIn)) { InnerHandler = new SocketsHttpHandler() })));
+        _direct ??= new TwilioRestClient(AccountSid, AuthToken, httpClient: new SystemNetHttpClient(
+            new HttpClient(new RewriteHandler(new Uri(standIn)) { InnerHandler = new SocketsHttpHandler() })));
         var to = _numbers[Random.Shared.Next(_numbers.Length)];
         var created = await CallResource.CreateAsync(new CreateCallOptions(new PhoneNumber(to), new PhoneNumber(CallerId))
         {
             Url = new Uri("http://127.0.0.1/twilio/voice/x"), StatusCallback = new Uri("http://127.0.0.1/twilio/status/x"),
-            StatusCallbackEvent = ["initiated", "ringing", "answered", "completed"], MachineDetection = "DetectMessageEnd", Timeout = 30,
+            StatusCallbackEvent = ["initiated", "ringing", "answered", "completed"], MachineDetection = "DetectMessageEnd",
+            Timeout = 30,
         }, _direct);
         return created.Sid is not null;
     }
@@ -271,15 +385,17 @@ internal sealed class EndToEnd(Dictionary<string, string> o)
 
     private bool Fail(HttpStatusCode status, string body)
     {
-        if (Interlocked.Increment(ref _failures) <= 5) Console.WriteLine($"  unexpected {(int)status}: {body[..Math.Min(body.Length, 300)]}");
+        if (Interlocked.Increment(ref _failures) <= 5)
+            Console.WriteLine($"  unexpected {(int)status}: {body[..Math.Min(body.Length, 300)]}");
         return false;
     }
 
     private sealed record Figures(double PerSecond, double P50, double P99);
 
     /// <summary>c workers send back to back for the phase's duration (after a one-second warm-up at the same concurrency), or
-    /// until max-requests; every latency is kept.</summary>
-    private async Task<Figures> MeasureAsync(string name, int concurrency, Func<long, Task<bool>> send)
+    /// until max-requests; every latency is kept. A cell with a <paramref name="cell"/> name is one whose server-side fsyncs
+    /// are reported. The line before each cell names the server's pid, for a profiler to attach to.</summary>
+    private async Task<Figures> MeasureAsync(string name, int concurrency, Func<long, Task<bool>> send, string? cell = null)
     {
         long counter = 0;
         async Task<List<double>> Worker(TimeSpan duration, int limit)
@@ -293,21 +409,31 @@ internal sealed class EndToEnd(Dictionary<string, string> o)
             }
             return latencies;
         }
-        await Task.WhenAll(Enumerable.Range(0, concurrency).Select(_ => Task.Run(() => Worker(TimeSpan.FromSeconds(1), _maxRequests / 10))));
+        Console.WriteLine($"cell starts: {name} ({_phase.TotalSeconds:0} s after 1 s of warm-up; " +
+                          $"server pid {_server?.ServerPid})");
+        await Task.WhenAll(Enumerable.Range(0, concurrency)
+            .Select(_ => Task.Run(() => Worker(TimeSpan.FromSeconds(1), _maxRequests / 10))));
         counter = 0;
         var failuresBefore = _failures;
+        var from = FsyncTrace.Now();
         var wall = Stopwatch.StartNew();
-        var all = (await Task.WhenAll(Enumerable.Range(0, concurrency).Select(_ => Task.Run(() => Worker(_phase, _maxRequests))))).SelectMany(l => l).Order().ToArray();
+        var all = (await Task.WhenAll(Enumerable.Range(0, concurrency).Select(_ => Task.Run(() => Worker(_phase, _maxRequests)))))
+            .SelectMany(l => l).Order().ToArray();
         var seconds = wall.Elapsed.TotalSeconds;
+        if (cell is not null)
+            _cells.Add((cell, new FsyncTrace.Window(from, FsyncTrace.Now()), all.Length + _failures - failuresBefore));
         var figures = new Figures(all.Length / seconds, Percentile(all, 0.50), Percentile(all, 0.99));
-        Console.WriteLine($"{name}: {all.Length:N0} ok in {seconds:0.0} s = {figures.PerSecond:N0}/s, p50 {figures.P50:0.00} ms, p99 {figures.P99:0.00} ms" +
+        Console.WriteLine($"{name}: {all.Length:N0} ok in {seconds:0.0} s = {figures.PerSecond:N0}/s, " +
+                          $"p50 {figures.P50:0.00} ms, p99 {figures.P99:0.00} ms" +
                           (_failures > failuresBefore ? $", {_failures - failuresBefore} failed" : ""));
         return figures;
     }
 
-    private static double Percentile(double[] sorted, double p) => sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)(p * sorted.Length))];
+    private static double Percentile(double[] sorted, double p) =>
+        sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)(p * sorted.Length))];
 
-    private static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
+    private static string LoadAverage() =>
+        File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
 
     internal static int FreePort()
     {
@@ -320,7 +446,8 @@ internal sealed class EndToEnd(Dictionary<string, string> o)
     {
         protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken ct)
         {
-            request.RequestUri = new UriBuilder(request.RequestUri!) { Scheme = target.Scheme, Host = target.Host, Port = target.Port }.Uri;
+            request.RequestUri = new UriBuilder(request.RequestUri!)
+                { Scheme = target.Scheme, Host = target.Host, Port = target.Port }.Uri;
             return base.SendAsync(request, ct);
         }
     }
@@ -343,8 +470,10 @@ internal sealed class TwilioStandIn(WebApplication app, string baseUrl) : IAsync
         {
             var form = await request.ReadFormAsync();
             var sid = "CA" + Guid.NewGuid().ToString("N");
-            return Results.Text($$"""{"sid":"{{sid}}","account_sid":"{{account}}","to":"{{form["To"]}}","from":"{{form["From"]}}","status":"queued","direction":"outbound-api","api_version":"2010-04-01"}""",
-                "application/json", Encoding.UTF8, StatusCodes.Status201Created);
+            return Results.Text($$"""
+                {"sid":"{{sid}}","account_sid":"{{account}}","to":"{{form["To"]}}","from":"{{form["From"]}}","status":"queued",
+                "direction":"outbound-api","api_version":"2010-04-01"}
+                """, "application/json", Encoding.UTF8, StatusCodes.Status201Created);
         });
         await app.StartAsync();
         return new TwilioStandIn(app, $"http://127.0.0.1:{port}");
@@ -357,22 +486,53 @@ internal sealed class TwilioStandIn(WebApplication app, string baseUrl) : IAsync
     }
 }
 
-/// <summary>The Release server as a process; <see cref="ReadyAfter"/> is from process start to the first 200 on /health/ready.</summary>
-internal sealed class ServerProcess(Process process, TimeSpan readyAfter) : IDisposable
+/// <summary>How the server is run: its environment (Production unless the clock must be shifted, see
+/// <see cref="CallingClock"/>), optionally under strace to count fsyncs, optionally with its output kept in a file.</summary>
+internal sealed record ServerOptions(string Environment = "Production", FsyncTrace? Fsyncs = null, string? LogFile = null);
+
+/// <summary>The Release server as a process; <see cref="ReadyAfter"/> is from process start to the first 200 on /health/ready.
+/// Under strace the process started is strace, and <see cref="ServerPid"/> is the server's own.</summary>
+internal sealed class ServerProcess(Process process, TimeSpan readyAfter, bool traced, TextWriter? log) : IDisposable
 {
     public TimeSpan ReadyAfter => readyAfter;
 
-    public static async Task<ServerProcess> StartAsync(string[] args, HttpClient http)
+    public int ServerPid => traced ? TracedChild() ?? process.Id : process.Id;
+
+    public static Task<ServerProcess> StartAsync(string[] args, HttpClient http) => StartAsync(args, http, new ServerOptions());
+
+    public static async Task<ServerProcess> StartAsync(string[] args, HttpClient http, ServerOptions options)
     {
         var dll = ServerDll();
-        var info = new ProcessStartInfo("dotnet") { WorkingDirectory = Path.GetDirectoryName(dll)!, RedirectStandardOutput = true, RedirectStandardError = true };
+        var info = new ProcessStartInfo(options.Fsyncs is null ? "dotnet" : "strace")
+        {
+            WorkingDirectory = Path.GetDirectoryName(dll)!, RedirectStandardOutput = true, RedirectStandardError = true,
+        };
+        // Set, not inherited: a developer's shell may say Development, which serves other endpoints.
+        info.Environment["ASPNETCORE_ENVIRONMENT"] = options.Environment;
+        info.Environment["DOTNET_ENVIRONMENT"] = options.Environment;
+        if (options.Fsyncs is { } fsyncs)
+        {
+            foreach (var a in fsyncs.Prefix) info.ArgumentList.Add(a);
+            info.ArgumentList.Add("dotnet");
+        }
         info.ArgumentList.Add(dll);
         foreach (var a in args) info.ArgumentList.Add(a);
+        var log = options.LogFile is null ? null : TextWriter.Synchronized(new StreamWriter(options.LogFile, append: true));
         var started = Stopwatch.StartNew();
         var process = Process.Start(info)!;
         var errors = new StringBuilder();
-        process.OutputDataReceived += (_, e) => { if (e.Data is { } line && line.Contains("ERR", StringComparison.Ordinal)) lock (errors) errors.AppendLine(line); };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is { } line) lock (errors) errors.AppendLine(line); };
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is not { } line) return;
+            log?.WriteLine(line);
+            if (line.Contains("ERR", StringComparison.Ordinal)) lock (errors) errors.AppendLine(line);
+        };
+        process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is not { } line) return;
+            log?.WriteLine(line);
+            lock (errors) errors.AppendLine(line);
+        };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         while (started.Elapsed < TimeSpan.FromMinutes(2))
@@ -381,7 +541,8 @@ internal sealed class ServerProcess(Process process, TimeSpan readyAfter) : IDis
             try
             {
                 using var response = await http.GetAsync("/health/ready");
-                if (response.IsSuccessStatusCode) return new ServerProcess(process, started.Elapsed);
+                if (response.IsSuccessStatusCode)
+                    return new ServerProcess(process, started.Elapsed, options.Fsyncs is not null, log);
             }
             catch (HttpRequestException)
             {
@@ -393,14 +554,36 @@ internal sealed class ServerProcess(Process process, TimeSpan readyAfter) : IDis
         throw new TimeoutException($"The server was not ready within two minutes: {errors}");
     }
 
-    public double PeakMb() => File.ReadLines($"/proc/{process.Id}/status").Where(l => l.StartsWith("VmHWM:", StringComparison.Ordinal))
-        .Select(l => long.Parse(l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024.0).SingleOrDefault();
+    public double PeakMb() => File.ReadLines($"/proc/{ServerPid}/status")
+        .Where(l => l.StartsWith("VmHWM:", StringComparison.Ordinal))
+        .Select(l => long.Parse(l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024.0)
+        .SingleOrDefault();
 
     public void Dispose()
     {
+        // Under strace, end the server first so strace sees it exit, writes out what it holds and exits by itself.
+        if (traced && TracedChild() is { } child)
+        {
+            try
+            {
+                using var server = Process.GetProcessById(child);
+                server.Kill();
+            }
+            catch (ArgumentException) { } // already gone
+            process.WaitForExit(TimeSpan.FromSeconds(10));
+        }
         if (!process.HasExited) process.Kill(entireProcessTree: true);
         process.WaitForExit();
         process.Dispose();
+        log?.Dispose();
+    }
+
+    private int? TracedChild()
+    {
+        var children = $"/proc/{process.Id}/task/{process.Id}/children";
+        return File.Exists(children)
+            && File.ReadAllText(children).Split(' ', StringSplitOptions.RemoveEmptyEntries) is [var first, ..]
+            ? int.Parse(first, CultureInfo.InvariantCulture) : null;
     }
 
     /// <summary>The Release server beside this benchmark, found from the repository root.</summary>
@@ -408,7 +591,9 @@ internal sealed class ServerProcess(Process process, TimeSpan readyAfter) : IDis
     {
         var dir = new DirectoryInfo(AppContext.BaseDirectory);
         while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "VoiceProxy.sln"))) dir = dir.Parent;
-        var dll = dir is null ? null : Path.Combine(dir.FullName, "src", "VoiceProxy", "bin", "Release", "net10.0", "VoiceProxy.dll");
-        return dll is not null && File.Exists(dll) ? dll : throw new FileNotFoundException("Build src/VoiceProxy in Release first (dotnet build -c Release src/VoiceProxy).");
+        var dll = dir is null ? null
+            : Path.Combine(dir.FullName, "src", "VoiceProxy", "bin", "Release", "net10.0", "VoiceProxy.dll");
+        return dll is not null && File.Exists(dll) ? dll
+            : throw new FileNotFoundException("Build src/VoiceProxy in Release first (dotnet build -c Release src/VoiceProxy).");
     }
 }

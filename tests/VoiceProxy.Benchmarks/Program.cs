@@ -19,13 +19,20 @@ internal static class Program
             case "generate": Generate(options); return 0;
             case "run": Run(options); return 0;
             case "e2e": new EndToEnd(options).RunAsync().GetAwaiter().GetResult(); return 0;
-            case "scaleout": new ScaleOut(options).RunAsync().GetAwaiter().GetResult(); return 0; // SQLite vs one and two instances on PostgreSQL
+            // SQLite against one and two instances on PostgreSQL
+            case "scaleout": new ScaleOut(options).RunAsync().GetAwaiter().GetResult(); return 0;
             case "bdn": BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args[1..]); return 0;
             default:
                 Console.Error.WriteLine("usage: generate --count N --areas K --seed S --out DIR [--mixed]\n" +
-                    "       run --data DIR --work DIR [--lookups N] [--sqlite-lookups N] [--sqlite true|false] [--candidates true|false]\n" +
+                    "       run --data DIR --work DIR [--lookups N] [--sqlite-lookups N] [--sqlite true|false]\n" +
+                    "           [--candidates true|false]\n" +
                     "       bdn [BenchmarkDotNet arguments]   (REGISTRY_DATA=DIR names the generated files)\n" +
-                    "       e2e [--data DIR | --registry-count N] [--work DIR] [--consents N] [--dnc N] [--seconds S] [--concurrency 1,16,64] [--max-requests N]");
+                    "       e2e [--data DIR | --registry-count N] [--work DIR] [--consents N] [--dnc N] [--seconds S]\n" +
+                    "           [--concurrency 1,16,64] [--max-requests N] [--phases placed,checks,status]\n" +
+                    "           [--clock-offset-hours H] [--strace true|false] [--server-warmup S] [--server-log FILE]\n" +
+                    "           [--server-settings 'KEY=VALUE;KEY=VALUE']\n" +
+                    "       scaleout [--postgres CONNECTION] [--seconds S] [--concurrency C] [--numbers N]\n" +
+                    "           [--clock-offset-hours H]");
                 return 2;
         }
     }
@@ -33,11 +40,14 @@ internal static class Program
     private static void Generate(Dictionary<string, string> o)
     {
         var count = long.Parse(o["count"], CultureInfo.InvariantCulture);
-        var generator = new RegistryDataGenerator(count, int.Parse(o.GetValueOrDefault("areas", "400"), CultureInfo.InvariantCulture),
+        var generator = new RegistryDataGenerator(count,
+            int.Parse(o.GetValueOrDefault("areas", "400"), CultureInfo.InvariantCulture),
             ulong.Parse(o.GetValueOrDefault("seed", "1"), CultureInfo.InvariantCulture), o.ContainsKey("mixed"));
         var started = Stopwatch.GetTimestamp();
         var files = generator.Write(o["out"]);
-        Console.WriteLine($"wrote {count:N0} numbers in {files.Count} files ({files.Sum(f => new FileInfo(f).Length) / 1e6:N0} MB) to {o["out"]} in {Stopwatch.GetElapsedTime(started).TotalSeconds:0.0} s");
+        var megabytes = files.Sum(f => new FileInfo(f).Length) / 1e6;
+        Console.WriteLine($"wrote {count:N0} numbers in {files.Count} files ({megabytes:N0} MB) " +
+                          $"to {o["out"]} in {Stopwatch.GetElapsedTime(started).TotalSeconds:0.0} s");
     }
 
     private static void Run(Dictionary<string, string> o)
@@ -48,7 +58,8 @@ internal static class Program
         var lookups = int.Parse(o.GetValueOrDefault("lookups", "20000000"), CultureInfo.InvariantCulture);
         var sqliteLookups = int.Parse(o.GetValueOrDefault("sqlite-lookups", "200000"), CultureInfo.InvariantCulture);
         var textBytes = files.Sum(f => new FileInfo(f).Length);
-        Console.WriteLine($"{files.Length} files, {textBytes / 1e6:N0} MB of text; {Environment.ProcessorCount} cores; .NET {Environment.Version}");
+        Console.WriteLine($"{files.Length} files, {textBytes / 1e6:N0} MB of text; {Environment.ProcessorCount} cores; " +
+                          $".NET {Environment.Version}");
 
         // Both importers read the files from the page cache: read them once first.
         var warm = Time(() => { foreach (var f in files) using (var s = File.OpenRead(f)) s.CopyTo(Stream.Null); });
@@ -56,10 +67,12 @@ internal static class Program
 
         var snapshots = Path.Combine(work, "snapshots");
         ImportResult? result = null;
-        var import = Time(() => result = RegistryImporter.Import(snapshots, RegistryLists.National, ImportMode.Full, files, new DateOnly(2026, 11, 1), TimeProvider.System));
+        var import = Time(() => result = RegistryImporter.Import(snapshots, RegistryLists.National, ImportMode.Full, files,
+            new DateOnly(2026, 11, 1), TimeProvider.System));
         var path = Path.Combine(snapshots, RegistryLists.FileName(RegistryLists.National));
         var count = result!.Header.Count;
-        Console.WriteLine($"index import: {import:0.00} s for {count:N0} numbers ({count / import / 1e6:0.0} M numbers/s); snapshot {new FileInfo(path).Length / 1e6:0.0} MB");
+        Console.WriteLine($"index import: {import:0.00} s for {count:N0} numbers ({count / import / 1e6:0.0} M numbers/s); " +
+                          $"snapshot {new FileInfo(path).Length / 1e6:0.0} MB");
         result = null;
         GC.Collect();
 
@@ -67,7 +80,9 @@ internal static class Program
         RegistrySnapshot? snapshot = null;
         var map = Time(() => snapshot = RegistrySnapshot.Map(path));
         var after = Memory.Read();
-        Console.WriteLine($"map + verify: {map:0.00} s; resident after: +{(after.File - before.File) / 1e6:0.0} MB file-backed, +{(after.Anonymous - before.Anonymous) / 1e6:0.0} MB anonymous");
+        Console.WriteLine($"map + verify: {map:0.00} s; " +
+                          $"resident after: +{(after.File - before.File) / 1e6:0.0} MB file-backed, " +
+                          $"+{(after.Anonymous - before.Anonymous) / 1e6:0.0} MB anonymous");
 
         var numbers = snapshot!.Numbers;
         var queries = Queries(numbers, lookups, out var present);
@@ -91,12 +106,17 @@ internal static class Program
             var db = Path.Combine(work, "baseline.db");
             SqliteBaseline? baseline = null;
             var sqliteImport = Time(() => baseline = SqliteBaseline.Import(db, files));
-            Console.WriteLine($"SQLite import: {sqliteImport:0.00} s ({count / sqliteImport / 1e6:0.00} M numbers/s); database {baseline!.FileBytes / 1e6:0.0} MB; index import is {sqliteImport / import:0.0}x faster");
+            Console.WriteLine($"SQLite import: {sqliteImport:0.00} s ({count / sqliteImport / 1e6:0.00} M numbers/s); " +
+                              $"database {baseline!.FileBytes / 1e6:0.0} MB; " +
+                              $"index import is {sqliteImport / import:0.0}x faster");
             var beforeSqlite = Memory.Read();
             var sqliteQueries = queries[..Math.Min(sqliteLookups, queries.Length)];
-            var sqlite = Lookups("SQLite (new parameterized command per lookup)", baseline.Contains, sqliteQueries, sqliteQueries.Count(q => q.Present));
+            var sqlite = Lookups("SQLite (new parameterized command per lookup)", baseline.Contains, sqliteQueries,
+                sqliteQueries.Count(q => q.Present));
             var afterSqlite = Memory.Read();
-            Console.WriteLine($"SQLite resident growth during lookups: +{(afterSqlite.File - beforeSqlite.File) / 1e6:0.0} MB file-backed, +{(afterSqlite.Anonymous - beforeSqlite.Anonymous) / 1e6:0.0} MB anonymous");
+            Console.WriteLine("SQLite resident growth during lookups: " +
+                              $"+{(afterSqlite.File - beforeSqlite.File) / 1e6:0.0} MB file-backed, " +
+                              $"+{(afterSqlite.Anonymous - beforeSqlite.Anonymous) / 1e6:0.0} MB anonymous");
             Console.WriteLine($"index lookups are {ours / sqlite:0}x the SQLite baseline");
             baseline.Dispose();
         }
@@ -105,7 +125,8 @@ internal static class Program
 
     private readonly record struct Query(long Number, bool Present);
 
-    /// <summary>Random numbers, half of them listed; the unlisted half are drawn from the same area codes so they hit real blocks.</summary>
+    /// <summary>Random numbers, half of them listed; the unlisted half are drawn from the same area codes so they hit real
+    /// blocks.</summary>
     private static Query[] Queries(long[] numbers, int n, out int present)
     {
         var random = new SplitMix64(42);
@@ -139,7 +160,8 @@ internal static class Program
         var seconds = Time(() => { foreach (var q in queries) if (contains(q.Number)) found++; });
         if (found != present) throw new InvalidOperationException($"{name}: {found} found, {present} expected");
         var perSecond = queries.Length / seconds;
-        Console.WriteLine($"lookups, one thread, {name}: {perSecond / 1e6:0.000} M/s ({1e9 / perSecond:0} ns each, {queries.Length:N0} lookups)");
+        Console.WriteLine($"lookups, one thread, {name}: {perSecond / 1e6:0.000} M/s " +
+                          $"({1e9 / perSecond:0} ns each, {queries.Length:N0} lookups)");
         return perSecond;
     }
 
@@ -171,7 +193,8 @@ internal static class Program
     }
 }
 
-/// <summary>The process's resident memory from /proc (Linux): file-backed pages are the mapped snapshot, anonymous the heap.</summary>
+/// <summary>The process's resident memory from /proc (Linux): file-backed pages are the mapped snapshot, anonymous the
+/// heap.</summary>
 internal readonly record struct Memory(long File, long Anonymous)
 {
     public static Memory Read()

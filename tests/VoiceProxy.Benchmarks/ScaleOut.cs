@@ -13,38 +13,48 @@ namespace VoiceProxy.Benchmarks;
 /// alternate between them, as a round-robin balancer would). Each scenario gets a fresh store, the Release server as its own
 /// process(es), the Twilio stand-in of <see cref="EndToEnd"/>, and the same consented numbers; every placed call is a 201.
 /// Run: <c>scaleout --postgres "Host=127.0.0.1;Username=…;Password=…;Database=postgres" [--seconds 10] [--concurrency 16]</c>
-/// (tests/postgres-up.sh prints such a string). Credentials and numbers here are made up.
+/// (tests/postgres-up.sh prints such a string). Runs at any hour: the area codes and the server's clock come from
+/// <see cref="CallingClock"/> (<c>--clock-offset-hours H</c> forces a shifted clock). Credentials and numbers here are
+/// made up.
 /// </summary>
 internal sealed class ScaleOut(Dictionary<string, string> o)
 {
     private const string Key = "benchmark-acme-caller-key-0001";
     private const string AccountSid = "AC0123456789abcdef0123456789abcdef";
     private const string AuthToken = "made-up-benchmark-auth-token";
-    private static readonly int[] Areas = [212, 415, 312, 206, 303, 602, 305, 617, 214, 404, 808, 907, 671, 787];
 
-    private readonly TimeSpan _phase = TimeSpan.FromSeconds(int.Parse(o.GetValueOrDefault("seconds", "10"), CultureInfo.InvariantCulture));
+    private readonly TimeSpan _phase =
+        TimeSpan.FromSeconds(int.Parse(o.GetValueOrDefault("seconds", "10"), CultureInfo.InvariantCulture));
     private readonly int _concurrency = int.Parse(o.GetValueOrDefault("concurrency", "16"), CultureInfo.InvariantCulture);
     private readonly int _numbers = int.Parse(o.GetValueOrDefault("numbers", "2000"), CultureInfo.InvariantCulture);
     private readonly string _server = o.TryGetValue("postgres", out var s) ? s
-        : Environment.GetEnvironmentVariable("VOICEPROXY_TEST_POSTGRES") ?? throw new InvalidOperationException("scaleout needs --postgres CONNECTION (or VOICEPROXY_TEST_POSTGRES).");
+        : Environment.GetEnvironmentVariable("VOICEPROXY_TEST_POSTGRES")
+          ?? throw new InvalidOperationException("scaleout needs --postgres CONNECTION (or VOICEPROXY_TEST_POSTGRES).");
+    private readonly CallingClock _clock = CallingClock.Choose(DateTimeOffset.UtcNow,
+        o.TryGetValue("clock-offset-hours", out var offset) ? double.Parse(offset, CultureInfo.InvariantCulture) : null);
 
     public async Task RunAsync()
     {
         var work = Directory.CreateTempSubdirectory("voiceproxy-scaleout-").FullName;
-        Console.WriteLine($"{Environment.ProcessorCount} cores, .NET {Environment.Version}; concurrency {_concurrency}, {_phase.TotalSeconds:0} s per scenario");
+        Console.WriteLine($"{Environment.ProcessorCount} cores, .NET {Environment.Version}; concurrency {_concurrency}, " +
+                          $"{_phase.TotalSeconds:0} s per scenario");
+        Console.WriteLine($"calling hours: {_clock.Describe()}");
         await using var standIn = await TwilioStandIn.StartAsync();
         var rows = new List<string>();
         try
         {
-            rows.Add(await ScenarioAsync("SQLite, one instance", 1, $"Data Source={Path.Combine(work, "voiceproxy.db")}", null, work, standIn));
+            var sqlite = $"Data Source={Path.Combine(work, "voiceproxy.db")}";
+            rows.Add(await ScenarioAsync("SQLite, one instance", 1, sqlite, null, work, standIn));
             foreach (var instances in new[] { 1, 2 })
             {
                 var name = $"voiceproxy_bench_{Guid.NewGuid():N}";
                 Execute($"CREATE DATABASE \"{name}\"");
                 try
                 {
-                    var connection = new NpgsqlConnectionStringBuilder(_server) { Database = name, MaxPoolSize = 50 }.ConnectionString;
-                    rows.Add(await ScenarioAsync($"PostgreSQL, {instances} instance{(instances > 1 ? "s" : "")}", instances, connection, "Postgres", work, standIn));
+                    var connection = new NpgsqlConnectionStringBuilder(_server) { Database = name, MaxPoolSize = 50 }
+                        .ConnectionString;
+                    var label = $"PostgreSQL, {instances} instance{(instances > 1 ? "s" : "")}";
+                    rows.Add(await ScenarioAsync(label, instances, connection, "Postgres", work, standIn));
                 }
                 finally
                 {
@@ -60,7 +70,8 @@ internal sealed class ScaleOut(Dictionary<string, string> o)
         foreach (var row in rows) Console.WriteLine(row);
     }
 
-    private async Task<string> ScenarioAsync(string label, int instances, string connection, string? provider, string work, TwilioStandIn standIn)
+    private async Task<string> ScenarioAsync(
+        string label, int instances, string connection, string? provider, string work, TwilioStandIn standIn)
     {
         var registry = Path.Combine(work, "registry");
         Directory.CreateDirectory(registry);
@@ -73,10 +84,12 @@ internal sealed class ScaleOut(Dictionary<string, string> o)
             for (var i = 0; i < instances; i++)
             {
                 var port = EndToEnd.FreePort();
-                var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(30) };
+                var http = new HttpClient
+                    { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(30) };
                 http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Key);
                 clients.Add(http);
-                starting.Add(ServerProcess.StartAsync(Args(port, connection, provider, registry, standIn), http));
+                starting.Add(ServerProcess.StartAsync(Args(port, connection, provider, registry, standIn), http,
+                    new ServerOptions(_clock.Environment)));
             }
             servers.AddRange(await Task.WhenAll(starting));
 
@@ -91,18 +104,23 @@ internal sealed class ScaleOut(Dictionary<string, string> o)
                     var to = numbers[(int)(Interlocked.Increment(ref next) % numbers.Length)];
                     var started = Stopwatch.GetTimestamp();
                     using var response = await http.PostAsJsonAsync("/v1/calls", Request(to));
-                    if (response.StatusCode == HttpStatusCode.Created) latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-                    else if (Interlocked.Increment(ref failures) <= 3) Console.WriteLine($"  unexpected {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+                    if (response.StatusCode == HttpStatusCode.Created)
+                        latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                    else if (Interlocked.Increment(ref failures) <= 3)
+                        Console.WriteLine($"  unexpected {(int)response.StatusCode}: " +
+                                          await response.Content.ReadAsStringAsync());
                 }
                 return latencies;
             }
-            await Task.WhenAll(Enumerable.Range(0, _concurrency).Select(w => Task.Run(() => Worker(clients[w % instances], TimeSpan.FromSeconds(2)))));
+            Task<List<double>[]> Workers(TimeSpan duration) => Task.WhenAll(Enumerable.Range(0, _concurrency)
+                .Select(w => Task.Run(() => Worker(clients[w % instances], duration))));
+            await Workers(TimeSpan.FromSeconds(2));
             var wall = Stopwatch.StartNew();
-            var all = (await Task.WhenAll(Enumerable.Range(0, _concurrency).Select(w => Task.Run(() => Worker(clients[w % instances], _phase)))))
-                .SelectMany(l => l).Order().ToArray();
+            var all = (await Workers(_phase)).SelectMany(l => l).Order().ToArray();
             var perSecond = all.Length / wall.Elapsed.TotalSeconds;
             double P(double p) => all.Length == 0 ? double.NaN : all[Math.Min(all.Length - 1, (int)(p * all.Length))];
-            Console.WriteLine($"{label}: {all.Length:N0} placed in {wall.Elapsed.TotalSeconds:0.0} s = {perSecond:N0}/s, p50 {P(0.5):0.0} ms, p99 {P(0.99):0.0} ms, {failures} not 201");
+            Console.WriteLine($"{label}: {all.Length:N0} placed in {wall.Elapsed.TotalSeconds:0.0} s = {perSecond:N0}/s, " +
+                              $"p50 {P(0.5):0.0} ms, p99 {P(0.99):0.0} ms, {failures} not 201");
             return $"| {label} | {perSecond:N0} | {P(0.5):0.0} ms | {P(0.99):0.0} ms |";
         }
         finally
@@ -113,24 +131,32 @@ internal sealed class ScaleOut(Dictionary<string, string> o)
         }
     }
 
-    /// <summary>Consent for the numbers of the area codes inside calling hours now (asked of the service by a dry run).</summary>
+    /// <summary>Consent for the numbers of the area codes the clock chose, once the service itself has allowed a dry run to
+    /// each.</summary>
     private async Task<string[]> ConsentedNumbersAsync(HttpClient http)
     {
+        string Number(int area, int i) =>
+            string.Create(CultureInfo.InvariantCulture, $"+1{area}{CallingClock.FirstLine(area, dnc: false) + i:D7}");
+        object Consent(string phone) => new { phone, scope = "transactional", kind = "express", source = "benchmark" };
         var open = new List<int>();
-        foreach (var area in Areas)
+        foreach (var area in _clock.Areas)
         {
-            var probe = $"+1{area}2999999";
-            using (await http.PostAsJsonAsync("/v1/consents", new { phone = probe, scope = "transactional", kind = "express", source = "benchmark" })) { }
-            var decision = await (await http.PostAsJsonAsync("/v1/compliance/check", Request(probe))).Content.ReadFromJsonAsync<JsonNode>();
+            var probe = Number(area, _numbers); // past the numbers the load calls
+            using (await http.PostAsJsonAsync("/v1/consents", Consent(probe))) { }
+            using var response = await http.PostAsJsonAsync("/v1/compliance/check", Request(probe));
+            var decision = await response.Content.ReadFromJsonAsync<JsonNode>();
             if ((bool?)decision?["allowed"] == true) open.Add(area);
+            else Console.WriteLine($"  area {area} left out: {(decision?["reasons"] ?? decision)?.ToJsonString()}");
         }
         Console.WriteLine($"  area codes inside calling hours: {string.Join(", ", open)}");
-        if (open.Count == 0) throw new InvalidOperationException("No area code is inside calling hours now.");
-        var numbers = Enumerable.Range(0, _numbers).Select(i => string.Create(CultureInfo.InvariantCulture, $"+1{open[i % open.Count]}{2_000_000 + i:D7}")).ToArray();
+        if (open.Count == 0) throw new InvalidOperationException("The service allowed no area code the clock chose.");
+        var numbers = Enumerable.Range(0, _numbers).Select(i => Number(open[i % open.Count], i)).ToArray();
         await Parallel.ForEachAsync(numbers, new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (phone, ct) =>
         {
-            using var response = await http.PostAsJsonAsync("/v1/consents", new { phone, scope = "transactional", kind = "express", source = "benchmark" }, ct);
-            if (response.StatusCode != HttpStatusCode.Created) throw new InvalidOperationException($"consent: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(ct)}");
+            using var response = await http.PostAsJsonAsync("/v1/consents", Consent(phone), ct);
+            if (response.StatusCode != HttpStatusCode.Created)
+                throw new InvalidOperationException(
+                    $"consent: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(ct)}");
         });
         return numbers;
     }
@@ -141,7 +167,7 @@ internal sealed class ScaleOut(Dictionary<string, string> o)
         variables = new Dictionary<string, string> { ["orderNumber"] = "A-1001", ["orderStatus"] = "shipped" },
     };
 
-    private static string[] Args(int port, string connection, string? provider, string registry, TwilioStandIn standIn) =>
+    private string[] Args(int port, string connection, string? provider, string registry, TwilioStandIn standIn) =>
     [
         "--urls", $"http://127.0.0.1:{port}", "--ConnectionStrings:VoiceProxy", connection,
         "--VoiceProxy:Database:Provider", provider ?? "Sqlite",
@@ -155,6 +181,7 @@ internal sealed class ScaleOut(Dictionary<string, string> o)
         "--VoiceProxy:Caps:TransactionalMaxCalls", "100",
         "--Twilio:AccountSid", AccountSid, "--Twilio:AuthToken", AuthToken, "--Twilio:ApiBaseUrl", standIn.BaseUrl,
         "--Serilog:MinimumLevel:Default", "Warning",
+        .. _clock.Args,
     ];
 
     private void Execute(string sql)
