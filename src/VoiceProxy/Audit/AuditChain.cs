@@ -49,13 +49,15 @@ public static class AuditChain
 
     public static string HashOf(AuditEvent e, string previousHash) => Convert.ToHexStringLower(SHA256.HashData(Canonical(e, previousHash)));
 
-    /// <summary>Walks the sealed events in chain order without loading them all, and stops at the first that fails. The
-    /// latest seal must match the chain's head, so events cut from the end are found too.</summary>
+    /// <summary>Walks the sealed events in chain order without loading them all, and stops at the first that fails. The latest
+    /// seal, read first (seals and sealed events only ever grow), must match the event at its last position, so events cut
+    /// from the end are found too.</summary>
     public static async Task<AuditVerification> VerifyAsync(VoiceProxyDb db, CancellationToken ct)
     {
+        var seal = await db.AuditSeals.AsNoTracking().OrderByDescending(s => s.LastPosition).FirstOrDefaultAsync(ct);
+        var unsealed = await db.AuditEvents.LongCountAsync(e => e.Position == null, ct);
         long count = 0;
         AuditEvent? previous = null;
-        var unsealed = await db.AuditEvents.LongCountAsync(e => e.Position == null, ct);
         await foreach (var e in db.AuditEvents.AsNoTracking().Where(e => e.Position != null).OrderBy(e => e.Position)
             .AsAsyncEnumerable().WithCancellation(ct))
         {
@@ -68,20 +70,19 @@ public static class AuditChain
                     ? $"Its previous hash {Short(e.PreviousHash)} does not match the hash {Short(expectedPrevious)} of the event before it."
                 : e.Hash != HashOf(e, expectedPrevious)
                     ? "Its stored hash does not match its contents: the event was changed after it was written."
+                : e.Position == seal?.LastPosition && e.Hash != seal.HeadHash
+                    ? $"The seal of {seal.At:O} records head {Short(seal.HeadHash)} at position {seal.LastPosition}, not this event's hash."
                 : null;
             if (problem is not null)
                 return new AuditVerification(false, count, previous?.Hash, new AuditFault(e.Id, e.Type, e.At, problem), unsealed);
             previous = e;
             count++;
         }
-        var seal = await db.AuditSeals.AsNoTracking().OrderByDescending(s => s.LastPosition).FirstOrDefaultAsync(ct);
-        if (seal is not null && (seal.LastPosition > count || (seal.LastPosition == count && seal.HeadHash != previous?.Hash)))
+        if (seal is not null && seal.LastPosition > count)
         {
-            var problem = seal.LastPosition > count
-                ? $"The seal of {seal.At:O} covers positions up to {seal.LastPosition}, but the chain ends at {count}: events were removed."
-                : $"The seal of {seal.At:O} records head {Short(seal.HeadHash)}, but the chain's head is {Short(previous?.Hash)}.";
-            var last = previous ?? new AuditEvent { At = seal.At, Type = "(none)", Actor = "", PayloadJson = "" };
-            return new AuditVerification(false, count, previous?.Hash, new AuditFault(last.Id, last.Type, last.At, problem), unsealed);
+            var problem = $"The seal of {seal.At:O} covers positions up to {seal.LastPosition}, but the chain ends at {count}: events were removed.";
+            var fault = previous is null ? new AuditFault(0, "(none)", seal.At, problem) : new AuditFault(previous.Id, previous.Type, previous.At, problem);
+            return new AuditVerification(false, count, previous?.Hash, fault, unsealed);
         }
         return new AuditVerification(true, count, previous?.Hash, Unsealed: unsealed);
     }

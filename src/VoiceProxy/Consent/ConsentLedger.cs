@@ -25,12 +25,12 @@ internal static class ConsentLedger
         history.OrderBy(e => e.EffectiveAt).ThenBy(e => e.Action).ThenBy(e => e.Id);
 
     // Compiled once: the gate asks this on every call and dry run.
-    private static readonly Func<VoiceProxyDb, string, string, IAsyncEnumerable<ConsentEntry>> History =
+    private static readonly PerModel<Func<VoiceProxyDb, string, string, IAsyncEnumerable<ConsentEntry>>> History = new(() =>
         EF.CompileAsyncQuery((VoiceProxyDb db, string seller, string phone) =>
-            db.Consents.AsNoTracking().Where(e => e.Seller == seller && e.Phone == phone));
+            db.Consents.AsNoTracking().Where(e => e.Seller == seller && e.Phone == phone)));
 
     public static Task<List<ConsentEntry>> HistoryAsync(VoiceProxyDb db, string seller, string phone, CancellationToken ct) =>
-        History(db, seller, phone).ToListAsync(ct).AsTask();
+        History.For(db)(db, seller, phone).ToListAsync(ct).AsTask();
 
     public static ConsentEntry NewRevocation(string seller, string phone, string? scope, string channel, string? note, string by, DateTimeOffset at) => new()
     {

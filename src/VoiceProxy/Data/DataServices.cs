@@ -1,5 +1,4 @@
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using VoiceProxy.Infrastructure;
 
@@ -12,17 +11,13 @@ internal static class DataServices
     {
         services.AddOptions<DatabaseOptions>().BindConfiguration(DatabaseOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<DatabaseOptions>, DatabaseOptionsValidator>();
-        services.AddDbContext<VoiceProxyDb>((sp, o) =>
-        {
-            o.AddInterceptors(AppendOnlyInterceptor.Instance);
-            var connection = sp.GetRequiredService<IConfiguration>().GetConnectionString("VoiceProxy");
-            if (IsPostgres(sp)) o.UseNpgsql(connection);
-            else o.UseSqlite(connection ?? "Data Source=voiceproxy.db");
-        });
         // The provider's own context type selects its migrations; everything else asks for VoiceProxyDb.
-        services.Replace(ServiceDescriptor.Scoped<VoiceProxyDb>(sp => IsPostgres(sp)
-            ? new PostgresVoiceProxyDb(sp.GetRequiredService<DbContextOptions<VoiceProxyDb>>())
-            : new VoiceProxyDb(sp.GetRequiredService<DbContextOptions<VoiceProxyDb>>())));
+        services.AddSingleton<StoreOptions>();
+        services.AddScoped(sp =>
+        {
+            var options = sp.GetRequiredService<StoreOptions>().Current;
+            return IsPostgres(sp) ? new PostgresVoiceProxyDb(options) : new VoiceProxyDb(options);
+        });
         services.AddSingleton<StoreWriter>();
         services.AddSingleton<StripedLock>();
         services.AddSingleton<IPlacementLocks>(sp => IsPostgres(sp)
@@ -61,6 +56,6 @@ internal static class DataServices
         }
     }
 
-    private static bool IsPostgres(IServiceProvider sp) =>
+    internal static bool IsPostgres(IServiceProvider sp) =>
         sp.GetRequiredService<IOptions<DatabaseOptions>>().Value.Kind == DatabaseProvider.Postgres;
 }

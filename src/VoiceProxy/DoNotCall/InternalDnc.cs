@@ -9,14 +9,14 @@ internal static class InternalDnc
     /// <summary>The entry that put the number on the list, or null when it is not on it now.</summary>
     public static async Task<DncEntry?> CurrentAsync(VoiceProxyDb db, string seller, string phone, CancellationToken ct)
     {
-        var last = await Last(db, seller, phone, ct);
+        var last = await Last.For(db)(db, seller, phone, ct);
         return last is { Action: DncAction.Add } ? last : null;
     }
 
     // Compiled once: the gate asks this on every call and dry run.
-    private static readonly Func<VoiceProxyDb, string, string, CancellationToken, Task<DncEntry?>> Last =
+    private static readonly PerModel<Func<VoiceProxyDb, string, string, CancellationToken, Task<DncEntry?>>> Last = new(() =>
         EF.CompileAsyncQuery((VoiceProxyDb db, string seller, string phone, CancellationToken ct) =>
-            db.DncEntries.AsNoTracking().Where(e => e.Seller == seller && e.Phone == phone).OrderByDescending(e => e.Id).FirstOrDefault());
+            db.DncEntries.AsNoTracking().Where(e => e.Seller == seller && e.Phone == phone).OrderByDescending(e => e.Id).FirstOrDefault()));
 
     public static DncEntry NewAddition(string seller, string phone, string reason, string by, DateTimeOffset at) => new()
     {

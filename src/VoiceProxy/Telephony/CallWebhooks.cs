@@ -27,12 +27,12 @@ internal sealed class CallWebhooks(
         var rendered = why is not null || answeredBy == "fax" ? TwimlRenderer.Hangup()
             : answeredBy?.StartsWith("machine", StringComparison.Ordinal) == true ? twiml.Voicemail(call, seller)
             : RenderMessage(call, seller, attempt: 0);
-        var recorded = await RecordAsync(call, form, token, answeredBy, w =>
+        var recorded = await RecordAsync(call, token, async w =>
         {
+            await TouchAsync(w, call, form, answeredBy);
             journal.Call(w, call, "twilio.voice", "twilio", new { callSid = (string?)form["CallSid"], answeredBy }, token);
             if (why is not null) journal.Call(w, call, "call.suppressed", "twilio", new { why });
             RecordSpoken(w, call, rendered);
-            return Task.CompletedTask;
         });
         if (why is not null && recorded) log.LogWarning("Call {CallId} hung up without a message: {Why}", call.Id, why);
         return recorded ? rendered : replay;
@@ -49,14 +49,16 @@ internal sealed class CallWebhooks(
         var next = optingOut ? twiml.OptOutConfirmed(call.Language, seller)
             : attempt < 1 && (digits ?? speech) is not null ? RenderMessage(call, seller, attempt + 1)
             : twiml.Goodbye(call.Language, seller);
-        var recorded = await RecordAsync(call, form, token, null, async w =>
+        var recorded = await RecordAsync(call, token, async w =>
         {
+            await TouchAsync(w, call, form, answeredBy: null);
             journal.Call(w, call, "twilio.gather", "twilio", new { digits, speech, attempt }, token);
             if (optingOut)
             {
                 journal.Call(w, call, "call.opted_out", "twilio", new { channel });
                 // The opt-out is committed with this unit, before the caller hears the confirmation.
-                if (!call.OptedOut) await optOut.RecordAsync(w, call.Seller, call.To, channel, call.TwilioCallSid, call.Id);
+                if (!call.OptedOut)
+                    await optOut.RecordAsync(w, call.Seller, call.To, channel, call.TwilioCallSid ?? NullIfEmpty(form["CallSid"]), call.Id);
             }
             RecordSpoken(w, call, next);
         });
@@ -75,30 +77,22 @@ internal sealed class CallWebhooks(
         if (await IsReplayAsync(call, dedup, ct)) return;
         var detail = form.Where(f => f.Key is "CallStatus" or "CallDuration" or "AnsweredBy" or "SequenceNumber" or "Timestamp" or "CallSid")
             .ToDictionary(f => char.ToLowerInvariant(f.Key[0]) + f.Key[1..], f => f.Value.ToString());
-        await RecordAsync(call, form, dedup, null, async w =>
+        await RecordAsync(call, dedup, async w =>
         {
+            // Most callbacks come for a call whose SID is known: then the status update is the only one.
+            if (call.TwilioCallSid is null) await TouchAsync(w, call, form, answeredBy: null);
             if (status is not null) await ApplyIfNewerAsync(w, call.Id, status, sequence, form);
             journal.Call(w, call, "twilio.status", "twilio", detail, dedup);
         });
     }
 
-    /// <summary>One unit of the group commit for a webhook: the call learns its SID (a call whose create-call answer was lost
-    /// learns it here) and who answered, and the webhook's events are recorded. False when the same delivery raced in on
-    /// another request and was recorded there (the unique idempotency token refused this one).</summary>
-    private async Task<bool> RecordAsync(CallRecord call, IFormCollection form, string? token, string? answeredBy, Func<VoiceProxyDb, Task> record)
+    /// <summary>Records a webhook's events in one unit of the group commit. False when the same delivery raced in on another
+    /// request and was recorded there (the unique idempotency token refused this one).</summary>
+    private async Task<bool> RecordAsync(CallRecord call, string? token, Func<VoiceProxyDb, Task> record)
     {
-        var sid = NullIfEmpty(form["CallSid"]);
         try
         {
-            await writer.WriteAsync(async (VoiceProxyDb w) =>
-            {
-                var now = time.GetUtcNow();
-                await w.Calls.Where(c => c.Id == call.Id).ExecuteUpdateAsync(u => u
-                    .SetProperty(c => c.TwilioCallSid, c => c.TwilioCallSid ?? sid)
-                    .SetProperty(c => c.AnsweredBy, c => answeredBy ?? c.AnsweredBy)
-                    .SetProperty(c => c.UpdatedAt, now));
-                await record(w);
-            });
+            await writer.WriteAsync(record);
             return true;
         }
         catch (DbUpdateException) when (token is not null)
@@ -106,6 +100,16 @@ internal sealed class CallWebhooks(
             if (!await IsReplayAsync(call, token, CancellationToken.None)) throw;
             return false;
         }
+    }
+
+    /// <summary>The call learns its SID (a call whose create-call answer was lost learns it here) and who answered.</summary>
+    private Task TouchAsync(VoiceProxyDb w, CallRecord call, IFormCollection form, string? answeredBy)
+    {
+        var (sid, now) = (NullIfEmpty(form["CallSid"]), time.GetUtcNow());
+        return w.Calls.Where(c => c.Id == call.Id).ExecuteUpdateAsync(u => u
+            .SetProperty(c => c.TwilioCallSid, c => c.TwilioCallSid ?? sid)
+            .SetProperty(c => c.AnsweredBy, c => answeredBy ?? c.AnsweredBy)
+            .SetProperty(c => c.UpdatedAt, now));
     }
 
     /// <summary>One conditional statement, so that two deliveries handled at once (here or on another instance) can never
@@ -155,7 +159,7 @@ internal sealed class CallWebhooks(
     /// learns its SID here.</summary>
     private async Task<(CallRecord Call, SellerOptions Seller)?> FindAsync(string callId, IFormCollection form, CancellationToken ct)
     {
-        var call = await CallById(db, callId, ct);
+        var call = await CallById.For(db)(db, callId, ct);
         string? sid = form["CallSid"];
         if (call is null || !call.Allowed || options.Value.FindSeller(call.Seller) is not { } seller
             || (call.TwilioCallSid is not null && sid is not null && sid != call.TwilioCallSid))
@@ -163,20 +167,19 @@ internal sealed class CallWebhooks(
             log.LogWarning("Webhook for unknown call {CallId} ignored", callId);
             return null;
         }
-        call.TwilioCallSid ??= NullIfEmpty(sid);
         return (call, seller);
     }
 
     private Task<bool> IsReplayAsync(CallRecord call, string? token, CancellationToken ct) =>
-        token is null ? Task.FromResult(false) : Recorded(db, call.Id, token, ct);
+        token is null ? Task.FromResult(false) : Recorded.For(db)(db, call.Id, token, ct);
 
     // Compiled once: every webhook asks both.
-    private static readonly Func<VoiceProxyDb, string, CancellationToken, Task<CallRecord?>> CallById =
-        EF.CompileAsyncQuery((VoiceProxyDb db, string id, CancellationToken ct) => db.Calls.AsNoTracking().FirstOrDefault(c => c.Id == id));
+    private static readonly PerModel<Func<VoiceProxyDb, string, CancellationToken, Task<CallRecord?>>> CallById = new(() =>
+        EF.CompileAsyncQuery((VoiceProxyDb db, string id, CancellationToken ct) => db.Calls.AsNoTracking().FirstOrDefault(c => c.Id == id)));
 
-    private static readonly Func<VoiceProxyDb, string, string, CancellationToken, Task<bool>> Recorded =
+    private static readonly PerModel<Func<VoiceProxyDb, string, string, CancellationToken, Task<bool>>> Recorded = new(() =>
         EF.CompileAsyncQuery((VoiceProxyDb db, string callId, string token, CancellationToken ct) =>
-            db.CallEvents.Any(e => e.CallId == callId && e.DedupKey == token));
+            db.CallEvents.Any(e => e.CallId == callId && e.DedupKey == token)));
 
     /// <summary>An opt-out or a do-not-call entry made after the call was placed stops it before a word is said.</summary>
     private async Task<string?> SuppressionAsync(CallRecord call, CancellationToken ct)
