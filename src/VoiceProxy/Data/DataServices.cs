@@ -37,7 +37,8 @@ internal static class DataServices
         var db = scope.ServiceProvider.GetRequiredService<VoiceProxyDb>().Database;
         if (db.IsSqlite())
         {
-            db.Migrate();
+            // Migrate() also diffs the model against the last migration; skip it when the history says nothing is pending.
+            if (db.GetPendingMigrations().Any()) db.Migrate();
             db.ExecuteSqlRaw("PRAGMA journal_mode=WAL");
             return;
         }

@@ -105,22 +105,20 @@ internal sealed class SnapshotRegistry : IDncRegistry, IDisposable
         }
     }
 
+    /// <summary>Records the copy taken into use in the audit trail. Not waited for (start-up and the swap go on while the
+    /// writer commits it): the copy is used either way, since failing the swap would leave an older copy in force, which is
+    /// worse, and each decision names the as-of date of every list it consulted.</summary>
     private void RecordLoaded(SnapshotHeader header)
     {
         if (_scopes is null) return;
-        try
-        {
-            using var scope = _scopes.CreateScope();
-            var journal = scope.ServiceProvider.GetRequiredService<Audit.Journal>();
-            // Called under the swap's lock, never from the writer itself, so waiting here cannot deadlock.
-            scope.ServiceProvider.GetRequiredService<Data.StoreWriter>().WriteAsync(w => journal.Audit(w, "registry.loaded", "voiceproxy", null,
-                header.List, new { header.List, header.AsOf, header.Count, header.CreatedAt, header.Sources })).GetAwaiter().GetResult();
-        }
-        catch (Exception e) when (e is System.Data.Common.DbException or Microsoft.EntityFrameworkCore.DbUpdateException or InvalidOperationException)
-        {
-            // The copy is still used: failing the swap would leave an older copy in force, which is worse.
-            _log.LogWarning("Registry snapshot {List} loaded but not recorded in the audit trail: {Error}", header.List, e.Message);
-        }
+        using var scope = _scopes.CreateScope(); // both are singletons: they outlive the scope
+        var services = scope.ServiceProvider;
+        var journal = services.GetRequiredService<Audit.Journal>();
+        services.GetRequiredService<Data.StoreWriter>()
+            .WriteAsync(w => journal.Audit(w, "registry.loaded", "voiceproxy", null, header.List,
+                new { header.List, header.AsOf, header.Count, header.CreatedAt, header.Sources }))
+            .ContinueWith(t => _log.LogWarning("Registry snapshot {List} loaded but not recorded in the audit trail: {Error}",
+                header.List, t.Exception?.GetBaseException().Message), TaskContinuationOptions.OnlyOnFaulted);
     }
 
     /// <summary>The file's final hash, read from its last 32 bytes: the cheap way to see that a file is the one already mapped.</summary>
