@@ -8,6 +8,9 @@ public sealed class ProgramStartupTests
     [InlineData("VoiceProxy:OptOutDigit", "x", "error: VoiceProxy:OptOutDigit must be one digit 0-9.")]
     [InlineData("VoiceProxy:Sellers:0:CallbackNumber", "12345",
         "error: VoiceProxy:Sellers:0:CallbackNumber must be an E.164 number.")]
+    // Read eagerly at registration, this one used to end start-up with a stack trace and exit code 134.
+    [InlineData("VoiceProxy:Deployment:KnownProxies:0", "proxy.internal",
+        "error: VoiceProxy:Deployment:KnownProxies:0 must be an IP address (was 'proxy.internal').")]
     public async Task BadSetting_OneLineErrorAndExitCode(string key, string value, string expected)
     {
         using var service = new ServiceProcess(Shop().Set("ConnectionStrings:VoiceProxy", "Data Source=:memory:").Set(key, value)
