@@ -7,7 +7,6 @@ internal static class NumberBlocks
     public const int FirstCode = 200;
     public const int Codes = 800;
     public const int Blocks = Codes * Codes;
-    public const int LinesPerBlock = 10_000;
     /// <summary>10,000 bits rounded up to whole 64-bit words (10,048 bits), so a block copies as words.</summary>
     public const int WordsPerBlock = 157;
     public const int BitmapBytes = WordsPerBlock * 8;

@@ -176,12 +176,6 @@ public sealed class RegistrySnapshot : IDisposable
         return 0;
     });
 
-    internal static string HashFile(string path)
-    {
-        using var stream = File.OpenRead(path);
-        return Convert.ToHexStringLower(SHA256.HashData(stream));
-    }
-
     private static int MinimumLength => Magic.Length + 4 + FooterLength;
 
     private static int Align8(int offset) => (offset + 7) & ~7;
