@@ -1,3 +1,4 @@
+using System.Globalization;
 using VoiceProxy.Consent;
 using VoiceProxy.DoNotCall;
 
@@ -86,7 +87,7 @@ internal sealed class RegistryFreshnessRule : IRule
                 : r.AsOf > today ? $"{r.List}: copy dated {r.AsOf:yyyy-MM-dd}, in the future, so its age cannot be trusted"
                 : $"{r.List}: copy of {r.AsOf:yyyy-MM-dd} is {today.DayNumber - r.AsOf.Value.DayNumber} days old")
             .ToList();
-        var detail = string.Join("; ", c.Facts.Registries.Select(r => $"{r.List} as of {r.AsOf?.ToString("yyyy-MM-dd") ?? "none"}"));
+        var detail = string.Join("; ", c.Facts.Registries.Select(r => $"{r.List} as of {r.AsOf?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) ?? "none"}"));
         yield return bad.Count > 0
             ? Check.Blocked(Id, Citation, ReasonCodes.RegistryStale,
                 $"A registry copy older than {c.Settings.RegistryMaxAgeDays} days, or none, may not be used: {string.Join("; ", bad)}.", detail)
@@ -111,7 +112,7 @@ internal sealed class RegistryRule(bool national) : IRule
             yield break;
         }
         var listed = lists.Where(r => r.Listed).ToList();
-        var asOf = string.Join(", ", lists.Select(r => $"{r.List} as of {r.AsOf?.ToString("yyyy-MM-dd") ?? "none"}"));
+        var asOf = string.Join(", ", lists.Select(r => $"{r.List} as of {r.AsOf?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) ?? "none"}"));
         if (listed.Count == 0)
             yield return new(Id, Outcome.Pass, Citation, $"not listed ({asOf})");
         else if (c.Facts.Marketing.IsWritten && c.Facts.Seller.WrittenConsentExemptsRegistry)

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
 using System.Security.Cryptography;
@@ -92,7 +93,7 @@ public static class RegistryImporter
         }
         var ten = n == 11 && digits[0] == '1' ? digits[1..11] : n == 10 ? digits[..10] : default;
         if (ten.Length != 10 || ten[0] < '2' || ten[3] < '2') return false;
-        number = long.Parse(ten);
+        number = long.Parse(ten, CultureInfo.InvariantCulture);
         return true;
     }
 

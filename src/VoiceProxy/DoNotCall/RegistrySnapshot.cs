@@ -39,7 +39,6 @@ public sealed class RegistrySnapshot : IDisposable
     private readonly int _data;
     private int _references = 1;
     private int _disposed;
-    private long[]? _numbers;
 
     private RegistrySnapshot(string path, byte[]? bytes, MemoryMappedFile? file, MemoryMappedViewAccessor? view, nint address, int length)
     {
@@ -64,7 +63,7 @@ public sealed class RegistrySnapshot : IDisposable
     public string Root { get; }
 
     /// <summary>Every number, ascending. Decodes the whole snapshot: for tools and tests, not the call path.</summary>
-    public long[] Numbers => _numbers ??= Use(s => s.Decode());
+    public long[] Numbers => field ??= Use(s => s.Decode());
 
     public bool Contains(long number) =>
         TryContains(number, out var listed) ? listed : throw new ObjectDisposedException(nameof(RegistrySnapshot));
@@ -184,7 +183,7 @@ public sealed class RegistrySnapshot : IDisposable
 
     private T Use<T>(Func<RegistrySnapshot, T> action)
     {
-        if (!TryAcquire()) throw new ObjectDisposedException(nameof(RegistrySnapshot));
+        ObjectDisposedException.ThrowIf(!TryAcquire(), this);
         try
         {
             return action(this);

@@ -22,6 +22,8 @@ internal sealed class SnapshotRegistry : IDncRegistry, IDisposable
 
     private readonly IServiceScopeFactory? _scopes;
 
+    /// <param name="options">Where the snapshots are (<c>VoiceProxy:Registry:Path</c>).</param>
+    /// <param name="log">Where loads and failed loads are logged.</param>
     /// <param name="scopes">When given, each copy taken into use is recorded as a <c>registry.loaded</c> audit event: which
     /// copy (list, as-of, count, source file hashes) was used from when (16 CFR 310.5).</param>
     public SnapshotRegistry(IOptions<VoiceProxyOptions> options, ILogger<SnapshotRegistry> log, IServiceScopeFactory? scopes = null)
@@ -101,7 +103,7 @@ internal sealed class SnapshotRegistry : IDncRegistry, IDisposable
             }
             _loaded = next.ToFrozenDictionary();
             // Published first, released second: a reader that still holds the old one finishes with it, a new reader finds the new one.
-            foreach (var old in previous.Values.Where(old => !next.Values.Contains(old))) old.Snapshot.Dispose();
+            foreach (var old in previous.Values.Where(old => !next.ContainsValue(old))) old.Snapshot.Dispose();
         }
     }
 

@@ -171,8 +171,11 @@ internal static class Durability
     }
 
     // DllImport, not LibraryImport: the generated stubs would need unsafe code enabled for the whole project.
+    // CA2101 does not yet accept LPUTF8Str as explicit marshaling (dotnet/roslyn-analyzers#7502); open(2) takes UTF-8.
+#pragma warning disable CA2101
     [DllImport("libc", EntryPoint = "open")]
     private static extern int Open([MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags);
+#pragma warning restore CA2101
 
     [DllImport("libc", EntryPoint = "fsync")]
     private static extern int Fsync(int fd);

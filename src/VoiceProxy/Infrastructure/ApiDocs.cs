@@ -22,7 +22,7 @@ internal static class ApiDocs
         o.AddOperationTransformer((operation, context, _) =>
         {
             if (context.Description.RelativePath?.StartsWith("v1/", StringComparison.Ordinal) != true) return Task.CompletedTask;
-            operation.Responses ??= new OpenApiResponses();
+            operation.Responses ??= [];
             operation.Responses.TryAdd("401", new OpenApiResponse { Description = "Missing or unknown API key (problem+json)." });
             operation.Responses.TryAdd("403", new OpenApiResponse { Description = "This key's role or seller may not do this (problem+json)." });
             operation.Responses.TryAdd("429", new OpenApiResponse { Description = "Too many requests for this key; see Retry-After (problem+json)." });

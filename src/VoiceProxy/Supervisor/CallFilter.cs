@@ -78,7 +78,10 @@ public sealed record CallFilter(
         if (after is not null)
         {
             var (at, id) = (after.RequestedAt, after.Id);
+            // EF Core translates string.Compare to SQL's '<' (ordinal for these ASCII ids); CompareOrdinal has no translation.
+#pragma warning disable CA1309
             calls = calls.Where(c => c.RequestedAt < at || (c.RequestedAt == at && string.Compare(c.Id, id) < 0));
+#pragma warning restore CA1309
         }
         return calls.OrderByDescending(c => c.RequestedAt).ThenByDescending(c => c.Id);
     }

@@ -1,10 +1,8 @@
 using System.Globalization;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
-using VoiceProxy.Calls;
 using VoiceProxy.Compliance;
 using VoiceProxy.Data;
 using VoiceProxy.Infrastructure;
@@ -73,7 +71,10 @@ internal static class ReviewApi
             Blocked = g.Count(c => !c.Allowed),
             OptedOut = g.Count(c => c.OptedOut),
             Human = g.Count(c => c.AnsweredBy == "human"),
+            // Translated to SQL (LIKE 'machine%'), where no culture applies.
+#pragma warning disable CA1310
             Machine = g.Count(c => c.AnsweredBy != null && c.AnsweredBy.StartsWith("machine")),
+#pragma warning restore CA1310
         }).FirstOrDefaultAsync(ct);
         var byReason = new SortedDictionary<string, int>(StringComparer.Ordinal);
         await foreach (var json in calls.Where(c => !c.Allowed).Select(c => c.DecisionJson).AsAsyncEnumerable().WithCancellation(ct))

@@ -1,8 +1,6 @@
-using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Twilio.Clients;
 using Twilio.Exceptions;
-using Twilio.Http;
 using Twilio.Rest.Api.V2010.Account;
 using Twilio.Types;
 using VoiceProxy.Audit;
@@ -64,8 +62,9 @@ internal sealed class CallReconciler(IServiceScopeFactory scopes, ITwilioRestCli
             {
                 var found = await FindAtTwilioAsync(db, client, call, assigned, ct);
                 if (found is not null) assigned.Add(found.Sid);
-                (status, sid) = found is not null ? (Normalize(found.Status?.ToString()), (string?)found.Sid)
-                    : now - call.RequestedAt > GiveUpAfter ? (CallStatus.Failed, (string?)null) : (call.Status, (string?)null);
+                status = found is not null ? Normalize(found.Status?.ToString())
+                    : now - call.RequestedAt > GiveUpAfter ? CallStatus.Failed : call.Status;
+                sid = found?.Sid;
             }
             catch (Exception e) when (e is ApiException or ApiConnectionException)
             {

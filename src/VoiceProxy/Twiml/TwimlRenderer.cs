@@ -101,7 +101,7 @@ internal sealed class TwimlRenderer(TemplateCatalog catalog, IOptions<VoiceProxy
     internal static string Digits(string e164)
     {
         var d = e164.StartsWith("+1", StringComparison.Ordinal) && e164.Length == 12 ? e164[2..] : e164.TrimStart('+');
-        string Spell(string s) => string.Join(' ', s.ToCharArray());
+        static string Spell(string s) => string.Join(' ', s.ToCharArray());
         return d.Length == 10 ? $"{Spell(d[..3])}, {Spell(d[3..6])}, {Spell(d[6..])}" : Spell(d);
     }
 

@@ -1,4 +1,3 @@
-using VoiceProxy.Compliance;
 using VoiceProxy.Consent;
 using VoiceProxy.Data;
 using VoiceProxy.Tests.Compliance;

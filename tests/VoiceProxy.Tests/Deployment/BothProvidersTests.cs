@@ -190,7 +190,7 @@ public sealed class BothProvidersTests
         if (provider == "Postgres") settings["ConnectionStrings:VoiceProxy"] = "";
         using var app = new VoiceProxyApplication(settings);
 
-        var e = Assert.ThrowsAny<Exception>(() => app.CreateClient());
+        var e = Assert.ThrowsAny<Exception>(app.CreateClient);
 
         Assert.Contains(message, e.ToString());
     }

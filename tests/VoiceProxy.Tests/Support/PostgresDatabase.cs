@@ -66,7 +66,7 @@ public sealed class PostgresDatabase : IDisposable
         if (dir is null) throw new InvalidOperationException(
             $"PostgreSQL tests need {EnvironmentVariable}, and tests/postgres-up.sh was not found to start a local server.");
         using var script = Process.Start(new ProcessStartInfo("bash", [Path.Combine(dir.FullName, "tests", "postgres-up.sh")])
-            { RedirectStandardOutput = true, RedirectStandardError = true })!;
+        { RedirectStandardOutput = true, RedirectStandardError = true })!;
         var output = script.StandardOutput.ReadToEndAsync();
         var error = script.StandardError.ReadToEndAsync();
         if (!script.WaitForExit(TimeSpan.FromMinutes(5)) || script.ExitCode != 0)
