@@ -21,7 +21,8 @@ public sealed class RegistryCliTests : IDisposable
 
     private async Task<int?> CliImportAsync(DateOnly asOf, string mode, params string[] files) =>
         await Cli.TryRunAsync(["registry", "import", "--list", RegistryLists.National, mode, .. files,
-            "--as-of", asOf.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), $"--VoiceProxy:Registry:Path={_app.RegistryFolder}"]);
+            "--as-of", asOf.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+            $"--VoiceProxy:Registry:Path={_app.RegistryFolder}"]);
 
     [Fact]
     public async Task CliImport_AsOfInTheFuture_RefusedAndNothingWritten()

@@ -43,8 +43,10 @@ public sealed class StartupTests
             .Value.Advisories().ToList();
 
         Assert.Equal(System.Net.HttpStatusCode.OK, (await app.CreateClient().GetAsync("/health/ready")).StatusCode);
-        Assert.Contains(advisories, a => a.StartsWith("VoiceProxy:Sellers:0:CallbackNumber is also a caller ID", StringComparison.Ordinal));
-        Assert.Contains(advisories, a => a.StartsWith("VoiceProxy:Sellers:0:OptOutNumber is not toll-free", StringComparison.Ordinal));
+        Assert.Contains(advisories, a => a.StartsWith("VoiceProxy:Sellers:0:CallbackNumber is also a caller ID",
+            StringComparison.Ordinal));
+        Assert.Contains(advisories, a => a.StartsWith("VoiceProxy:Sellers:0:OptOutNumber is not toll-free",
+            StringComparison.Ordinal));
         Assert.Contains(advisories, a => a.StartsWith("VoiceProxy:Sellers:1:OptOutNumber is not set", StringComparison.Ordinal));
         Assert.Contains(advisories, a => a.StartsWith("VoiceProxy:ApiKeys:3:Key is shorter", StringComparison.Ordinal));
     }

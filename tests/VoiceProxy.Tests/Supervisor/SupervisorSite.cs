@@ -32,7 +32,8 @@ public sealed class SupervisorSite : IAsyncLifetime
     public string Spoken { get; } = "Hello, this is Acme Outdoor Supply calling about order A-1001.";
 
     /// <summary>Screenshots and downloads, under the test output folder (bin/, never committed).</summary>
-    public static string Artifacts { get; } = Directory.CreateDirectory(Path.Combine(AppContext.BaseDirectory, "artifacts", "supervisor")).FullName;
+    public static string Artifacts { get; } =
+        Directory.CreateDirectory(Path.Combine(AppContext.BaseDirectory, "artifacts", "supervisor")).FullName;
 
     private const string InstallCommand = "apt-get update && apt-get install -y chromium";
 
@@ -56,7 +57,8 @@ public sealed class SupervisorSite : IAsyncLifetime
             ExecutablePath = ChromiumPath,
             Headless = true,
             Args = [.. Environment.UserName == "root" ? ["--no-sandbox"] : Array.Empty<string>(),
-                "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-gpu"],
+                "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
+                "--disable-gpu"],
         });
     }
 
@@ -97,7 +99,8 @@ public sealed class SupervisorSite : IAsyncLifetime
 
     public HttpClient Client(string? key = null, CookieContainer? cookies = null)
     {
-        var client = new HttpClient(new HttpClientHandler { CookieContainer = cookies ?? new CookieContainer(), AllowAutoRedirect = false }) { BaseAddress = new Uri(BaseUrl) };
+        var handler = new HttpClientHandler { CookieContainer = cookies ?? new CookieContainer(), AllowAutoRedirect = false };
+        var client = new HttpClient(handler) { BaseAddress = new Uri(BaseUrl) };
         if (key is not null) client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
         return client;
     }
@@ -122,8 +125,15 @@ public sealed class SupervisorSite : IAsyncLifetime
         call.DurationSeconds = 41;
         call.OptedOut = true;
         call.UpdatedAt = at;
-        call.Events.Add(new CallEvent { CallId = call.Id, At = at, Type = "message.rendered", DetailJson = $$"""{"text":"{{Spoken}}","template":"order-update"}""" });
-        call.Events.Add(new CallEvent { CallId = call.Id, At = at.AddSeconds(30), Type = "call.opted_out", DetailJson = """{"channel":"keypad"}""" });
+        call.Events.Add(new CallEvent
+        {
+            CallId = call.Id, At = at, Type = "message.rendered",
+            DetailJson = $$"""{"text":"{{Spoken}}","template":"order-update"}"""
+        });
+        call.Events.Add(new CallEvent
+        {
+            CallId = call.Id, At = at.AddSeconds(30), Type = "call.opted_out", DetailJson = """{"channel":"keypad"}"""
+        });
         await db.SaveChangesAsync();
     }
 

@@ -78,7 +78,8 @@ public sealed class InCallTests : ApplicationTests
         var (_, call) = await Acme.GetJsonAsync($"/v1/calls/{id}");
         Assert.True((bool)call["optedOut"]!);
         Assert.Contains(call["events"]!.AsArray(), e => (string?)e!["type"] == "message.rendered"
-            && ((string?)e["detail"]!["text"])!.StartsWith("Hello, this is an automated call from Acme", StringComparison.Ordinal));
+            && ((string?)e["detail"]!["text"])!.StartsWith("Hello, this is an automated call from Acme",
+                StringComparison.Ordinal));
         var (_, consent) = await Acme.GetJsonAsync($"/v1/consents/{ApiHelpers.Path(Phone)}");
         var revocation = consent["history"]!.AsArray().Last()!;
         Assert.Equal("keypress", (string?)revocation["channel"]);
@@ -280,8 +281,8 @@ public sealed class InCallTests : ApplicationTests
         var (id, sid) = await PlaceAsync(ApiHelpers.OrderUpdate(Phone));
         Dictionary<string, string> Status(string status, int sequence, string? duration = null) => new()
         {
-            ["CallSid"] = sid, ["CallStatus"] = status, ["SequenceNumber"] = sequence.ToString(CultureInfo.InvariantCulture), ["CallDuration"] = duration
-                ?? "",
+            ["CallSid"] = sid, ["CallStatus"] = status, ["SequenceNumber"] = sequence.ToString(CultureInfo.InvariantCulture),
+            ["CallDuration"] = duration ?? "",
             ["AnsweredBy"] = "human", ["Timestamp"] = "Mon, 30 Nov 2026 18:00:00 +0000",
         };
 
@@ -383,7 +384,8 @@ public sealed class InCallTests : ApplicationTests
         var deliveries = Enumerable.Range(0, 24).OrderBy(i => (i * 7) % 24)
             .Select(i => _twilio.PostAsync($"/twilio/status/{id}", new()
             {
-                ["CallSid"] = sid, ["SequenceNumber"] = i.ToString(CultureInfo.InvariantCulture), ["CallStatus"] = i == 23 ? "completed" : statuses[i % 3],
+                ["CallSid"] = sid, ["SequenceNumber"] = i.ToString(CultureInfo.InvariantCulture),
+                ["CallStatus"] = i == 23 ? "completed" : statuses[i % 3],
                 ["CallDuration"] = i == 23 ? "61" : "",
             }, idempotencyToken: $"delivery-{i}"));
 
