@@ -15,9 +15,12 @@ internal static class Cli
         if (args.Length == 0 || args[0] != "registry") return null;
         try
         {
-            return args is [_, "import", ..] ? await RegistryImportCommand.RunAsync(args[2..], Console.Out, Console.Error) : Fail(RegistryImportCommand.Usage);
+            return args is [_, "import", ..]
+                ? await RegistryImportCommand.RunAsync(args[2..], Console.Out, Console.Error)
+                : Fail(RegistryImportCommand.Usage);
         }
-        catch (Exception e) when (e is IOException or InvalidDataException or InvalidOperationException or ArgumentException or FormatException or UnauthorizedAccessException)
+        catch (Exception e) when (e is IOException or InvalidDataException or InvalidOperationException or ArgumentException
+            or FormatException or UnauthorizedAccessException)
         {
             return Fail(e.Message);
         }

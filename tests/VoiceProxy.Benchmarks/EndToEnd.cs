@@ -68,7 +68,7 @@ internal sealed class EndToEnd(Dictionary<string, string> o)
         var clock = CallingClock.Choose(DateTimeOffset.UtcNow, o.TryGetValue("clock-offset-hours", out var offset)
             ? double.Parse(offset, CultureInfo.InvariantCulture) : null);
         Console.WriteLine($"calling hours: {clock.Describe()}");
-        FsyncTrace? fsyncs = o.GetValueOrDefault("strace", FsyncTrace.Available() ? "true" : "false") == "true"
+        var fsyncs = o.GetValueOrDefault("strace", FsyncTrace.Available() ? "true" : "false") == "true"
             ? new FsyncTrace(Path.Combine(work, "fsync.strace")) : null;
         if (fsyncs is null) Console.WriteLine("fsyncs per request: not counted (strace not found or --strace false)");
 
@@ -177,7 +177,7 @@ internal sealed class EndToEnd(Dictionary<string, string> o)
         foreach (var (name, window, requests) in _cells)
         {
             var (perRequest, p50, p99, files) = FsyncTrace.Summarize(calls, window, requests);
-            string Each(double ms) => double.IsNaN(ms) ? "-" : $"{ms:0.00} ms each";
+            static string Each(double ms) => double.IsNaN(ms) ? "-" : $"{ms:0.00} ms each";
             _rows.Add($"| fsyncs per {name} (strace) | {perRequest:0.00} ({files}) | {Each(p50)} | {Each(p99)} | | | | |");
         }
     }
@@ -447,7 +447,9 @@ internal sealed class EndToEnd(Dictionary<string, string> o)
         protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken ct)
         {
             request.RequestUri = new UriBuilder(request.RequestUri!)
-                { Scheme = target.Scheme, Host = target.Host, Port = target.Port }.Uri;
+            {
+                Scheme = target.Scheme, Host = target.Host, Port = target.Port,
+            }.Uri;
             return base.SendAsync(request, ct);
         }
     }

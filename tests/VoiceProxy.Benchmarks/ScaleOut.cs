@@ -85,7 +85,9 @@ internal sealed class ScaleOut(Dictionary<string, string> o)
             {
                 var port = EndToEnd.FreePort();
                 var http = new HttpClient
-                    { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(30) };
+                {
+                    BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(30),
+                };
                 http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Key);
                 clients.Add(http);
                 starting.Add(ServerProcess.StartAsync(Args(port, connection, provider, registry, standIn), http,

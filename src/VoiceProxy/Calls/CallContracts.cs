@@ -11,7 +11,8 @@ public sealed record CallRequestBody(
     string? From, CustomerBody? Customer, DateTimeOffset? At = null);
 
 /// <summary>A request that passed validation.</summary>
-public sealed record ValidCallRequest(CallIntent Intent, string Template, string Language, IReadOnlyDictionary<string, string> Variables,
+public sealed record ValidCallRequest(
+    CallIntent Intent, string Template, string Language, IReadOnlyDictionary<string, string> Variables,
     CustomerLocation? Customer, string RequestHash);
 
 public sealed record CallEventView(DateTimeOffset At, string Type, JsonElement Detail);
@@ -23,7 +24,11 @@ public sealed record CallView(
 {
     internal static CallView Of(CallRecord c) => new(
         c.Id, c.Seller, c.To, c.From, c.Purpose, c.Template, c.Language,
-        JsonSerializer.Deserialize<Dictionary<string, string>>(c.VariablesJson, StoredJson.Options)!, c.Status, c.AnsweredBy, c.DurationSeconds,
-        c.TwilioCallSid, c.OptedOut, c.RequestedAt, c.UpdatedAt, JsonSerializer.Deserialize<Decision>(c.DecisionJson, StoredJson.Options)!,
-        c.Events.OrderBy(e => e.Id).Select(e => new CallEventView(e.At, e.Type, JsonSerializer.Deserialize<JsonElement>(e.DetailJson))).ToList());
+        JsonSerializer.Deserialize<Dictionary<string, string>>(c.VariablesJson, StoredJson.Options)!,
+        c.Status, c.AnsweredBy, c.DurationSeconds, c.TwilioCallSid, c.OptedOut, c.RequestedAt, c.UpdatedAt,
+        JsonSerializer.Deserialize<Decision>(c.DecisionJson, StoredJson.Options)!,
+        c.Events
+            .OrderBy(e => e.Id)
+            .Select(e => new CallEventView(e.At, e.Type, JsonSerializer.Deserialize<JsonElement>(e.DetailJson)))
+            .ToList());
 }

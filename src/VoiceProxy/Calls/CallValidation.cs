@@ -47,14 +47,20 @@ internal sealed class CallValidation(TemplateCatalog templates, NpaTable npa)
         CustomerLocation? customer = null;
         if (body.Customer is { } c)
         {
-            if (c.State is not null && !npa.States.Contains(c.State)) Error("customer.state", "must be a two-letter US state code.");
-            if (c.TimeZone is not null && !TimeZones.IsValid(c.TimeZone)) Error("customer.timeZone", "must be an IANA time zone such as America/Chicago.");
+            if (c.State is not null && !npa.States.Contains(c.State))
+                Error("customer.state", "must be a two-letter US state code.");
+            if (c.TimeZone is not null && !TimeZones.IsValid(c.TimeZone))
+                Error("customer.timeZone", "must be an IANA time zone such as America/Chicago.");
             customer = new CustomerLocation(c.State, c.TimeZone);
         }
 
         if (errors.Count > 0) return (null, errors);
         // The request as resolved (default language and caller ID filled in), so spelling out a default is the same request.
-        var canonical = new { body.To, body.Purpose, body.Template, Language = language, Variables = new SortedDictionary<string, string>(variables, StringComparer.Ordinal), From = from, body.Customer };
+        var canonical = new
+        {
+            body.To, body.Purpose, body.Template, Language = language,
+            Variables = new SortedDictionary<string, string>(variables, StringComparer.Ordinal), From = from, body.Customer
+        };
         var hash = Convert.ToHexStringLower(SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(canonical, StoredJson.Options)));
         return (new ValidCallRequest(new CallIntent(seller.Id, body.To!, purpose!.Value, from), body.Template!, language,
             variables, customer, hash), errors);

@@ -16,7 +16,8 @@ internal static class CallsApi
     {
         var group = routes.MapGroup("/v1").WithTags("Calls");
         group.MapPost("/calls", Place).RequireAuthorization(Policies.Caller)
-            // The Results<> union cannot say which statuses its ProblemHttpResult carries: blocked, idempotency conflict, Twilio down.
+            // The Results<> union cannot say which statuses its ProblemHttpResult carries: blocked, idempotency conflict,
+            // Twilio down.
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity).ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         group.MapGet("/calls/{id}", Get).RequireAuthorization(Policies.CallerOrSupervisor);
@@ -40,9 +41,11 @@ internal static class CallsApi
             CallOutcome.Placed => TypedResults.Created($"/v1/calls/{call.Id}", CallView.Of(call)),
             CallOutcome.Blocked => Blocked(call),
             CallOutcome.Conflict => Problems.Create(409, "idempotency-conflict", "Idempotency key reused",
-                "This Idempotency-Key was used with a different request body.", new Dictionary<string, object?> { ["callId"] = call.Id }),
+                "This Idempotency-Key was used with a different request body.",
+                new Dictionary<string, object?> { ["callId"] = call.Id }),
             _ when call.Status == CallStatus.Unknown => Problems.Create(503, "call-outcome-unknown", "Twilio's answer was lost",
-                "Twilio may have placed this call. Do not ask for it again under a new Idempotency-Key: repeat the request with the same key, or read the call record, which is reconciled with Twilio within minutes.",
+                "Twilio may have placed this call. Do not ask for it again under a new Idempotency-Key: repeat the request " +
+                "with the same key, or read the call record, which is reconciled with Twilio within minutes.",
                 new Dictionary<string, object?> { ["callId"] = call.Id, ["callStatus"] = call.Status }),
             _ => Problems.Create(503, "twilio-unavailable", "Twilio did not place the call",
                 $"The call was allowed but Twilio did not accept it (status '{call.Status}'); nothing was placed.",
@@ -55,10 +58,14 @@ internal static class CallsApi
         var decision = JsonSerializer.Deserialize<Decision>(call.DecisionJson, StoredJson.Options)!;
         return Problems.Create(422, "call-blocked", "The call is not allowed",
             string.Join(" ", decision.Reasons.Select(r => r.Message)),
-            new Dictionary<string, object?> { ["callId"] = call.Id, ["reasons"] = decision.Reasons, ["nextAllowedAt"] = decision.NextAllowedAt });
+            new Dictionary<string, object?>
+            {
+                ["callId"] = call.Id, ["reasons"] = decision.Reasons, ["nextAllowedAt"] = decision.NextAllowedAt
+            });
     }
 
-    private static async Task<Results<Ok<CallView>, ProblemHttpResult>> Get(string id, ClaimsPrincipal user, CallService calls, CancellationToken ct)
+    private static async Task<Results<Ok<CallView>, ProblemHttpResult>> Get(
+        string id, ClaimsPrincipal user, CallService calls, CancellationToken ct)
     {
         var call = await calls.FindAsync(id, ct);
         // A Caller key is told nothing about another seller's calls, not even that they exist.
@@ -67,11 +74,12 @@ internal static class CallsApi
     }
 
     private static async Task<Results<Ok<Decision>, ValidationProblem>> Check(
-        CallRequestBody body, ClaimsPrincipal user, CallValidation validation, CallService calls, IOptions<VoiceProxyOptions> options,
-        TimeProvider time, CancellationToken ct)
+        CallRequestBody body, ClaimsPrincipal user, CallValidation validation, CallService calls,
+        IOptions<VoiceProxyOptions> options, TimeProvider time, CancellationToken ct)
     {
         var now = time.GetUtcNow();
-        if (body.At is { } at && (at < now.AddYears(-1) || at > now.AddYears(1))) return Problems.Invalid("at", "must be within a year of now.");
+        if (body.At is { } at && (at < now.AddYears(-1) || at > now.AddYears(1)))
+            return Problems.Invalid("at", "must be within a year of now.");
         var (request, errors) = validation.Validate(body, options.Value.FindSeller(user.BoundSeller()!)!);
         if (request is null) return Problems.Invalid(errors);
         return TypedResults.Ok(await calls.DryRunAsync(request, body.At ?? now, ct));

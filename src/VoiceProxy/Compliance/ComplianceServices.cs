@@ -19,7 +19,8 @@ internal static class ComplianceServices
         return services;
     }
 
-    /// <summary>Warns when the state holiday lists run out within 60 days: after that, those states' marketing calls fail closed.</summary>
+    /// <summary>Warns when the state holiday lists run out within 60 days: after that, those states' marketing calls fail
+    /// closed.</summary>
     public static void WarnOfRuleDataEnding(this WebApplication app)
     {
         var holidaysEnd = app.Services.GetRequiredService<Gate>().Settings.States.HolidaysCoveredThrough;

@@ -21,7 +21,8 @@ public sealed class Gate(GateSettings settings)
         var results = Rules.Select(r => (Rule: r, Checks: r.Evaluate(context).ToList())).ToList();
         var checks = results.SelectMany(r => r.Checks).ToList();
         var reasons = checks.Where(c => c.Outcome == Outcome.Block).Select(c => new Reason(c.Code!, c.Rule, c.Message!)).ToList();
-        var onlyTime = reasons.Count > 0 && results.All(r => r.Rule.DependsOnTime || r.Checks.All(c => c.Outcome != Outcome.Block));
+        var onlyTime = reasons.Count > 0
+            && results.All(r => r.Rule.DependsOnTime || r.Checks.All(c => c.Outcome != Outcome.Block));
         var lists = facts.Registries.Select(r => new ListConsulted(r.List, r.AsOf)).ToList();
         return new Decision(reasons.Count == 0, at, checks, reasons, onlyTime ? NextAllowedAt(context) : null, lists);
     }

@@ -17,7 +17,9 @@ public sealed class NpaTable
         _zonesByState = _entries.Values
             .SelectMany(e => e.States.Select(s => (State: s, e.TimeZones)))
             .GroupBy(x => x.State)
-            .ToFrozenDictionary(g => g.Key, g => g.SelectMany(x => x.TimeZones).Distinct().Order(StringComparer.Ordinal).ToArray());
+            .ToFrozenDictionary(
+                g => g.Key,
+                g => g.SelectMany(x => x.TimeZones).Distinct().Order(StringComparer.Ordinal).ToArray());
     }
 
     public int Count => _entries.Count;
@@ -53,7 +55,8 @@ public sealed class NpaTable
             foreach (var zone in cells[2].Split(';'))
                 if (!TimeZoneInfo.TryFindSystemTimeZoneById(zone, out _))
                     throw new FormatException($"npa.csv line {lineNumber}: unknown time zone '{zone}'.");
-            if (entries.Any(e => e.Npa == cells[0])) throw new FormatException($"npa.csv line {lineNumber}: area code {cells[0]} is listed twice.");
+            if (entries.Any(e => e.Npa == cells[0]))
+                throw new FormatException($"npa.csv line {lineNumber}: area code {cells[0]} is listed twice.");
             entries.Add(new NpaEntry(cells[0], cells[1].Split(';'), cells[2].Split(';')));
         }
         return new NpaTable(entries);

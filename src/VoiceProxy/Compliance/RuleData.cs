@@ -26,13 +26,18 @@ public sealed record StateHolidays(string State, DateOnly[] Dates, string Applie
 public sealed record StateRules(StateHours[] CallingHours, RestrictedDays[] RestrictedDays, StateHolidays[] Holidays,
     DateOnly HolidaysCoveredThrough, string[] RegistryStates)
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        Converters = { new JsonStringEnumConverter() }
+    };
 
     public static StateRules LoadEmbedded()
     {
-        using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream("VoiceProxy.Compliance.Data.state-rules.json")
+        using var stream = Assembly.GetExecutingAssembly()
+            .GetManifestResourceStream("VoiceProxy.Compliance.Data.state-rules.json")
             ?? throw new InvalidOperationException("Embedded state-rules.json is missing.");
-        return JsonSerializer.Deserialize<StateRules>(stream, Json) ?? throw new InvalidOperationException("state-rules.json is empty.");
+        return JsonSerializer.Deserialize<StateRules>(stream, Json)
+            ?? throw new InvalidOperationException("state-rules.json is empty.");
     }
 
     public static bool AppliesTo(string appliesTo, Purpose purpose) =>

@@ -1,3 +1,4 @@
+using System.Globalization;
 using VoiceProxy.Consent;
 using VoiceProxy.DoNotCall;
 
@@ -9,7 +10,8 @@ public sealed record RuleContext(CallIntent Intent, CallFacts Facts, DateTimeOff
     public bool IsMarketing => Intent.Purpose == Purpose.Marketing;
 }
 
-public sealed record GateSettings(int RegistryMaxAgeDays, int MarketingPer24Hours, int TransactionalMaxCalls, TimeSpan TransactionalWindow, StateRules States)
+public sealed record GateSettings(
+    int RegistryMaxAgeDays, int MarketingPer24Hours, int TransactionalMaxCalls, TimeSpan TransactionalWindow, StateRules States)
 {
     public (int Max, TimeSpan Window) CapFor(Purpose purpose) => purpose == Purpose.Marketing
         ? (MarketingPer24Hours, TimeSpan.FromHours(24))
@@ -32,10 +34,13 @@ internal sealed class ConsentRule : IRule
 
     public IEnumerable<Check> Evaluate(RuleContext c)
     {
-        var (own, other) = c.IsMarketing ? (c.Facts.Marketing, c.Facts.Transactional) : (c.Facts.Transactional, c.Facts.Marketing);
+        var (own, other) = c.IsMarketing
+            ? (c.Facts.Marketing, c.Facts.Transactional)
+            : (c.Facts.Transactional, c.Facts.Marketing);
         var scope = c.IsMarketing ? "marketing" : "transactional";
         if (own.State == ConsentState.Revoked)
-            yield return Check.Blocked(Id, Citation, ReasonCodes.ConsentRevoked, $"The customer revoked {scope} consent on {own.Since:O}.");
+            yield return Check.Blocked(Id, Citation, ReasonCodes.ConsentRevoked,
+                $"The customer revoked {scope} consent on {own.Since:O}.");
         else if (own.State == ConsentState.Granted && (!c.IsMarketing || own.IsWritten))
             yield return new(Id, Outcome.Pass, Citation, $"{own.Kind} {scope} consent since {own.Since:O}");
         else if (own.State == ConsentState.Granted)
@@ -45,7 +50,8 @@ internal sealed class ConsentRule : IRule
             yield return Check.Blocked(Id, Citation, ReasonCodes.ConsentInsufficient,
                 $"Consent is recorded only for {(c.IsMarketing ? "transactional" : "marketing")} calls; consent is per purpose.");
         else
-            yield return Check.Blocked(Id, Citation, ReasonCodes.ConsentMissing, $"No {scope} consent is recorded for this number and seller.");
+            yield return Check.Blocked(Id, Citation, ReasonCodes.ConsentMissing,
+                $"No {scope} consent is recorded for this number and seller.");
     }
 }
 
@@ -57,12 +63,14 @@ internal sealed class InternalDncRule : IRule
     public IEnumerable<Check> Evaluate(RuleContext c)
     {
         yield return c.Facts.InternalDncSince is { } since
-            ? Check.Blocked(Id, Citation, ReasonCodes.DncInternal, $"The number is on the seller's do-not-call list since {since:O}.")
+            ? Check.Blocked(Id, Citation, ReasonCodes.DncInternal,
+                $"The number is on the seller's do-not-call list since {since:O}.")
             : new(Id, Outcome.Pass, Citation, "not on the seller's list");
     }
 }
 
-/// <summary>Depends on time: a copy that is fresh now goes stale, so nextAllowedAt never promises an instant past its age limit.</summary>
+/// <summary>Depends on time: a copy that is fresh now goes stale, so nextAllowedAt never promises an instant past its age
+/// limit.</summary>
 internal sealed class RegistryFreshnessRule : IRule
 {
     public string Id => "registry_freshness";
@@ -81,20 +89,27 @@ internal sealed class RegistryFreshnessRule : IRule
             ? c.Facts.Registries
             : c.Facts.Registries.Prepend(new RegistryFact(RegistryLists.National, false, null));
         var bad = consulted
-            .Where(r => r.AsOf is null || today.DayNumber - r.AsOf.Value.DayNumber is var age && (age > c.Settings.RegistryMaxAgeDays || age < 0))
+            .Where(r => r.AsOf is null
+                || today.DayNumber - r.AsOf.Value.DayNumber is var age && (age > c.Settings.RegistryMaxAgeDays || age < 0))
             .Select(r => r.AsOf is null ? $"{r.List}: no copy loaded"
                 : r.AsOf > today ? $"{r.List}: copy dated {r.AsOf:yyyy-MM-dd}, in the future, so its age cannot be trusted"
                 : $"{r.List}: copy of {r.AsOf:yyyy-MM-dd} is {today.DayNumber - r.AsOf.Value.DayNumber} days old")
             .ToList();
-        var detail = string.Join("; ", c.Facts.Registries.Select(r => $"{r.List} as of {r.AsOf?.ToString("yyyy-MM-dd") ?? "none"}"));
+        var detail = string.Join("; ", c.Facts.Registries.Select(AsOf));
         yield return bad.Count > 0
             ? Check.Blocked(Id, Citation, ReasonCodes.RegistryStale,
-                $"A registry copy older than {c.Settings.RegistryMaxAgeDays} days, or none, may not be used: {string.Join("; ", bad)}.", detail)
+                $"A registry copy older than {c.Settings.RegistryMaxAgeDays} days, or none, may not be used: " +
+                $"{string.Join("; ", bad)}.", detail)
             : new(Id, Outcome.Pass, Citation, detail);
     }
+
+    /// <summary>"national as of 2026-07-12", or "... as of none" when no copy is loaded.</summary>
+    internal static string AsOf(RegistryFact r) =>
+        $"{r.List} as of {r.AsOf?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) ?? "none"}";
 }
 
-/// <summary>The national registry, or the state lists: marketing only; lifted by express written consent unless the seller refuses the exemption.</summary>
+/// <summary>The national registry, or the state lists: marketing only; lifted by express written consent unless the seller
+/// refuses the exemption.</summary>
 internal sealed class RegistryRule(bool national) : IRule
 {
     public string Id => national ? "dnc_national" : "dnc_state";
@@ -107,19 +122,24 @@ internal sealed class RegistryRule(bool national) : IRule
         var lists = c.Facts.Registries.Where(r => r.List == "national" == national).ToList();
         if (!c.IsMarketing || lists.Count == 0)
         {
-            yield return new(Id, Outcome.NotApplicable, Citation, c.IsMarketing ? "no state list covers the candidate states" : "marketing calls only");
+            yield return new(Id, Outcome.NotApplicable, Citation,
+                c.IsMarketing ? "no state list covers the candidate states" : "marketing calls only");
             yield break;
         }
         var listed = lists.Where(r => r.Listed).ToList();
-        var asOf = string.Join(", ", lists.Select(r => $"{r.List} as of {r.AsOf?.ToString("yyyy-MM-dd") ?? "none"}"));
+        var asOf = string.Join(", ", lists.Select(RegistryFreshnessRule.AsOf));
         if (listed.Count == 0)
             yield return new(Id, Outcome.Pass, Citation, $"not listed ({asOf})");
         else if (c.Facts.Marketing.IsWritten && c.Facts.Seller.WrittenConsentExemptsRegistry)
-            yield return new(Id, Outcome.Exempt, Citation, $"listed on {string.Join(", ", listed.Select(l => l.List))} ({asOf}); express written consent since {c.Facts.Marketing.Since:O}");
+            yield return new(Id, Outcome.Exempt, Citation,
+                $"listed on {string.Join(", ", listed.Select(l => l.List))} ({asOf}); " +
+                $"express written consent since {c.Facts.Marketing.Since:O}");
         else
             yield return Check.Blocked(Id, Citation, national ? ReasonCodes.DncNational : ReasonCodes.DncState,
                 $"The number is on the {string.Join(", ", listed.Select(l => l.List))} do-not-call list" +
-                (c.Facts.Marketing.IsWritten ? " and the seller does not accept written consent as an exemption." : " and no express written consent exempts it."),
+                (c.Facts.Marketing.IsWritten
+                    ? " and the seller does not accept written consent as an exemption."
+                    : " and no express written consent exempts it."),
                 $"listed ({asOf})");
     }
 }
@@ -132,9 +152,11 @@ internal sealed class LocationRule : IRule
     public IEnumerable<Check> Evaluate(RuleContext c)
     {
         yield return c.Facts.Location is { } l
-            ? new(Id, Outcome.Pass, Citation, $"{l.Source}: states {string.Join("/", l.States)}; zones {string.Join("/", l.Zones.Select(z => z.Id))}")
+            ? new(Id, Outcome.Pass, Citation,
+                $"{l.Source}: states {string.Join("/", l.States)}; zones {string.Join("/", l.Zones.Select(z => z.Id))}")
             : Check.Blocked(Id, Citation, ReasonCodes.UnknownLocation,
-                $"Area code {Infrastructure.Phone.Npa(c.Intent.To)} is not in the reviewed area-code table, so the called party's time zone is unknown.");
+                $"Area code {Infrastructure.Phone.Npa(c.Intent.To)} is not in the reviewed area-code table, " +
+                "so the called party's time zone is unknown.");
     }
 }
 
@@ -159,7 +181,8 @@ internal sealed class FederalHoursRule : IRule
         yield return outside.Count == 0
             ? new(Id, Outcome.Pass, Citation, detail)
             : Check.Blocked(Id, Citation, ReasonCodes.OutsideCallingHours,
-                $"Calls are allowed {Window} local time; it is {string.Join(" and ", outside.Select(t => $"{t.Local:HH:mm} in {t.Zone.Id}"))}.", detail);
+                $"Calls are allowed {Window} local time; " +
+                $"it is {string.Join(" and ", outside.Select(t => $"{t.Local:HH:mm} in {t.Zone.Id}"))}.", detail);
     }
 }
 
@@ -172,7 +195,9 @@ internal sealed class StateHoursRule : IRule
     public IEnumerable<Check> Evaluate(RuleContext c)
     {
         var applicable = c.Facts.Location is { } l
-            ? c.Settings.States.CallingHours.Where(h => l.States.Contains(h.State) && StateRules.AppliesTo(h.AppliesTo, c.Intent.Purpose)).ToList()
+            ? c.Settings.States.CallingHours
+                .Where(h => l.States.Contains(h.State) && StateRules.AppliesTo(h.AppliesTo, c.Intent.Purpose))
+                .ToList()
             : [];
         if (applicable.Count == 0)
         {
@@ -185,11 +210,13 @@ internal sealed class StateHoursRule : IRule
                 .Select(z => (Zone: z, Local: TimeZoneInfo.ConvertTime(c.At, z)))
                 .Where(t => !rule.WindowOn(t.Local.DayOfWeek).Contains(TimeOnly.FromDateTime(t.Local.DateTime)))
                 .ToList();
-            var detail = $"{rule.State} {rule.Start:HH\\:mm}-{rule.End:HH\\:mm}" + (rule.Days is null ? "" : " (other hours on " + string.Join(", ", rule.Days.Keys) + ")");
+            var detail = $"{rule.State} {rule.Start:HH\\:mm}-{rule.End:HH\\:mm}"
+                + (rule.Days is null ? "" : " (other hours on " + string.Join(", ", rule.Days.Keys) + ")");
             yield return outside.Count == 0
                 ? new(Id, Outcome.Pass, rule.Citation, detail)
                 : Check.Blocked(Id, rule.Citation, ReasonCodes.OutsideCallingHours,
-                    $"{rule.State} allows these calls {rule.WindowOn(outside[0].Local.DayOfWeek)} local time; it is {string.Join(" and ", outside.Select(t => $"{t.Local:ddd HH:mm} in {t.Zone.Id}"))}.", detail);
+                    $"{rule.State} allows these calls {rule.WindowOn(outside[0].Local.DayOfWeek)} local time; " +
+                    $"it is {string.Join(" and ", outside.Select(t => $"{t.Local:ddd HH:mm} in {t.Zone.Id}"))}.", detail);
         }
     }
 }
@@ -205,10 +232,11 @@ internal sealed class RestrictedDayRule : IRule
     {
         var states = c.Settings.States;
         var location = c.Facts.Location;
+        var purpose = c.Intent.Purpose;
         var applicable = location is null ? [] : location.States.Select(state => (
                 State: state,
-                Days: states.RestrictedDays.FirstOrDefault(r => r.State == state && StateRules.AppliesTo(r.AppliesTo, c.Intent.Purpose)),
-                Holidays: states.Holidays.FirstOrDefault(r => r.State == state && StateRules.AppliesTo(r.AppliesTo, c.Intent.Purpose))))
+                Days: states.RestrictedDays.FirstOrDefault(r => r.State == state && StateRules.AppliesTo(r.AppliesTo, purpose)),
+                Holidays: states.Holidays.FirstOrDefault(r => r.State == state && StateRules.AppliesTo(r.AppliesTo, purpose))))
             .Where(x => x.Days is not null || x.Holidays is not null)
             .ToList();
         if (applicable.Count == 0)
@@ -225,7 +253,10 @@ internal sealed class RestrictedDayRule : IRule
                 days is null ? null : string.Join(", ", days.Days) + "s",
                 holidays is null ? null : $"state legal holidays (known through {states.HolidaysCoveredThrough:yyyy-MM-dd})",
             }.OfType<string>());
-            var why = local.Select(t => Ban(state, days, holidays, t.Local, states.HolidaysCoveredThrough) is { } ban ? $"{ban} in {t.Zone.Id}" : null)
+            var why = local
+                .Select(t => Ban(state, days, holidays, t.Local, states.HolidaysCoveredThrough) is { } ban
+                    ? $"{ban} in {t.Zone.Id}"
+                    : null)
                 .OfType<string>().FirstOrDefault();
             yield return why is null
                 ? new(Id, Outcome.Pass, citation, detail)
@@ -233,12 +264,14 @@ internal sealed class RestrictedDayRule : IRule
         }
     }
 
-    private static string? Ban(string state, RestrictedDays? days, StateHolidays? holidays, DateTimeOffset local, DateOnly coveredThrough)
+    private static string? Ban(
+        string state, RestrictedDays? days, StateHolidays? holidays, DateTimeOffset local, DateOnly coveredThrough)
     {
         var date = DateOnly.FromDateTime(local.DateTime);
         if (days?.Days.Contains(local.DayOfWeek) == true) return $"it is {local:dddd}";
         if (holidays is null) return null;
-        if (date > coveredThrough) return $"{state}'s legal holidays are known only through {coveredThrough:yyyy-MM-dd} (extend state-rules.json)";
+        if (date > coveredThrough)
+            return $"{state}'s legal holidays are known only through {coveredThrough:yyyy-MM-dd} (extend state-rules.json)";
         return holidays.Dates.Contains(date) ? $"{date:yyyy-MM-dd} is a state legal holiday" : null;
     }
 }
@@ -255,11 +288,13 @@ internal sealed class FrequencyRule : IRule
             ? "Fla. Stat. 501.616(6)(b); 15 O.S. 775C.4; Md. Com. Law 14-4502 (applied everywhere)"
             : "VoiceProxy policy (VoiceProxy:Caps:TransactionalMaxCalls); FCC 20-186 caps only exempt calls made without consent";
         var count = InWindow(c.Facts.RecentCalls, c.At, window).Count();
-        var detail = $"{count} of {max} {(c.IsMarketing ? "marketing" : "transactional")} calls in the last {window.TotalHours:0} hours";
+        var kind = c.IsMarketing ? "marketing" : "transactional";
+        var detail = $"{count} of {max} {kind} calls in the last {window.TotalHours:0} hours";
         yield return count < max
             ? new(Id, Outcome.Pass, citation, detail)
             : Check.Blocked(Id, citation, ReasonCodes.FrequencyCap,
-                $"This seller already placed {count} {(c.IsMarketing ? "marketing" : "transactional")} calls to this number in the last {window.TotalHours:0} hours (limit {max}).", detail);
+                $"This seller already placed {count} {kind} calls to this number in the last {window.TotalHours:0} hours " +
+                $"(limit {max}).", detail);
     }
 
     public static IEnumerable<DateTimeOffset> InWindow(IEnumerable<DateTimeOffset> calls, DateTimeOffset at, TimeSpan window) =>
@@ -275,6 +310,7 @@ internal sealed class CallerIdRule : IRule
     {
         yield return c.Facts.Seller.CallerIds.Contains(c.Intent.From)
             ? new(Id, Outcome.Pass, Citation, "the seller's own number")
-            : Check.Blocked(Id, Citation, ReasonCodes.CallerIdNotAllowed, "The 'from' number is not one of the seller's caller IDs.");
+            : Check.Blocked(Id, Citation, ReasonCodes.CallerIdNotAllowed,
+                "The 'from' number is not one of the seller's caller IDs.");
     }
 }

@@ -17,7 +17,8 @@ internal sealed class OptOutService(Journal journal, TimeProvider time)
         w.Consents.Add(ConsentLedger.NewRevocation(seller, phone, scope: null, channel, note, "twilio", now));
         w.DncEntries.Add(InternalDnc.NewAddition(seller, phone, note, "twilio", now));
         if (callId is not null)
-            await w.Calls.Where(c => c.Id == callId).ExecuteUpdateAsync(u => u.SetProperty(c => c.OptedOut, true).SetProperty(c => c.UpdatedAt, now));
+            await w.Calls.Where(c => c.Id == callId)
+                .ExecuteUpdateAsync(u => u.SetProperty(c => c.OptedOut, true).SetProperty(c => c.UpdatedAt, now));
         journal.Audit(w, "optout.recorded", "twilio", seller, callId ?? phone, new { phone, channel, callSid });
     }
 }

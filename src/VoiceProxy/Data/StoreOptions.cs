@@ -7,7 +7,7 @@ namespace VoiceProxy.Data;
 /// connection string is read each time, so a changed ConnectionStrings:VoiceProxy takes effect for the next context).</summary>
 internal sealed class StoreOptions(IServiceProvider services, IConfiguration config, IOptions<DatabaseOptions> database)
 {
-    private (string? Connection, DbContextOptions<VoiceProxyDb> Options)? _current;
+    private Built? _current;
 
     public DbContextOptions<VoiceProxyDb> Current
     {
@@ -15,9 +15,9 @@ internal sealed class StoreOptions(IServiceProvider services, IConfiguration con
         {
             var connection = config.GetConnectionString("VoiceProxy");
             if (_current is { } current && current.Connection == connection) return current.Options;
-            var options = Build(connection);
-            _current = (connection, options);
-            return options;
+            var built = new Built(connection, Build(connection));
+            _current = built;
+            return built.Options;
         }
     }
 
@@ -31,4 +31,7 @@ internal sealed class StoreOptions(IServiceProvider services, IConfiguration con
         else builder.UseSqlite(connection ?? "Data Source=voiceproxy.db");
         return builder.Options;
     }
+
+    /// <summary>One reference, so a reader never sees one connection string with another's options.</summary>
+    private sealed record Built(string? Connection, DbContextOptions<VoiceProxyDb> Options);
 }

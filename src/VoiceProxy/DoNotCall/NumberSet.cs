@@ -7,7 +7,6 @@ internal static class NumberBlocks
     public const int FirstCode = 200;
     public const int Codes = 800;
     public const int Blocks = Codes * Codes;
-    public const int LinesPerBlock = 10_000;
     /// <summary>10,000 bits rounded up to whole 64-bit words (10,048 bits), so a block copies as words.</summary>
     public const int WordsPerBlock = 157;
     public const int BitmapBytes = WordsPerBlock * 8;
@@ -35,18 +34,22 @@ internal sealed class NumberSet
     private readonly ulong[]?[] _slabs = new ulong[]?[NumberBlocks.Codes];
 
     public void Add(int block, int line) =>
-        Interlocked.Or(ref Slab(block / NumberBlocks.Codes)[block % NumberBlocks.Codes * NumberBlocks.WordsPerBlock + (line >> 6)], 1UL << line);
+        Interlocked.Or(ref Slab(block / NumberBlocks.Codes)[Offset(block) + (line >> 6)], 1UL << line);
 
     /// <summary>The block's words, or an empty span when its NPA holds no number.</summary>
     public ReadOnlySpan<ulong> Block(int block) =>
-        _slabs[block / NumberBlocks.Codes] is { } slab ? slab.AsSpan(block % NumberBlocks.Codes * NumberBlocks.WordsPerBlock, NumberBlocks.WordsPerBlock) : default;
+        _slabs[block / NumberBlocks.Codes] is { } slab ? slab.AsSpan(Offset(block), NumberBlocks.WordsPerBlock) : default;
 
     public Span<ulong> WritableBlock(int block) =>
-        Slab(block / NumberBlocks.Codes).AsSpan(block % NumberBlocks.Codes * NumberBlocks.WordsPerBlock, NumberBlocks.WordsPerBlock);
+        Slab(block / NumberBlocks.Codes).AsSpan(Offset(block), NumberBlocks.WordsPerBlock);
+
+    /// <summary>Where the block's words start in its NPA's slab.</summary>
+    private static int Offset(int block) => block % NumberBlocks.Codes * NumberBlocks.WordsPerBlock;
 
     public bool HasArea(int npaIndex) => _slabs[npaIndex] is not null;
 
-    /// <summary>Removes every number of <paramref name="other"/>: a remove change list applied to the previous snapshot.</summary>
+    /// <summary>Removes every number of <paramref name="other"/>: a remove change list applied to the previous
+    /// snapshot.</summary>
     public void ExceptWith(NumberSet other)
     {
         for (var i = 0; i < _slabs.Length; i++)

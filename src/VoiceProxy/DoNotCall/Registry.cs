@@ -7,14 +7,16 @@ public static class RegistryLists
 
     /// <summary>True for <c>national</c> or <c>state:XX</c>.</summary>
     public static bool IsValid(string list) =>
-        list == National || (list.Length == 8 && list.StartsWith("state:", StringComparison.Ordinal) && UsStates.Contains(list[6..]));
+        list == National
+        || (list.Length == 8 && list.StartsWith("state:", StringComparison.Ordinal) && UsStates.Contains(list[6..]));
 
     /// <summary>The states, DC and the territories, as the area-code table names them.</summary>
     private static readonly HashSet<string> UsStates =
     [
-        "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "DC", "FL", "GA", "HI", "ID", "IL", "IN", "IA", "KS", "KY", "LA", "ME", "MD",
-        "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV", "NH", "NJ", "NM", "NY", "NC", "ND", "OH", "OK", "OR", "PA", "RI", "SC", "SD",
-        "TN", "TX", "UT", "VT", "VA", "WA", "WV", "WI", "WY", "PR", "VI", "GU", "AS", "MP",
+        "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "DC", "FL", "GA", "HI", "ID", "IL", "IN", "IA", "KS", "KY",
+        "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV", "NH", "NJ", "NM", "NY", "NC", "ND", "OH",
+        "OK", "OR", "PA", "RI", "SC", "SD", "TN", "TX", "UT", "VT", "VA", "WA", "WV", "WI", "WY",
+        "PR", "VI", "GU", "AS", "MP",
     ];
 
     public static string FileName(string list) => list.Replace(':', '-') + ".snapshot";

@@ -9,7 +9,8 @@ namespace VoiceProxy.DoNotCall;
 /// a progress bar on a terminal, a plain line every two seconds otherwise (CI logs, cron mail).</summary>
 internal static class RegistryImportCommand
 {
-    public const string Usage = "usage: registry import --list national|state:XX (--full|--add|--remove) FILE... --as-of YYYY-MM-DD";
+    public const string Usage =
+        "usage: registry import --list national|state:XX (--full|--add|--remove) FILE... --as-of YYYY-MM-DD";
 
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error)
     {
@@ -47,14 +48,16 @@ internal static class RegistryImportCommand
         var folder = Configuration(settings)["VoiceProxy:Registry:Path"] ?? new RegistryOptions().Path;
         var progress = new LatestProgress();
         var started = Stopwatch.GetTimestamp();
-        var import = Task.Run(() => RegistryImporter.Import(folder, list, mode.Value, files, date, TimeProvider.System, progress));
+        var import = Task.Run(
+            () => RegistryImporter.Import(folder, list, mode.Value, files, date, TimeProvider.System, progress));
         var terminal = ReferenceEquals(error, Console.Error) && !Console.IsErrorRedirected;
         if (terminal) await ShowBarAsync(import, progress);
         else await ShowLinesAsync(import, progress, error);
         var result = await import;
 
         var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
-        await output.WriteLineAsync($"Imported {RegistrySnapshot.Describe(result.Header)} into {Path.GetFullPath(folder)} in {seconds:0.0} s; " +
+        await output.WriteLineAsync(
+            $"Imported {RegistrySnapshot.Describe(result.Header)} into {Path.GetFullPath(folder)} in {seconds:0.0} s; " +
             $"{result.LinesRead:N0} lines read, {result.BadLines:N0} bad" +
             (result.BadLines > 0 ? $" (first at lines {string.Join(", ", result.FirstBadLines)})" : "") + ".");
         return 0;
@@ -65,7 +68,8 @@ internal static class RegistryImportCommand
         var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
         await console.Progress()
             .AutoClear(false)
-            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new ElapsedTimeColumn())
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(),
+                new ElapsedTimeColumn())
             .StartAsync(async context =>
             {
                 var reading = context.AddTask("reading", maxValue: 1);
@@ -100,7 +104,9 @@ internal static class RegistryImportCommand
             var p = progress.Latest;
             var percent = p.Total == 0 ? 0 : 100.0 * p.Done / p.Total;
             var perSecond = rate.PerSecond(p.Numbers);
-            var left = p.Phase == ImportProgress.Reading && p.Done > 0 ? $", about {rate.Elapsed.TotalSeconds * (p.Total - p.Done) / p.Done:0} s left" : "";
+            var left = p.Phase == ImportProgress.Reading && p.Done > 0
+                ? $", about {rate.Elapsed.TotalSeconds * (p.Total - p.Done) / p.Done:0} s left"
+                : "";
             await error.WriteLineAsync($"{p.Phase} {percent,5:0.0}%: {p.Numbers:N0} numbers, {perSecond:N0}/s{left}");
         }
     }
@@ -133,7 +139,9 @@ internal static class RegistryImportCommand
 
     private static IConfiguration Configuration(Dictionary<string, string?> settings)
     {
-        var environment = Environment.GetEnvironmentVariable("DOTNET_ENVIRONMENT") ?? Environment.GetEnvironmentVariable("ASPNETCORE_ENVIRONMENT") ?? "Production";
+        var environment = Environment.GetEnvironmentVariable("DOTNET_ENVIRONMENT")
+            ?? Environment.GetEnvironmentVariable("ASPNETCORE_ENVIRONMENT")
+            ?? "Production";
         return new ConfigurationBuilder()
             .SetBasePath(AppContext.BaseDirectory)
             .AddJsonFile("appsettings.json", optional: true)

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
 using System.Security.Cryptography;
@@ -9,7 +10,8 @@ public enum ImportMode { Full, Add, Remove }
 
 public sealed record ImportResult(SnapshotHeader Header, long LinesRead, long BadLines, IReadOnlyList<long> FirstBadLines);
 
-/// <summary>Where an import is: <see cref="Reading"/> counts bytes of the source files, <see cref="Writing"/> bytes of the snapshot.</summary>
+/// <summary>Where an import is: <see cref="Reading"/> counts bytes of the source files, <see cref="Writing"/> bytes of the
+/// snapshot.</summary>
 public readonly record struct ImportProgress(string Phase, long Done, long Total, long Numbers)
 {
     public const string Reading = "reading";
@@ -33,7 +35,8 @@ public static class RegistryImporter
         Directory.CreateDirectory(folder);
         var target = Path.Combine(folder, RegistryLists.FileName(list));
         if (mode != ImportMode.Full && !File.Exists(target))
-            throw new InvalidOperationException($"There is no {list} snapshot to apply a change list to; import a full list first.");
+            throw new InvalidOperationException(
+                $"There is no {list} snapshot to apply a change list to; import a full list first.");
 
         var parsed = new NumberSet();
         var scans = ScanAll(files, parsed, progress);
@@ -48,7 +51,8 @@ public static class RegistryImporter
             bad += scan.Bad;
         }
         if (bad > MaxBadFraction * Math.Max(1, lines))
-            throw new InvalidDataException($"{bad} of {lines} lines are not phone numbers (first at lines {string.Join(", ", firstBad)}); more than 1%, nothing imported.");
+            throw new InvalidDataException($"{bad} of {lines} lines are not phone numbers " +
+                $"(first at lines {string.Join(", ", firstBad)}); more than 1%, nothing imported.");
 
         var result = parsed;
         IReadOnlyList<SnapshotSource> previousSources = [];
@@ -69,7 +73,9 @@ public static class RegistryImporter
         }
 
         var kind = mode.ToString().ToLowerInvariant();
-        var sources = previousSources.Concat(files.Select((f, i) => new SnapshotSource(Path.GetFileName(f), scans[i].Sha256, kind))).ToList();
+        var sources = previousSources
+            .Concat(files.Select((f, i) => new SnapshotSource(Path.GetFileName(f), scans[i].Sha256, kind)))
+            .ToList();
         var header = SnapshotWriter.Write(target, result,
             count => new SnapshotHeader(RegistrySnapshot.CurrentVersion, list, asOf, count, time.GetUtcNow(), sources), progress);
         return new ImportResult(header, lines, bad, firstBad);
@@ -92,7 +98,7 @@ public static class RegistryImporter
         }
         var ten = n == 11 && digits[0] == '1' ? digits[1..11] : n == 10 ? digits[..10] : default;
         if (ten.Length != 10 || ten[0] < '2' || ten[3] < '2') return false;
-        number = long.Parse(ten);
+        number = long.Parse(ten, CultureInfo.InvariantCulture);
         return true;
     }
 
@@ -146,7 +152,8 @@ public static class RegistryImporter
         private long _numbers;
 
         public void Add(long bytes, long numbers) =>
-            progress?.Report(new ImportProgress(ImportProgress.Reading, Interlocked.Add(ref _bytes, bytes), total, Interlocked.Add(ref _numbers, numbers)));
+            progress?.Report(new ImportProgress(
+                ImportProgress.Reading, Interlocked.Add(ref _bytes, bytes), total, Interlocked.Add(ref _numbers, numbers)));
     }
 
     private static FileScan[] ScanAll(IReadOnlyList<string> files, NumberSet set, IProgress<ImportProgress>? progress)

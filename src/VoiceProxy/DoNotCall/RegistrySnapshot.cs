@@ -9,16 +9,20 @@ using System.Text.Json;
 namespace VoiceProxy.DoNotCall;
 
 public sealed record SnapshotSource(string File, string Sha256, string Kind);
-public sealed record SnapshotHeader(int Version, string List, DateOnly AsOf, long Count, DateTimeOffset CreatedAt, IReadOnlyList<SnapshotSource> Sources);
+public sealed record SnapshotHeader(
+    int Version, string List, DateOnly AsOf, long Count, DateTimeOffset CreatedAt, IReadOnlyList<SnapshotSource> Sources);
 
-/// <summary>An immutable, checksummed registry list, looked up in place: memory-mapped by the server, or read into memory by tools.
+/// <summary>An immutable, checksummed registry list, looked up in place: memory-mapped by the server, or read into memory by
+/// tools.
 /// <para>Layout (version 2, little endian):</para>
 /// <list type="number">
 /// <item>magic <c>VPDNC002</c>, int32 header length, UTF-8 JSON <see cref="SnapshotHeader"/>, zero padding to 8 bytes;</item>
 /// <item>directory: uint32 x (640,000 + 1), where each NPA-NXX block's container starts in the data section;</item>
-/// <item>data: per non-empty block a sorted uint16 array of its last four digits (up to 627 numbers), else a 10,048-bit bitmap (1,256 bytes);</item>
+/// <item>data: per non-empty block a sorted uint16 array of its last four digits (up to 627 numbers), else a 10,048-bit
+/// bitmap (1,256 bytes);</item>
 /// <item>the SHA-256 of each 64 MiB section of everything above;</item>
-/// <item>footer: int64 body length, int32 section size, int32 section count, SHA-256 of the section hashes and these 16 bytes.</item>
+/// <item>footer: int64 body length, int32 section size, int32 section count, SHA-256 of the section hashes and these 16
+/// bytes.</item>
 /// </list>
 /// Sections let a 400 MB snapshot verify on every core before it is served.</summary>
 public sealed class RegistrySnapshot : IDisposable
@@ -39,15 +43,16 @@ public sealed class RegistrySnapshot : IDisposable
     private readonly int _data;
     private int _references = 1;
     private int _disposed;
-    private long[]? _numbers;
 
-    private RegistrySnapshot(string path, byte[]? bytes, MemoryMappedFile? file, MemoryMappedViewAccessor? view, nint address, int length)
+    private RegistrySnapshot(
+        string path, byte[]? bytes, MemoryMappedFile? file, MemoryMappedViewAccessor? view, nint address, int length)
     {
         (_bytes, _file, _view, _address, _length) = (bytes, file, view, address, length);
         var span = Span;
         var bodyLength = Verify(span, path);
         var headerLength = BinaryPrimitives.ReadInt32LittleEndian(span[Magic.Length..]);
-        if (headerLength <= 0 || Magic.Length + 4L + headerLength > bodyLength) throw new InvalidDataException($"{path} has a damaged header.");
+        if (headerLength <= 0 || Magic.Length + 4L + headerLength > bodyLength)
+            throw new InvalidDataException($"{path} has a damaged header.");
         Header = JsonSerializer.Deserialize<SnapshotHeader>(span.Slice(Magic.Length + 4, headerLength), JsonSerializerOptions.Web)
             ?? throw new InvalidDataException($"{path} has no header.");
         if (Header.Version != CurrentVersion) throw new InvalidDataException($"{path} has unknown version {Header.Version}.");
@@ -64,12 +69,13 @@ public sealed class RegistrySnapshot : IDisposable
     public string Root { get; }
 
     /// <summary>Every number, ascending. Decodes the whole snapshot: for tools and tests, not the call path.</summary>
-    public long[] Numbers => _numbers ??= Use(s => s.Decode());
+    public long[] Numbers => field ??= Use(s => s.Decode());
 
     public bool Contains(long number) =>
         TryContains(number, out var listed) ? listed : throw new ObjectDisposedException(nameof(RegistrySnapshot));
 
-    /// <summary>False only when the snapshot was released before this reader got hold of it; it never touches an unmapped view.</summary>
+    /// <summary>False only when the snapshot was released before this reader got hold of it; it never touches an unmapped
+    /// view.</summary>
     internal bool TryContains(long number, out bool listed)
     {
         listed = false;
@@ -98,7 +104,8 @@ public sealed class RegistrySnapshot : IDisposable
         return MemoryMarshal.Cast<byte, ushort>(container).BinarySearch((ushort)line) >= 0;
     }
 
-    /// <summary>Maps a snapshot file and verifies every section before returning it; throws <see cref="InvalidDataException"/> for a damaged or unknown file.</summary>
+    /// <summary>Maps a snapshot file and verifies every section before returning it; throws
+    /// <see cref="InvalidDataException"/> for a damaged or unknown file.</summary>
     public static RegistrySnapshot Map(string path)
     {
         // FileShare.Delete: the next import renames over this file while the old mapping is still serving.
@@ -109,7 +116,8 @@ public sealed class RegistrySnapshot : IDisposable
         {
             if (stream.Length < MinimumLength) throw new InvalidDataException($"{path} is not a registry snapshot.");
             if (stream.Length > int.MaxValue) throw new InvalidDataException($"{path} is larger than any registry snapshot.");
-            file = MemoryMappedFile.CreateFromFile(stream, null, 0, MemoryMappedFileAccess.Read, HandleInheritability.None, leaveOpen: false);
+            file = MemoryMappedFile.CreateFromFile(
+                stream, null, 0, MemoryMappedFileAccess.Read, HandleInheritability.None, leaveOpen: false);
             view = file.CreateViewAccessor(0, stream.Length, MemoryMappedFileAccess.Read);
             var address = view.SafeMemoryMappedViewHandle.DangerousGetHandle() + (nint)view.PointerOffset;
             return new RegistrySnapshot(path, null, file, view, address, (int)stream.Length);
@@ -123,7 +131,8 @@ public sealed class RegistrySnapshot : IDisposable
         }
     }
 
-    /// <summary>Reads and verifies a snapshot into memory; throws <see cref="InvalidDataException"/> for a damaged or unknown file.</summary>
+    /// <summary>Reads and verifies a snapshot into memory; throws <see cref="InvalidDataException"/> for a damaged or unknown
+    /// file.</summary>
     public static RegistrySnapshot Read(string path)
     {
         var bytes = File.ReadAllBytes(path);
@@ -176,21 +185,16 @@ public sealed class RegistrySnapshot : IDisposable
         return 0;
     });
 
-    internal static string HashFile(string path)
-    {
-        using var stream = File.OpenRead(path);
-        return Convert.ToHexStringLower(SHA256.HashData(stream));
-    }
-
     private static int MinimumLength => Magic.Length + 4 + FooterLength;
 
     private static int Align8(int offset) => (offset + 7) & ~7;
 
-    private ReadOnlySpan<byte> Span => _bytes ?? MemoryMarshal.CreateReadOnlySpan(ref Unsafe.AddByteOffset(ref Unsafe.NullRef<byte>(), _address), _length);
+    private ReadOnlySpan<byte> Span =>
+        _bytes ?? MemoryMarshal.CreateReadOnlySpan(ref Unsafe.AddByteOffset(ref Unsafe.NullRef<byte>(), _address), _length);
 
     private T Use<T>(Func<RegistrySnapshot, T> action)
     {
-        if (!TryAcquire()) throw new ObjectDisposedException(nameof(RegistrySnapshot));
+        ObjectDisposedException.ThrowIf(!TryAcquire(), this);
         try
         {
             return action(this);
@@ -203,7 +207,8 @@ public sealed class RegistrySnapshot : IDisposable
 
     private delegate void BlockAction(int block, ReadOnlySpan<byte> container);
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // a whole-file pass, run once: tiered JIT would spend it in unoptimized code
+    // A whole-file pass, run once: tiered JIT would spend it in unoptimized code.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void ForEachBlock(BlockAction action)
     {
         var span = Span;
@@ -239,8 +244,9 @@ public sealed class RegistrySnapshot : IDisposable
         return numbers;
     }
 
-    /// <summary>Structure beyond the checksum: every container is empty, a bitmap, or a short array, and they tile the data section.
-    /// The checksum proves the bytes are the ones written; this proves a lookup can never read outside the file.</summary>
+    /// <summary>Structure beyond the checksum: every container is empty, a bitmap, or a short array, and they tile the data
+    /// section. The checksum proves the bytes are the ones written; this proves a lookup can never read outside the
+    /// file.</summary>
     private static void CheckDirectory(ReadOnlySpan<byte> directory, long dataLength, string path)
     {
         var start = BinaryPrimitives.ReadUInt32LittleEndian(directory);
@@ -249,22 +255,26 @@ public sealed class RegistrySnapshot : IDisposable
         {
             var end = BinaryPrimitives.ReadUInt32LittleEndian(directory[(i * 4)..]);
             var length = (long)end - start;
-            if (length < 0 || (length != NumberBlocks.BitmapBytes && (length % 2 != 0 || length > NumberBlocks.MaxArrayCount * 2)))
+            var isArray = length % 2 == 0 && length <= NumberBlocks.MaxArrayCount * 2;
+            if (length < 0 || (length != NumberBlocks.BitmapBytes && !isArray))
                 throw new InvalidDataException($"{path} has a damaged block directory.");
             start = end;
         }
-        if (start != dataLength) throw new InvalidDataException($"{path} holds {dataLength} data bytes, its directory says {start}.");
+        if (start != dataLength)
+            throw new InvalidDataException($"{path} holds {dataLength} data bytes, its directory says {start}.");
     }
 
     /// <summary>Checks the footer, then every section's SHA-256 in parallel; returns the body length.</summary>
     private long Verify(ReadOnlySpan<byte> span, string path)
     {
-        if (span.Length < MinimumLength || !span.StartsWith(Magic)) throw new InvalidDataException($"{path} is not a registry snapshot (or one from an older version: import it again).");
+        if (span.Length < MinimumLength || !span.StartsWith(Magic))
+            throw new InvalidDataException($"{path} is not a registry snapshot (or one from an older version: import it again).");
         var footer = span[^FooterLength..];
         var bodyLength = BinaryPrimitives.ReadInt64LittleEndian(footer);
         var sectionSize = BinaryPrimitives.ReadInt32LittleEndian(footer[8..]);
         var sections = BinaryPrimitives.ReadInt32LittleEndian(footer[12..]);
-        if (sectionSize < 4096 || bodyLength < Magic.Length + 4 || bodyLength > span.Length || sections != (int)((bodyLength + sectionSize - 1) / sectionSize)
+        if (sectionSize < 4096 || bodyLength < Magic.Length + 4 || bodyLength > span.Length
+            || sections != (int)((bodyLength + sectionSize - 1) / sectionSize)
             || span.Length != bodyLength + 32L * sections + FooterLength)
             throw new InvalidDataException($"{path} is truncated or damaged.");
         if (!SHA256.HashData(span[(int)bodyLength..^32]).AsSpan().SequenceEqual(footer[^32..]))

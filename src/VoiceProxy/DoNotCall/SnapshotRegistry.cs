@@ -6,9 +6,10 @@ using VoiceProxy.Infrastructure;
 
 namespace VoiceProxy.DoNotCall;
 
-/// <summary>Serves the snapshots in the registry folder, memory-mapped, and swaps in a new one when an import renames it into place.
-/// A new file is verified before it is served, while the previous copy keeps answering; a damaged file is logged and the previous
-/// copy kept. A replaced mapping is released only when the last lookup using it has finished, so a decision in flight never fails.</summary>
+/// <summary>Serves the snapshots in the registry folder, memory-mapped, and swaps in a new one when an import renames it into
+/// place. A new file is verified before it is served, while the previous copy keeps answering; a damaged file is logged and the
+/// previous copy kept. A replaced mapping is released only when the last lookup using it has finished, so a decision in flight
+/// never fails.</summary>
 internal sealed class SnapshotRegistry : IDncRegistry, IDisposable
 {
     private readonly string _folder;
@@ -22,15 +23,21 @@ internal sealed class SnapshotRegistry : IDncRegistry, IDisposable
 
     private readonly IServiceScopeFactory? _scopes;
 
+    /// <param name="options">Where the snapshots are (<c>VoiceProxy:Registry:Path</c>).</param>
+    /// <param name="log">Where loads and failed loads are logged.</param>
     /// <param name="scopes">When given, each copy taken into use is recorded as a <c>registry.loaded</c> audit event: which
     /// copy (list, as-of, count, source file hashes) was used from when (16 CFR 310.5).</param>
-    public SnapshotRegistry(IOptions<VoiceProxyOptions> options, ILogger<SnapshotRegistry> log, IServiceScopeFactory? scopes = null)
+    public SnapshotRegistry(
+        IOptions<VoiceProxyOptions> options, ILogger<SnapshotRegistry> log, IServiceScopeFactory? scopes = null)
     {
         _folder = Path.GetFullPath(options.Value.Registry.Path);
         _log = log;
         _scopes = scopes;
         Directory.CreateDirectory(_folder);
-        _watcher = new FileSystemWatcher(_folder, "*.snapshot") { NotifyFilter = NotifyFilters.FileName | NotifyFilters.LastWrite };
+        _watcher = new FileSystemWatcher(_folder, "*.snapshot")
+        {
+            NotifyFilter = NotifyFilters.FileName | NotifyFilters.LastWrite
+        };
         _watcher.Created += (_, _) => Reload();
         _watcher.Renamed += (_, _) => Reload();
         _watcher.Changed += (_, _) => Reload();
@@ -49,7 +56,8 @@ internal sealed class SnapshotRegistry : IDncRegistry, IDisposable
         while (true)
         {
             if (!_loaded.TryGetValue(list, out var entry)) return new RegistryFact(list, false, null);
-            if (entry.Snapshot.TryContains(listedNumber, out var listed)) return new RegistryFact(list, listed, entry.Snapshot.Header.AsOf);
+            if (entry.Snapshot.TryContains(listedNumber, out var listed))
+                return new RegistryFact(list, listed, entry.Snapshot.Header.AsOf);
             // Released between reading the map and taking hold of it: its successor is already published, so look again.
         }
     }
@@ -93,15 +101,17 @@ internal sealed class SnapshotRegistry : IDncRegistry, IDisposable
                     next[snapshot.Header.List] = new Loaded(snapshot, name);
                     RecordLoaded(snapshot.Header);
                 }
-                catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException or System.Text.Json.JsonException)
+                catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException
+                    or System.Text.Json.JsonException)
                 {
                     _log.LogWarning("Registry snapshot {File} not loaded, keeping the previous copy: {Error}", name, e.Message);
                     if (current is not null) next[current.Snapshot.Header.List] = current;
                 }
             }
             _loaded = next.ToFrozenDictionary();
-            // Published first, released second: a reader that still holds the old one finishes with it, a new reader finds the new one.
-            foreach (var old in previous.Values.Where(old => !next.Values.Contains(old))) old.Snapshot.Dispose();
+            // Published first, released second: a reader that still holds the old one finishes with it, a new reader finds
+            // the new one.
+            foreach (var old in previous.Values.Where(old => !next.ContainsValue(old))) old.Snapshot.Dispose();
         }
     }
 
@@ -114,14 +124,15 @@ internal sealed class SnapshotRegistry : IDncRegistry, IDisposable
         using var scope = _scopes.CreateScope(); // both are singletons: they outlive the scope
         var services = scope.ServiceProvider;
         var journal = services.GetRequiredService<Audit.Journal>();
+        var detail = new { header.List, header.AsOf, header.Count, header.CreatedAt, header.Sources };
         services.GetRequiredService<Data.StoreWriter>()
-            .WriteAsync(w => journal.Audit(w, "registry.loaded", "voiceproxy", null, header.List,
-                new { header.List, header.AsOf, header.Count, header.CreatedAt, header.Sources }))
+            .WriteAsync(w => journal.Audit(w, "registry.loaded", "voiceproxy", null, header.List, detail))
             .ContinueWith(t => _log.LogWarning("Registry snapshot {List} loaded but not recorded in the audit trail: {Error}",
                 header.List, t.Exception?.GetBaseException().Message), TaskContinuationOptions.OnlyOnFaulted);
     }
 
-    /// <summary>The file's final hash, read from its last 32 bytes: the cheap way to see that a file is the one already mapped.</summary>
+    /// <summary>The file's final hash, read from its last 32 bytes: the cheap way to see that a file is the one already
+    /// mapped.</summary>
     private static string Root(string path)
     {
         using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete);

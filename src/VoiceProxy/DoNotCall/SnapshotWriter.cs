@@ -8,11 +8,13 @@ using System.Text.Json;
 namespace VoiceProxy.DoNotCall;
 
 /// <summary>Writes a <see cref="NumberSet"/> as a version-2 snapshot (layout on <see cref="RegistrySnapshot"/>): to a temporary
-/// file beside the target, flushed to disk, then renamed over the target, so a crash at any point leaves the previous file whole.</summary>
+/// file beside the target, flushed to disk, then renamed over the target, so a crash at any point leaves the previous file
+/// whole.</summary>
 internal static class SnapshotWriter
 {
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // runs once per import: tiered JIT would spend it in unoptimized code
-    public static SnapshotHeader Write(string path, NumberSet set, Func<long, SnapshotHeader> header, IProgress<ImportProgress>? progress = null)
+    public static SnapshotHeader Write(
+        string path, NumberSet set, Func<long, SnapshotHeader> header, IProgress<ImportProgress>? progress = null)
     {
         var counts = Count(set);
         var total = counts.Sum(c => (long)c);
@@ -52,7 +54,8 @@ internal static class SnapshotWriter
                     var words = set.Block(block);
                     if (counts[block] > NumberBlocks.MaxArrayCount) output.Write(MemoryMarshal.AsBytes(words));
                     else output.Write(MemoryMarshal.AsBytes(Lines(words, lines)));
-                    if ((block & 0x3FFF) == 0) progress?.Report(new ImportProgress(ImportProgress.Writing, output.Position, bodyLength, total));
+                    if ((block & 0x3FFF) == 0)
+                        progress?.Report(new ImportProgress(ImportProgress.Writing, output.Position, bodyLength, total));
                 }
                 output.Finish();
                 file.Flush(flushToDisk: true);
@@ -96,7 +99,8 @@ internal static class SnapshotWriter
         var n = 0;
         for (var w = 0; w < words.Length; w++)
         {
-            for (var bits = words[w]; bits != 0; bits &= bits - 1) lines[n++] = (ushort)(w * 64 + BitOperations.TrailingZeroCount(bits));
+            for (var bits = words[w]; bits != 0; bits &= bits - 1)
+                lines[n++] = (ushort)(w * 64 + BitOperations.TrailingZeroCount(bits));
         }
         return lines[..n];
     }
@@ -126,7 +130,8 @@ internal static class SnapshotWriter
 
         public void Finish()
         {
-            if (Position != bodyLength) throw new InvalidOperationException($"Snapshot body is {Position} bytes, expected {bodyLength}.");
+            if (Position != bodyLength)
+                throw new InvalidOperationException($"Snapshot body is {Position} bytes, expected {bodyLength}.");
             if (_inSection > 0) EndSection();
             using var root = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
             foreach (var hash in _hashes)
@@ -171,8 +176,11 @@ internal static class Durability
     }
 
     // DllImport, not LibraryImport: the generated stubs would need unsafe code enabled for the whole project.
+    // CA2101 does not yet accept LPUTF8Str as explicit marshaling (dotnet/roslyn-analyzers#7502); open(2) takes UTF-8.
+#pragma warning disable CA2101
     [DllImport("libc", EntryPoint = "open")]
     private static extern int Open([MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags);
+#pragma warning restore CA2101
 
     [DllImport("libc", EntryPoint = "fsync")]
     private static extern int Fsync(int fd);

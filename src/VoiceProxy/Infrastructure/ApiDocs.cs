@@ -5,7 +5,8 @@ namespace VoiceProxy.Infrastructure;
 
 internal static class ApiDocs
 {
-    /// <summary>The OpenAPI description: the Bearer API-key scheme, and the 401, 403 and 429 problems every /v1 operation can answer.</summary>
+    /// <summary>The OpenAPI description: the Bearer API-key scheme, and the 401, 403 and 429 problems every /v1 operation can
+    /// answer.</summary>
     public static IServiceCollection AddApiDocs(this IServiceCollection services) => services.AddOpenApi(o =>
     {
         o.AddDocumentTransformer((document, _, _) =>
@@ -16,16 +17,19 @@ internal static class ApiDocs
             {
                 Type = SecuritySchemeType.Http, Scheme = "bearer", Description = "An API key: 'Authorization: Bearer <key>'.",
             };
-            document.Security = [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference("ApiKey", document)] = [] }];
+            document.Security =
+                [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference("ApiKey", document)] = [] }];
             return Task.CompletedTask;
         });
         o.AddOperationTransformer((operation, context, _) =>
         {
             if (context.Description.RelativePath?.StartsWith("v1/", StringComparison.Ordinal) != true) return Task.CompletedTask;
-            operation.Responses ??= new OpenApiResponses();
+            operation.Responses ??= [];
             operation.Responses.TryAdd("401", new OpenApiResponse { Description = "Missing or unknown API key (problem+json)." });
-            operation.Responses.TryAdd("403", new OpenApiResponse { Description = "This key's role or seller may not do this (problem+json)." });
-            operation.Responses.TryAdd("429", new OpenApiResponse { Description = "Too many requests for this key; see Retry-After (problem+json)." });
+            operation.Responses.TryAdd("403",
+                new OpenApiResponse { Description = "This key's role or seller may not do this (problem+json)." });
+            operation.Responses.TryAdd("429",
+                new OpenApiResponse { Description = "Too many requests for this key; see Retry-After (problem+json)." });
             return Task.CompletedTask;
         });
     });

@@ -14,7 +14,7 @@ internal static class DemoSettings
             || !string.IsNullOrEmpty(own["Twilio:AccountSid"]) || !string.IsNullOrEmpty(own["Twilio:AuthToken"]);
         var demo = builder.Configuration.Sources.OfType<JsonConfigurationSource>()
             .FirstOrDefault(s => s.Path == $"appsettings.{Environments.Development}.json");
-        if (configuresItself && demo is not null) ((IConfigurationBuilder)builder.Configuration).Sources.Remove(demo);
+        if (configuresItself && demo is not null) builder.Configuration.Sources.Remove(demo);
         return builder;
     }
 }

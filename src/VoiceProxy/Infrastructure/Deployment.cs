@@ -52,7 +52,8 @@ internal static class DeploymentRegistration
         {
             if (deployment.Value.DataProtectionKeysPath is { Length: > 0 }) d.ApplicationDiscriminator = "VoiceProxy";
         });
-        services.AddOptions<KeyManagementOptions>().Configure<IOptions<DeploymentOptions>, ILoggerFactory>((k, deployment, logs) =>
+        services.AddOptions<KeyManagementOptions>()
+            .Configure<IOptions<DeploymentOptions>, ILoggerFactory>((k, deployment, logs) =>
         {
             if (deployment.Value.DataProtectionKeysPath is { Length: > 0 } keys)
                 k.XmlRepository = new FileSystemXmlRepository(new DirectoryInfo(keys), logs);
@@ -60,6 +61,7 @@ internal static class DeploymentRegistration
         return services;
     }
 
-    /// <summary>Believes X-Forwarded-For/-Proto from the configured proxies only (so cookies are Secure behind a TLS proxy).</summary>
+    /// <summary>Believes X-Forwarded-For/-Proto from the configured proxies only (so cookies are Secure behind a TLS
+    /// proxy).</summary>
     public static void UseDeploymentForwardedHeaders(this WebApplication app) => app.UseForwardedHeaders();
 }

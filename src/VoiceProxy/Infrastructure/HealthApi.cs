@@ -8,7 +8,8 @@ internal static class HealthApi
     public static IEndpointRouteBuilder MapHealth(this IEndpointRouteBuilder routes)
     {
         routes.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
-        routes.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready"), ResponseWriter = WriteChecks });
+        routes.MapHealthChecks("/health/ready",
+            new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready"), ResponseWriter = WriteChecks });
         return routes;
     }
 
@@ -18,6 +19,7 @@ internal static class HealthApi
         context.Response.WriteAsJsonAsync(new
         {
             status = report.Status.ToString(),
-            checks = report.Entries.Select(e => new { name = e.Key, status = e.Value.Status.ToString(), description = e.Value.Description }),
+            checks = report.Entries.Select(e =>
+                new { name = e.Key, status = e.Value.Status.ToString(), description = e.Value.Description }),
         });
 }

@@ -17,7 +17,8 @@ internal static class OptionsServices
     /// <summary>The real clock. Tests that run the real program as a process (where no fake clock can be injected) may shift
     /// it with VoiceProxy:Testing:ClockOffsetHours, which is honoured only in the Testing environment.</summary>
     private static TimeProvider ClockFor(IHostEnvironment environment, IConfiguration config) =>
-        environment.IsEnvironment("Testing") && config.GetValue<double?>("VoiceProxy:Testing:ClockOffsetHours") is { } hours and not 0
+        environment.IsEnvironment("Testing")
+        && config.GetValue<double?>("VoiceProxy:Testing:ClockOffsetHours") is { } hours and not 0
             ? new ShiftedClock(TimeSpan.FromHours(hours))
             : TimeProvider.System;
 

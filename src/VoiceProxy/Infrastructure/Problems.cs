@@ -8,7 +8,8 @@ internal static class Problems
 {
     public const string TypeBase = "https://voiceproxy.dev/problems/";
 
-    public static ProblemHttpResult Create(int status, string slug, string title, string detail, IDictionary<string, object?>? extensions = null) =>
+    public static ProblemHttpResult Create(
+        int status, string slug, string title, string detail, IDictionary<string, object?>? extensions = null) =>
         TypedResults.Problem(new ProblemDetails
         {
             Type = TypeBase + slug,
@@ -36,7 +37,10 @@ internal static class Problems
         if (challenge) context.Response.Headers.WWWAuthenticate = "Bearer";
         context.Response.StatusCode = status;
         return context.Response.WriteAsJsonAsync(
-            new ProblemDetails { Type = TypeBase + title.ToLowerInvariant().Replace(' ', '-'), Title = title, Status = status, Detail = detail },
+            new ProblemDetails
+            {
+                Type = TypeBase + title.ToLowerInvariant().Replace(' ', '-'), Title = title, Status = status, Detail = detail
+            },
             options: null, contentType: "application/problem+json");
     }
 }

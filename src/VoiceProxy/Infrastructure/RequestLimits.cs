@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Http.Features;
-using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
 
 namespace VoiceProxy.Infrastructure;
@@ -9,8 +8,8 @@ namespace VoiceProxy.Infrastructure;
 /// <summary>Per-key rate limiting and a cap on request bodies.</summary>
 internal static class RequestLimits
 {
-    /// <summary>A token bucket per API key (by its configured name; never the key itself); unauthenticated requests are not limited
-    /// here (they are refused or are signed Twilio webhooks).</summary>
+    /// <summary>A token bucket per API key (by its configured name; never the key itself); unauthenticated requests are not
+    /// limited here (they are refused or are signed Twilio webhooks).</summary>
     public static IServiceCollection AddRequestLimits(this IServiceCollection services)
     {
         services.AddRateLimiter(o =>
@@ -22,13 +21,15 @@ internal static class RequestLimits
                 var limits = http.RequestServices.GetRequiredService<IOptions<VoiceProxyOptions>>().Value.Limits;
                 return RateLimitPartition.GetTokenBucketLimiter(key, _ => new TokenBucketRateLimiterOptions
                 {
-                    TokenLimit = limits.Burst, TokensPerPeriod = limits.PermitsPerSecond, ReplenishmentPeriod = TimeSpan.FromSeconds(1),
-                    QueueLimit = 0, AutoReplenishment = true,
+                    TokenLimit = limits.Burst, TokensPerPeriod = limits.PermitsPerSecond,
+                    ReplenishmentPeriod = TimeSpan.FromSeconds(1), QueueLimit = 0, AutoReplenishment = true,
                 });
             });
             o.OnRejected = async (context, ct) =>
             {
-                var retryAfter = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)) : 1;
+                var retryAfter = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait)
+                    ? Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds))
+                    : 1;
                 context.HttpContext.Response.Headers.RetryAfter = retryAfter.ToString(CultureInfo.InvariantCulture);
                 await Problems.Write(context.HttpContext, StatusCodes.Status429TooManyRequests, "Too many requests",
                     $"This API key is sending requests too fast; retry after {retryAfter} s.");
@@ -37,16 +38,19 @@ internal static class RequestLimits
         return services;
     }
 
-    /// <summary>Refuses a declared body over the limit at once, and has the server enforce it on bodies of unknown length.</summary>
+    /// <summary>Refuses a declared body over the limit at once, and has the server enforce it on bodies of unknown
+    /// length.</summary>
     public static IApplicationBuilder UseBodySizeLimit(this IApplicationBuilder app) => app.Use(async (context, next) =>
     {
         var limit = context.RequestServices.GetRequiredService<IOptions<VoiceProxyOptions>>().Value.Limits.MaxBodyBytes;
         if (context.Request.ContentLength > limit)
         {
-            await Problems.Write(context, StatusCodes.Status413PayloadTooLarge, "Payload too large", $"Request bodies are limited to {limit} bytes.");
+            await Problems.Write(context, StatusCodes.Status413PayloadTooLarge, "Payload too large",
+                $"Request bodies are limited to {limit} bytes.");
             return;
         }
-        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } feature) feature.MaxRequestBodySize = limit;
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } feature)
+            feature.MaxRequestBodySize = limit;
         await next(context);
     });
 }

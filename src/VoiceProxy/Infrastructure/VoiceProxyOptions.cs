@@ -9,7 +9,8 @@ public sealed class VoiceProxyOptions
 {
     public const string Section = "VoiceProxy";
 
-    /// <summary>Absolute URL at which Twilio reaches this service. Default <c>http://localhost:5080</c>; required in Live mode.</summary>
+    /// <summary>Absolute URL at which Twilio reaches this service. Default <c>http://localhost:5080</c>; required in Live
+    /// mode.</summary>
     public string? PublicBaseUrl { get; set; }
 
     /// <summary>The businesses on whose behalf calls are made. At least one.</summary>
@@ -33,14 +34,16 @@ public sealed class VoiceProxyOptions
     /// <summary>The audit trail's sealer.</summary>
     public AuditOptions Audit { get; set; } = new();
 
-    /// <summary>Folder of TwiML message templates. Default: the <c>twiml-templates</c> folder copied beside the program.</summary>
+    /// <summary>Folder of TwiML message templates. Default: the <c>twiml-templates</c> folder copied beside the
+    /// program.</summary>
     public string? TemplatesPath { get; set; }
 
     public SellerOptions? FindSeller(string id) => Sellers.FirstOrDefault(s => s.Id == id);
 
     /// <summary>Where Twilio's webhooks reach this service, without a trailing slash. Live mode requires PublicBaseUrl; the
     /// local default serves Simulated mode, whose stand-in calls back here.</summary>
-    public string WebhookBaseUrl => (string.IsNullOrWhiteSpace(PublicBaseUrl) ? "http://localhost:5080" : PublicBaseUrl).TrimEnd('/');
+    public string WebhookBaseUrl =>
+        (string.IsNullOrWhiteSpace(PublicBaseUrl) ? "http://localhost:5080" : PublicBaseUrl).TrimEnd('/');
 
     /// <summary>Settings that work but fall short of good practice or of a rule's letter: start-up says so, loudly.</summary>
     public IEnumerable<string> Advisories()
@@ -49,11 +52,14 @@ public sealed class VoiceProxyOptions
         {
             var s = Sellers[i];
             if (s.CallerIds.Contains(s.CallbackNumber))
-                yield return $"{Section}:Sellers:{i}:CallbackNumber is also a caller ID; the callback number should not be the number that placed the call (47 CFR 64.1200(b)(2)).";
+                yield return $"{Section}:Sellers:{i}:CallbackNumber is also a caller ID; " +
+                    "the callback number should not be the number that placed the call (47 CFR 64.1200(b)(2)).";
             if (s.OptOutNumber is null)
-                yield return $"{Section}:Sellers:{i}:OptOutNumber is not set; voicemail messages give the callback number instead of a toll-free automated opt-out line (47 CFR 64.1200(b)(3)).";
+                yield return $"{Section}:Sellers:{i}:OptOutNumber is not set; voicemail messages give the callback number " +
+                    "instead of a toll-free automated opt-out line (47 CFR 64.1200(b)(3)).";
             else if (Phone.TypeOf(s.OptOutNumber) != PhoneNumbers.PhoneNumberType.TOLL_FREE)
-                yield return $"{Section}:Sellers:{i}:OptOutNumber is not toll-free; 47 CFR 64.1200(b)(3) asks for a toll-free number that reaches the automated opt-out.";
+                yield return $"{Section}:Sellers:{i}:OptOutNumber is not toll-free; " +
+                    "47 CFR 64.1200(b)(3) asks for a toll-free number that reaches the automated opt-out.";
         }
         for (var i = 0; i < ApiKeys.Count; i++)
             if (ApiKeys[i].Key is { Length: < 16 })
@@ -73,7 +79,8 @@ public sealed class SellerOptions
     public string DefaultLanguage { get; set; } = "en-US";
     /// <summary>Toll-free number that reaches the automated opt-out line. Optional.</summary>
     public string? OptOutNumber { get; set; }
-    /// <summary>Whether express written marketing consent lifts the national and state registries for this seller. Default <c>true</c>.</summary>
+    /// <summary>Whether express written marketing consent lifts the national and state registries for this seller. Default
+    /// <c>true</c>.</summary>
     public bool WrittenConsentExemptsRegistry { get; set; } = true;
 }
 
@@ -106,7 +113,8 @@ public sealed class RegistryOptions
 
 public sealed class CapOptions
 {
-    /// <summary>Marketing calls per seller and number in a rolling 24 hours. Default 3 (Fla. Stat. 501.616(6)(b)); range 1-3.</summary>
+    /// <summary>Marketing calls per seller and number in a rolling 24 hours. Default 3 (Fla. Stat. 501.616(6)(b)); range
+    /// 1-3.</summary>
     public int MarketingPer24Hours { get; set; } = 3;
     /// <summary>Transactional calls per seller and number in a rolling window. Default 5; range 1-100.</summary>
     public int TransactionalMaxCalls { get; set; } = 5;
@@ -153,31 +161,38 @@ internal sealed class VoiceProxyOptionsValidator : IValidateOptions<VoiceProxyOp
                 Require(Phone.IsE164(s.CallerIds[j]), $"Sellers:{i}:CallerIds:{j}", "must be an E.164 number.");
             Require(Phone.TypeOf(s.CallbackNumber) != PhoneNumbers.PhoneNumberType.PREMIUM_RATE,
                 $"Sellers:{i}:CallbackNumber", "may not be a 900 number (47 CFR 64.1200(b)(2)).");
-            Require(s.OptOutNumber is null || (Phone.IsE164(s.OptOutNumber) && Phone.TypeOf(s.OptOutNumber) != PhoneNumbers.PhoneNumberType.PREMIUM_RATE),
+            Require(s.OptOutNumber is null
+                || (Phone.IsE164(s.OptOutNumber) && Phone.TypeOf(s.OptOutNumber) != PhoneNumbers.PhoneNumberType.PREMIUM_RATE),
                 $"Sellers:{i}:OptOutNumber", "must be an E.164 number, not a 900 number.");
-            Require(Languages.IsSupported(s.DefaultLanguage), $"Sellers:{i}:DefaultLanguage", $"must be one of {string.Join(", ", Languages.All)}.");
+            Require(Languages.IsSupported(s.DefaultLanguage),
+                $"Sellers:{i}:DefaultLanguage", $"must be one of {string.Join(", ", Languages.All)}.");
         }
         Require(o.ApiKeys.Count > 0, "ApiKeys", "must list at least one key.");
         for (var i = 0; i < o.ApiKeys.Count; i++)
         {
             var k = o.ApiKeys[i];
             Require(k.Name.Length > 0, $"ApiKeys:{i}:Name", "is required.");
-            Require(k.Key is { Length: > 0 } ^ k.KeySha256 is { Length: > 0 }, $"ApiKeys:{i}:Key", "or KeySha256 is required (exactly one).");
-            Require(k.KeySha256 is null || (k.KeySha256.Length == 64 && k.KeySha256.All(Uri.IsHexDigit)), $"ApiKeys:{i}:KeySha256", "must be 64 hex digits.");
+            Require(k.Key is { Length: > 0 } ^ k.KeySha256 is { Length: > 0 },
+                $"ApiKeys:{i}:Key", "or KeySha256 is required (exactly one).");
+            Require(k.KeySha256 is null || (k.KeySha256.Length == 64 && k.KeySha256.All(Uri.IsHexDigit)),
+                $"ApiKeys:{i}:KeySha256", "must be 64 hex digits.");
             Require(Enum.IsDefined(k.Role), $"ApiKeys:{i}:Role", "must be Caller, Supervisor or Admin.");
             if (k.Role == ApiRole.Caller)
-                Require(k.Seller is not null && o.FindSeller(k.Seller) is not null, $"ApiKeys:{i}:Seller", "must name a configured seller for a Caller key.");
+                Require(k.Seller is not null && o.FindSeller(k.Seller) is not null,
+                    $"ApiKeys:{i}:Seller", "must name a configured seller for a Caller key.");
         }
         Require(o.OptOutDigit is { Length: 1 } && char.IsAsciiDigit(o.OptOutDigit[0]), "OptOutDigit", "must be one digit 0-9.");
         Require(o.Registry.MaxAgeDays is >= 1 and <= 31, "Registry:MaxAgeDays", "must be between 1 and 31.");
         Require(o.Registry.Path.Length > 0, "Registry:Path", "is required.");
         Require(o.Caps.MarketingPer24Hours is >= 1 and <= 3, "Caps:MarketingPer24Hours", "must be between 1 and 3.");
         Require(o.Caps.TransactionalMaxCalls is >= 1 and <= 100, "Caps:TransactionalMaxCalls", "must be between 1 and 100.");
-        Require(o.Caps.TransactionalWindowHours is >= 1 and <= 720, "Caps:TransactionalWindowHours", "must be between 1 and 720.");
+        Require(o.Caps.TransactionalWindowHours is >= 1 and <= 720,
+            "Caps:TransactionalWindowHours", "must be between 1 and 720.");
         Require(o.Limits.MaxBodyBytes is >= 1024 and <= 1048576, "Limits:MaxBodyBytes", "must be between 1024 and 1048576.");
         Require(o.Limits.PermitsPerSecond is >= 1 and <= 100000, "Limits:PermitsPerSecond", "must be between 1 and 100000.");
         Require(o.Limits.Burst is >= 1 and <= 100000, "Limits:Burst", "must be between 1 and 100000.");
-        Require(o.Audit.SealIntervalMilliseconds is >= 10 and <= 3_600_000, "Audit:SealIntervalMilliseconds", "must be between 10 and 3600000.");
+        Require(o.Audit.SealIntervalMilliseconds is >= 10 and <= 3_600_000,
+            "Audit:SealIntervalMilliseconds", "must be between 10 and 3600000.");
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }

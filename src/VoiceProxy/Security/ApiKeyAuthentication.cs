@@ -25,7 +25,8 @@ internal sealed class ApiKeyAuthenticationHandler(
         if (header is null || !header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
             return Task.FromResult(AuthenticateResult.NoResult());
 
-        if (keys.Match(header["Bearer ".Length..]) is not { } match) return Task.FromResult(AuthenticateResult.Fail("Unknown API key."));
+        if (keys.Match(header["Bearer ".Length..]) is not { } match)
+            return Task.FromResult(AuthenticateResult.Fail("Unknown API key."));
 
         List<Claim> claims = [new(ClaimTypes.Name, match.Name), new(ClaimTypes.Role, match.Role.ToString())];
         if (match.Seller is not null) claims.Add(new(SellerClaim, match.Seller));
@@ -73,7 +74,8 @@ internal static class Policies
             .AddPolicy(Caller, p => p.RequireRole(nameof(ApiRole.Caller)))
             .AddPolicy(Supervisor, p => p.RequireRole(nameof(ApiRole.Supervisor), nameof(ApiRole.Admin)))
             .AddPolicy(Admin, p => p.RequireRole(nameof(ApiRole.Admin)))
-            .AddPolicy(CallerOrSupervisor, p => p.RequireRole(nameof(ApiRole.Caller), nameof(ApiRole.Supervisor), nameof(ApiRole.Admin)));
+            .AddPolicy(CallerOrSupervisor,
+                p => p.RequireRole(nameof(ApiRole.Caller), nameof(ApiRole.Supervisor), nameof(ApiRole.Admin)));
         return services;
     }
 

@@ -8,16 +8,20 @@ namespace VoiceProxy.Security;
 internal static class SellerScope
 {
     /// <summary>The seller to act for, or the problem to answer with.</summary>
-    public static (string? Seller, ProblemHttpResult? Problem) Resolve(ClaimsPrincipal user, string? requested, VoiceProxyOptions options)
+    public static (string? Seller, ProblemHttpResult? Problem) Resolve(
+        ClaimsPrincipal user, string? requested, VoiceProxyOptions options)
     {
         if (user.BoundSeller() is { } own)
             return requested is null || requested == own
                 ? (own, null)
                 : (null, Problems.Create(403, "forbidden", "Forbidden", "A Caller key sees only its own seller's data."));
         if (requested is not null)
-            return options.FindSeller(requested) is null ? (null, Problems.Create(400, "unknown-seller", "Unknown seller", $"No seller '{requested}' is configured.")) : (requested, null);
+            return options.FindSeller(requested) is null
+                ? (null, Problems.Create(400, "unknown-seller", "Unknown seller", $"No seller '{requested}' is configured."))
+                : (requested, null);
         return options.Sellers.Count == 1
             ? (options.Sellers[0].Id, null)
-            : (null, Problems.Create(400, "seller-required", "Seller required", "Several sellers are configured: name one with ?seller=."));
+            : (null, Problems.Create(400, "seller-required", "Seller required",
+                "Several sellers are configured: name one with ?seller=."));
     }
 }

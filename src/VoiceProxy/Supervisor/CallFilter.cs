@@ -7,19 +7,27 @@ using VoiceProxy.Infrastructure;
 namespace VoiceProxy.Supervisor;
 
 /// <summary>The review filters as they arrive in the query string; parsed by <see cref="CallFilter.Parse"/>.</summary>
-public sealed record CallQuery(string? From, string? To, string? Status, string? Allowed, string? Phone, string? Seller, string? OptedOut, string? Limit, string? Cursor);
+public sealed record CallQuery(
+    string? From, string? To, string? Status, string? Allowed, string? Phone, string? Seller, string? OptedOut, string? Limit,
+    string? Cursor);
 
 /// <summary>Where a page ends: the last row's (RequestedAt, Id), the keyset the list is ordered by.</summary>
 public sealed record CallCursor(DateTimeOffset RequestedAt, string Id)
 {
-    public string Encode() => Base64Url.EncodeToString(Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture, $"{RequestedAt.UtcTicks}|{Id}")));
+    public string Encode()
+    {
+        var text = string.Create(CultureInfo.InvariantCulture, $"{RequestedAt.UtcTicks}|{Id}");
+        return Base64Url.EncodeToString(Encoding.UTF8.GetBytes(text));
+    }
 
     public static CallCursor? Decode(string text)
     {
         try
         {
             var parts = Encoding.UTF8.GetString(Base64Url.DecodeFromChars(text)).Split('|', 2);
-            return parts.Length == 2 && long.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var ticks) && parts[1].Length is > 0 and <= 40
+            return parts.Length == 2
+                && long.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var ticks)
+                && parts[1].Length is > 0 and <= 40
                 && ticks <= DateTimeOffset.MaxValue.UtcTicks
                 ? new CallCursor(new DateTimeOffset(ticks, TimeSpan.Zero), parts[1]) : null;
         }
@@ -30,32 +38,42 @@ public sealed record CallCursor(DateTimeOffset RequestedAt, string Id)
     }
 }
 
-/// <summary>Validated review filters: a time range [From, To), statuses, allowed or blocked, opted out, the called number, the seller.</summary>
+/// <summary>Validated review filters: a time range [From, To), statuses, allowed or blocked, opted out, the called number, the
+/// seller.</summary>
 public sealed record CallFilter(
-    DateTimeOffset? From, DateTimeOffset? To, IReadOnlyList<string> Statuses, bool? Allowed, string? Phone, string? Seller, bool? OptedOut)
+    DateTimeOffset? From, DateTimeOffset? To, IReadOnlyList<string> Statuses, bool? Allowed, string? Phone, string? Seller,
+    bool? OptedOut)
 {
     public const int DefaultLimit = 50;
     public const int MaxLimit = 200;
 
 
-    public static (CallFilter? Filter, int Limit, CallCursor? Cursor, Dictionary<string, string[]> Errors) Parse(CallQuery q, VoiceProxyOptions options)
+    public static (CallFilter? Filter, int Limit, CallCursor? Cursor, Dictionary<string, string[]> Errors) Parse(
+        CallQuery q, VoiceProxyOptions options)
     {
         var errors = new Dictionary<string, string[]>();
         var from = Instant(q.From, "from", errors);
         var to = Instant(q.To, "to", errors);
         if (from is not null && to is not null && from >= to) errors["to"] = ["must be after 'from'."];
-        var statuses = (q.Status ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Distinct().ToList();
+        var statuses = (q.Status ?? "")
+            .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Distinct().ToList();
         if (statuses.FirstOrDefault(s => !CallStatus.All.Contains(s)) is { } unknown)
-            errors["status"] = [$"'{unknown}' is not a status; use {string.Join(", ", CallStatus.All)} (several separated by commas)."];
+            errors["status"] =
+                [$"'{unknown}' is not a status; use {string.Join(", ", CallStatus.All)} (several separated by commas)."];
         var allowed = Flag(q.Allowed, "allowed", errors);
         var optedOut = Flag(q.OptedOut, "optedOut", errors);
-        if (q.Phone is not null && !Infrastructure.Phone.IsE164(q.Phone)) errors["phone"] = ["must be an E.164 number such as +14155550123."];
-        if (q.Seller is not null && options.FindSeller(q.Seller) is null) errors["seller"] = [$"No seller '{q.Seller}' is configured."];
+        if (q.Phone is not null && !Infrastructure.Phone.IsE164(q.Phone))
+            errors["phone"] = ["must be an E.164 number such as +14155550123."];
+        if (q.Seller is not null && options.FindSeller(q.Seller) is null)
+            errors["seller"] = [$"No seller '{q.Seller}' is configured."];
         var limit = DefaultLimit;
-        if (q.Limit is not null && (!int.TryParse(q.Limit, NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit is < 1 or > MaxLimit))
+        if (q.Limit is not null
+            && (!int.TryParse(q.Limit, NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit is < 1 or > MaxLimit))
             errors["limit"] = [$"must be a whole number from 1 to {MaxLimit}."];
         CallCursor? cursor = null;
-        if (q.Cursor is not null && (cursor = CallCursor.Decode(q.Cursor)) is null) errors["cursor"] = ["is not a cursor this API returned."];
+        if (q.Cursor is not null && (cursor = CallCursor.Decode(q.Cursor)) is null)
+            errors["cursor"] = ["is not a cursor this API returned."];
         return errors.Count > 0 ? (null, 0, null, errors)
             : (new CallFilter(from, to, statuses, allowed, q.Phone, q.Seller, optedOut), limit, cursor, errors);
     }
@@ -78,7 +96,10 @@ public sealed record CallFilter(
         if (after is not null)
         {
             var (at, id) = (after.RequestedAt, after.Id);
+            // EF Core translates string.Compare to SQL's '<' (ordinal for these ASCII ids); CompareOrdinal has no translation.
+#pragma warning disable CA1309
             calls = calls.Where(c => c.RequestedAt < at || (c.RequestedAt == at && string.Compare(c.Id, id) < 0));
+#pragma warning restore CA1309
         }
         return calls.OrderByDescending(c => c.RequestedAt).ThenByDescending(c => c.Id);
     }
@@ -86,7 +107,8 @@ public sealed record CallFilter(
     private static DateTimeOffset? Instant(string? text, string field, Dictionary<string, string[]> errors)
     {
         if (text is null) return null;
-        if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var at)) return at;
+        const DateTimeStyles utc = DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal;
+        if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, utc, out var at)) return at;
         errors[field] = ["must be an ISO 8601 instant such as 2026-11-30T18:00:00Z, or a date (midnight UTC)."];
         return null;
     }

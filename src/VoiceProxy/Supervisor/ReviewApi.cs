@@ -1,10 +1,8 @@
 using System.Globalization;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
-using VoiceProxy.Calls;
 using VoiceProxy.Compliance;
 using VoiceProxy.Data;
 using VoiceProxy.Infrastructure;
@@ -14,8 +12,8 @@ namespace VoiceProxy.Supervisor;
 
 /// <summary>One line of the call list.</summary>
 public sealed record CallSummary(
-    string Id, string Seller, string To, string From, string Purpose, string Template, string Language, string Status, bool Allowed,
-    IReadOnlyList<string> Reasons, string? AnsweredBy, int? DurationSeconds, bool OptedOut, string? TwilioCallSid,
+    string Id, string Seller, string To, string From, string Purpose, string Template, string Language, string Status,
+    bool Allowed, IReadOnlyList<string> Reasons, string? AnsweredBy, int? DurationSeconds, bool OptedOut, string? TwilioCallSid,
     DateTimeOffset RequestedAt, DateTimeOffset UpdatedAt);
 
 public sealed record CallPage(IReadOnlyList<CallSummary> Items, string? NextCursor);
@@ -23,7 +21,9 @@ public sealed record CallPage(IReadOnlyList<CallSummary> Items, string? NextCurs
 public sealed record AnsweredFigures(int Human, int Machine);
 
 /// <summary>Counts for a range: requested, placed (Twilio accepted), blocked and by which reason, opted out, answered.</summary>
-public sealed record CallFigures(int Requested, int Placed, int Blocked, IReadOnlyDictionary<string, int> BlockedByReason, int OptedOut, AnsweredFigures Answered);
+public sealed record CallFigures(
+    int Requested, int Placed, int Blocked, IReadOnlyDictionary<string, int> BlockedByReason, int OptedOut,
+    AnsweredFigures Answered);
 
 internal static class ReviewApi
 {
@@ -42,7 +42,9 @@ internal static class ReviewApi
     {
         var (filter, limit, cursor, errors) = CallFilter.Parse(query, options.Value);
         if (filter is null) return Problems.Invalid(errors);
-        var rows = await Rows(CallFilter.NewestFirst(filter.Apply(db.Calls.AsNoTracking()), cursor)).Take(limit + 1).ToListAsync(ct);
+        var rows = await Rows(CallFilter.NewestFirst(filter.Apply(db.Calls.AsNoTracking()), cursor))
+            .Take(limit + 1)
+            .ToListAsync(ct);
         var items = rows.Take(limit).Select(r => r.ToSummary()).ToList();
         var next = rows.Count > limit ? new CallCursor(items[^1].RequestedAt, items[^1].Id).Encode() : null;
         return TypedResults.Ok(new CallPage(items, next));
@@ -51,7 +53,8 @@ internal static class ReviewApi
     private static Results<PushStreamHttpResult, ValidationProblem> Export(
         [AsParameters] CallQuery query, VoiceProxyDb db, IOptions<VoiceProxyOptions> options, TimeProvider time, HttpContext http)
     {
-        if (query.Limit is not null || query.Cursor is not null) return Problems.Invalid("limit", "The export has every matching call; it takes no limit or cursor.");
+        if (query.Limit is not null || query.Cursor is not null)
+            return Problems.Invalid("limit", "The export has every matching call; it takes no limit or cursor.");
         var (filter, _, _, errors) = CallFilter.Parse(query, options.Value);
         if (filter is null) return Problems.Invalid(errors);
         var rows = Rows(CallFilter.NewestFirst(filter.Apply(db.Calls.AsNoTracking()), null)).AsAsyncEnumerable();
@@ -73,15 +76,20 @@ internal static class ReviewApi
             Blocked = g.Count(c => !c.Allowed),
             OptedOut = g.Count(c => c.OptedOut),
             Human = g.Count(c => c.AnsweredBy == "human"),
+            // Translated to SQL (LIKE 'machine%'), where no culture applies.
+#pragma warning disable CA1310
             Machine = g.Count(c => c.AnsweredBy != null && c.AnsweredBy.StartsWith("machine")),
+#pragma warning restore CA1310
         }).FirstOrDefaultAsync(ct);
         var byReason = new SortedDictionary<string, int>(StringComparer.Ordinal);
-        await foreach (var json in calls.Where(c => !c.Allowed).Select(c => c.DecisionJson).AsAsyncEnumerable().WithCancellation(ct))
+        var decisions = calls.Where(c => !c.Allowed).Select(c => c.DecisionJson).AsAsyncEnumerable();
+        await foreach (var json in decisions.WithCancellation(ct))
             foreach (var code in ReasonCodesOf(json).Distinct())
                 byReason[code] = byReason.GetValueOrDefault(code) + 1;
         return TypedResults.Ok(counts is null
             ? new CallFigures(0, 0, 0, byReason, 0, new AnsweredFigures(0, 0))
-            : new CallFigures(counts.Requested, counts.Placed, counts.Blocked, byReason, counts.OptedOut, new AnsweredFigures(counts.Human, counts.Machine)));
+            : new CallFigures(counts.Requested, counts.Placed, counts.Blocked, byReason, counts.OptedOut,
+                new AnsweredFigures(counts.Human, counts.Machine)));
     }
 
     /// <summary>Only the columns a list line or an export row needs; the decision is read only for blocked calls, the
@@ -91,16 +99,21 @@ internal static class ReviewApi
         c.AnsweredBy, c.DurationSeconds, c.OptedOut, c.TwilioCallSid, c.RequestedAt, c.UpdatedAt));
 
     internal static IReadOnlyList<string> ReasonCodesOf(string? decisionJson) =>
-        decisionJson is null ? [] : JsonSerializer.Deserialize<DecisionReasons>(decisionJson, StoredJson.Options)?.Reasons?.Select(r => r.Code).ToList() ?? [];
+        decisionJson is null
+            ? []
+            : JsonSerializer.Deserialize<DecisionReasons>(decisionJson, StoredJson.Options)?.Reasons?.Select(r => r.Code).ToList()
+                ?? [];
 
     private sealed record DecisionReasons(IReadOnlyList<Reason>? Reasons);
 }
 
 /// <summary>A call as the list and the export read it.</summary>
 internal sealed record CallRow(
-    string Id, string Seller, string To, string From, string Purpose, string Template, string Language, string Status, bool Allowed,
-    string? DecisionJson, string? AnsweredBy, int? DurationSeconds, bool OptedOut, string? TwilioCallSid, DateTimeOffset RequestedAt, DateTimeOffset UpdatedAt)
+    string Id, string Seller, string To, string From, string Purpose, string Template, string Language, string Status,
+    bool Allowed, string? DecisionJson, string? AnsweredBy, int? DurationSeconds, bool OptedOut, string? TwilioCallSid,
+    DateTimeOffset RequestedAt, DateTimeOffset UpdatedAt)
 {
-    public CallSummary ToSummary() => new(Id, Seller, To, From, Purpose, Template, Language, Status, Allowed, ReviewApi.ReasonCodesOf(DecisionJson),
+    public CallSummary ToSummary() => new(
+        Id, Seller, To, From, Purpose, Template, Language, Status, Allowed, ReviewApi.ReasonCodesOf(DecisionJson),
         AnsweredBy, DurationSeconds, OptedOut, TwilioCallSid, RequestedAt, UpdatedAt);
 }

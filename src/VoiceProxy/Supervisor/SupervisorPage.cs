@@ -1,7 +1,6 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
-using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
@@ -64,8 +63,10 @@ internal static class SupervisorPage
     private static string SelectScheme(HttpContext http)
     {
         var request = http.Request;
-        if (request.Headers.Authorization.Count > 0 || !request.Cookies.ContainsKey(CookieName)) return ApiKeyAuthenticationHandler.SchemeName;
-        return request.Path.StartsWithSegments("/supervisor") || HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method)
+        if (request.Headers.Authorization.Count > 0 || !request.Cookies.ContainsKey(CookieName))
+            return ApiKeyAuthenticationHandler.SchemeName;
+        return request.Path.StartsWithSegments("/supervisor") || HttpMethods.IsGet(request.Method)
+            || HttpMethods.IsHead(request.Method)
             ? CookieScheme : ApiKeyAuthenticationHandler.SchemeName;
     }
 
@@ -110,12 +111,15 @@ internal static class SupervisorPage
         var match = keys.Match(key ?? "");
         if (match is null || match.Role is not (ApiRole.Supervisor or ApiRole.Admin))
         {
-            log.LogWarning("Supervisor sign-in refused: {Why}", match is null ? "unknown key" : $"key '{match.Name}' has role {match.Role}");
+            log.LogWarning("Supervisor sign-in refused: {Why}",
+                match is null ? "unknown key" : $"key '{match.Name}' has role {match.Role}");
             return Problems.Create(401, "sign-in-refused", "Sign-in refused", "That is not a Supervisor key.");
         }
 
-        var identity = new ClaimsIdentity([new(ClaimTypes.Name, match.Name), new(ClaimTypes.Role, nameof(ApiRole.Supervisor))], CookieScheme);
-        await http.SignInAsync(CookieScheme, new ClaimsPrincipal(identity), new AuthenticationProperties { IsPersistent = false });
+        var identity = new ClaimsIdentity(
+            [new(ClaimTypes.Name, match.Name), new(ClaimTypes.Role, nameof(ApiRole.Supervisor))], CookieScheme);
+        await http.SignInAsync(CookieScheme, new ClaimsPrincipal(identity),
+            new AuthenticationProperties { IsPersistent = false });
         await writer.WriteAsync(w => journal.Audit(w, "supervisor.signed_in", match.Name, null, null, new { channel = "web" }));
         return TypedResults.NoContent();
     }

@@ -10,7 +10,8 @@ namespace VoiceProxy.Telephony;
 
 /// <summary>What became of one create-call request. <see cref="Status"/> is ours: initiated, failed (Twilio refused:
 /// nothing placed) or unknown (the answer was lost: a call may exist).</summary>
-public sealed record PlacementResult(string Status, string? CallSid, int? HttpStatus, string Detail, IReadOnlyDictionary<string, string> Sent);
+public sealed record PlacementResult(
+    string Status, string? CallSid, int? HttpStatus, string Detail, IReadOnlyDictionary<string, string> Sent);
 
 /// <summary>Places calls with the Twilio SDK through the named, resilient HTTP client.</summary>
 internal sealed class CallPlacer(ITwilioRestClient client, IOptions<TwilioOptions> twilio, IOptions<VoiceProxyOptions> options)
@@ -36,7 +37,9 @@ internal sealed class CallPlacer(ITwilioRestClient client, IOptions<TwilioOption
     public async Task<PlacementResult> PlaceAsync(CallRecord call)
     {
         var request = BuildRequest(call);
-        var sent = request.GetParams().GroupBy(p => p.Key).ToDictionary(g => g.Key, g => string.Join(",", g.Select(p => p.Value)));
+        var sent = request.GetParams()
+            .GroupBy(p => p.Key)
+            .ToDictionary(g => g.Key, g => string.Join(",", g.Select(p => p.Value)));
         try
         {
             var created = await CallResource.CreateAsync(request, client);
@@ -48,12 +51,15 @@ internal sealed class CallPlacer(ITwilioRestClient client, IOptions<TwilioOption
         }
         catch (ApiConnectionException e) when (e.InnerException is Polly.CircuitBreaker.BrokenCircuitException)
         {
-            return new PlacementResult(CallStatus.Failed, null, null, "Not sent: Twilio failed repeatedly and the circuit breaker is open.", sent);
+            return new PlacementResult(CallStatus.Failed, null, null,
+                "Not sent: Twilio failed repeatedly and the circuit breaker is open.", sent);
         }
         catch (Exception e) when (e is ApiException or ApiConnectionException or TimeoutException or HttpRequestException
             or Polly.Timeout.TimeoutRejectedException or TaskCanceledException)
         {
-            return new PlacementResult(CallStatus.Unknown, null, (e as ApiException)?.Status, $"Twilio's answer was lost ({e.GetType().Name}: {e.InnerException?.Message ?? e.Message}); a call may exist.", sent);
+            return new PlacementResult(CallStatus.Unknown, null, (e as ApiException)?.Status,
+                $"Twilio's answer was lost ({e.GetType().Name}: {e.InnerException?.Message ?? e.Message}); a call may exist.",
+                sent);
         }
     }
 }

@@ -1,8 +1,6 @@
-using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Twilio.Clients;
 using Twilio.Exceptions;
-using Twilio.Http;
 using Twilio.Rest.Api.V2010.Account;
 using Twilio.Types;
 using VoiceProxy.Audit;
@@ -13,7 +11,8 @@ namespace VoiceProxy.Telephony;
 /// <summary>Resolves calls whose create-call answer was lost (status <c>unknown</c>) or that a crash left between the committed
 /// decision and Twilio's answer (<c>queued</c>): Twilio is asked for calls to that number from that caller ID since the request.
 /// A match gets its SID and status; none after <see cref="GiveUpAfter"/> means Twilio never made it, so <c>failed</c>.</summary>
-internal sealed class CallReconciler(IServiceScopeFactory scopes, ITwilioRestClient client, StoreWriter writer, Journal journal, TimeProvider time,
+internal sealed class CallReconciler(
+    IServiceScopeFactory scopes, ITwilioRestClient client, StoreWriter writer, Journal journal, TimeProvider time,
     ILogger<CallReconciler> log) : BackgroundService
 {
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(30);
@@ -64,8 +63,9 @@ internal sealed class CallReconciler(IServiceScopeFactory scopes, ITwilioRestCli
             {
                 var found = await FindAtTwilioAsync(db, client, call, assigned, ct);
                 if (found is not null) assigned.Add(found.Sid);
-                (status, sid) = found is not null ? (Normalize(found.Status?.ToString()), (string?)found.Sid)
-                    : now - call.RequestedAt > GiveUpAfter ? (CallStatus.Failed, (string?)null) : (call.Status, (string?)null);
+                status = found is not null ? Normalize(found.Status?.ToString())
+                    : now - call.RequestedAt > GiveUpAfter ? CallStatus.Failed : call.Status;
+                sid = found?.Sid;
             }
             catch (Exception e) when (e is ApiException or ApiConnectionException)
             {
@@ -79,7 +79,10 @@ internal sealed class CallReconciler(IServiceScopeFactory scopes, ITwilioRestCli
             {
                 var rows = await w.Calls
                     .Where(c => c.Id == call.Id && c.TwilioCallSid == null && c.Status == call.Status)
-                    .ExecuteUpdateAsync(u => u.SetProperty(c => c.Status, status).SetProperty(c => c.TwilioCallSid, sid).SetProperty(c => c.UpdatedAt, now));
+                    .ExecuteUpdateAsync(u => u
+                        .SetProperty(c => c.Status, status)
+                        .SetProperty(c => c.TwilioCallSid, sid)
+                        .SetProperty(c => c.UpdatedAt, now));
                 if (rows > 0) journal.Call(w, call, "call.reconciled", "voiceproxy", detail);
                 return rows;
             });
@@ -88,14 +91,18 @@ internal sealed class CallReconciler(IServiceScopeFactory scopes, ITwilioRestCli
         return resolved;
     }
 
-    private static async Task<CallResource?> FindAtTwilioAsync(VoiceProxyDb db, ITwilioRestClient client, CallRecord call, HashSet<string> assigned, CancellationToken ct)
+    private static async Task<CallResource?> FindAtTwilioAsync(
+        VoiceProxyDb db, ITwilioRestClient client, CallRecord call, HashSet<string> assigned, CancellationToken ct)
     {
         var calls = await CallResource.ReadAsync(new ReadCallOptions
         {
-            To = new PhoneNumber(call.To), From = new PhoneNumber(call.From), StartTimeAfter = call.RequestedAt.UtcDateTime.AddMinutes(-1),
-            PageSize = 20, Limit = 20,
+            To = new PhoneNumber(call.To), From = new PhoneNumber(call.From),
+            StartTimeAfter = call.RequestedAt.UtcDateTime.AddMinutes(-1), PageSize = 20, Limit = 20,
         }, client);
-        var known = await db.Calls.Where(c => c.To == call.To && c.TwilioCallSid != null).Select(c => c.TwilioCallSid!).ToListAsync(ct);
+        var known = await db.Calls
+            .Where(c => c.To == call.To && c.TwilioCallSid != null)
+            .Select(c => c.TwilioCallSid!)
+            .ToListAsync(ct);
         return calls
             .Where(c => c.DateCreated is null || c.DateCreated >= call.RequestedAt.UtcDateTime.AddMinutes(-1))
             .Where(c => !known.Contains(c.Sid) && !assigned.Contains(c.Sid))

@@ -103,7 +103,7 @@ internal sealed class CallWebhooks(
     }
 
     /// <summary>The call learns its SID (a call whose create-call answer was lost learns it here) and who answered.</summary>
-    private Task TouchAsync(VoiceProxyDb w, CallRecord call, IFormCollection form, string? answeredBy)
+    private Task<int> TouchAsync(VoiceProxyDb w, CallRecord call, IFormCollection form, string? answeredBy)
     {
         var (sid, now) = (NullIfEmpty(form["CallSid"]), time.GetUtcNow());
         return w.Calls.Where(c => c.Id == call.Id).ExecuteUpdateAsync(u => u

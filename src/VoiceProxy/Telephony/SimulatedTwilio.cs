@@ -21,23 +21,27 @@ internal enum SimulatedScenario { Listens, PressesOptOutDigit, SaysStopCalling, 
 /// <para>Test numbers, by their last four digits (any area code):</para>
 /// <list type="table">
 /// <item><term>0199</term><description>answers (human), hears the message and presses the opt-out digit</description></item>
-/// <item><term>0186</term><description>answers (human) and says the first opt-out phrase of the call's language ("stop calling")</description></item>
+/// <item><term>0186</term><description>answers (human) and says the first opt-out phrase of the call's language
+/// ("stop calling")</description></item>
 /// <item><term>0177</term><description>busy</description></item>
 /// <item><term>0155</term><description>no answer</description></item>
-/// <item><term>0166</term><description>voicemail: answered by a machine (machine_end_beep), the voicemail message is left</description></item>
+/// <item><term>0166</term><description>voicemail: answered by a machine (machine_end_beep), the voicemail message is
+/// left</description></item>
 /// <item><term>0144</term><description>the call fails (failed)</description></item>
-/// <item><term>anything else</term><description>answers (human) and listens to the end without pressing anything (e.g. 0100)</description></item>
+/// <item><term>anything else</term><description>answers (human) and listens to the end without pressing anything
+/// (e.g. 0100)</description></item>
 /// </list>
-/// Sequence, as Twilio sends it: status initiated (SequenceNumber 0), ringing (1), then either completed with busy/no-answer/failed
-/// (2), or answered (2, CallStatus in-progress), the voice webhook with AnsweredBy, the Gather action if the party responds, and
-/// completed (3) with CallDuration. Each delivery carries a fresh I-Twilio-Idempotency-Token.
+/// Sequence, as Twilio sends it: status initiated (SequenceNumber 0), ringing (1), then either completed with
+/// busy/no-answer/failed (2), or answered (2, CallStatus in-progress), the voice webhook with AnsweredBy, the Gather action if
+/// the party responds, and completed (3) with CallDuration. Each delivery carries a fresh I-Twilio-Idempotency-Token.
 /// </summary>
 internal sealed class SimulatedTwilioApi(
     ILogger<SimulatedTwilioApi> log, TimeProvider time, IOptions<TwilioOptions> twilio, IOptions<VoiceProxyOptions> options,
     IHostApplicationLifetime lifetime, IServiceScopeFactory scopes) : IDisposable
 {
-    /// <summary>Between two steps of a call: quick enough that a newcomer sees the whole call at once and tests finish fast, slow
-    /// enough that the create-call answer is normally recorded before the first status callback arrives (as with Twilio).</summary>
+    /// <summary>Between two steps of a call: quick enough that a newcomer sees the whole call at once and tests finish fast,
+    /// slow enough that the create-call answer is normally recorded before the first status callback arrives (as with
+    /// Twilio).</summary>
     private static readonly TimeSpan Step = TimeSpan.FromMilliseconds(40);
 
     // A plain client, not the "twilio" one: these requests go from "Twilio" to this service, not from this service to Twilio.
@@ -65,7 +69,11 @@ internal sealed class SimulatedTwilioApi(
     {
         var data = new StringBuilder(url);
         foreach (var (key, value) in form.OrderBy(f => f.Key, StringComparer.Ordinal)) data.Append(key).Append(value);
-        return Convert.ToBase64String(HMACSHA1.HashData(Encoding.UTF8.GetBytes(authToken), Encoding.UTF8.GetBytes(data.ToString())));
+        // Twilio's protocol, not a choice: the signature is HMAC-SHA1.
+#pragma warning disable CA5350
+        var mac = HMACSHA1.HashData(Encoding.UTF8.GetBytes(authToken), Encoding.UTF8.GetBytes(data.ToString()));
+#pragma warning restore CA5350
+        return Convert.ToBase64String(mac);
     }
 
     public void Dispose() => _webhooks.Dispose();
@@ -74,16 +82,20 @@ internal sealed class SimulatedTwilioApi(
     {
         var path = request.RequestUri!.AbsolutePath;
         if (request.Method != HttpMethod.Post || !path.EndsWith("/Calls.json", StringComparison.Ordinal))
-            return Json(HttpStatusCode.NotFound, new { code = 20404, message = "The simulated Twilio API only creates calls.", status = 404 });
+            return Json(HttpStatusCode.NotFound,
+                new { code = 20404, message = "The simulated Twilio API only creates calls.", status = 404 });
 
         var form = await request.Content!.ReadAsStringAsync(ct);
         var fields = System.Web.HttpUtility.ParseQueryString(form);
         var sid = "CA" + Guid.NewGuid().ToString("N");
         var account = path.Split('/')[3];
         var scenario = ScenarioFor(fields["To"]);
-        log.LogWarning("SIMULATED Twilio: no real call was placed (call {CallSid} to {To}, scenario {Scenario}). Configure Twilio:AccountSid and Twilio:AuthToken to place real calls.",
+        log.LogWarning(
+            "SIMULATED Twilio: no real call was placed (call {CallSid} to {To}, scenario {Scenario}). " +
+            "Configure Twilio:AccountSid and Twilio:AuthToken to place real calls.",
             sid, Phone.Mask(fields["To"]), scenario);
-        var call = new SimulatedCall(sid, account, fields["To"] ?? "", fields["From"] ?? "", fields["Url"], fields["StatusCallback"], scenario);
+        var call = new SimulatedCall(
+            sid, account, fields["To"] ?? "", fields["From"] ?? "", fields["Url"], fields["StatusCallback"], scenario);
         if (twilio.Value.EffectiveMode == TwilioMode.Simulated)
         {
             // Not the placing request's context: the call outlives it, and its log lines should not carry that request's scope.
@@ -94,12 +106,14 @@ internal sealed class SimulatedTwilioApi(
         return Json(HttpStatusCode.Created, new Dictionary<string, object?>
         {
             ["sid"] = sid, ["account_sid"] = account, ["to"] = fields["To"], ["from"] = fields["From"],
-            ["status"] = "queued", ["direction"] = "outbound-api", ["api_version"] = "2010-04-01", ["date_created"] = now, ["date_updated"] = now,
+            ["status"] = "queued", ["direction"] = "outbound-api", ["api_version"] = "2010-04-01",
+            ["date_created"] = now, ["date_updated"] = now,
             ["uri"] = $"/2010-04-01/Accounts/{account}/Calls/{sid}.json",
         });
     }
 
-    private sealed record SimulatedCall(string Sid, string Account, string To, string From, string? Url, string? StatusCallback, SimulatedScenario Scenario);
+    private sealed record SimulatedCall(
+        string Sid, string Account, string To, string From, string? Url, string? StatusCallback, SimulatedScenario Scenario);
 
     /// <summary>The call, step by step. Failures are logged, never thrown: nobody awaits this.</summary>
     private async Task PlayAsync(SimulatedCall call, CancellationToken ct)
@@ -107,7 +121,8 @@ internal sealed class SimulatedTwilioApi(
         try
         {
             var sequence = 0;
-            // The network pace runs on the real clock, so a test's fake business clock never has to be advanced for a call to progress.
+            // The network pace runs on the real clock, so a test's fake business clock never has to be advanced for a call
+            // to progress.
             await Task.Delay(Step, ct);
             await UntilRecordedAsync(call.Sid, ct);
             await StatusAsync(call, CallStatus.Initiated, sequence++, null, null, ct);
@@ -138,7 +153,8 @@ internal sealed class SimulatedTwilioApi(
                 }
                 else
                 {
-                    form["SpeechResult"] = ((string?)gather.Attribute("hints"))?.Split(',')[0].Trim() is { Length: > 0 } phrase ? phrase : "stop calling";
+                    var hint = ((string?)gather.Attribute("hints"))?.Split(',')[0].Trim();
+                    form["SpeechResult"] = hint is { Length: > 0 } ? hint : "stop calling";
                     form["Confidence"] = "0.92";
                 }
                 log.LogWarning("SIMULATED Twilio: the called party {Does} on call {CallSid}.",
@@ -153,7 +169,8 @@ internal sealed class SimulatedTwilioApi(
         {
             // The service is stopping: the rest of the call is never played.
         }
-        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or System.Xml.XmlException or System.Data.Common.DbException)
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or System.Xml.XmlException
+            or System.Data.Common.DbException)
         {
             log.LogWarning("SIMULATED Twilio: call {CallSid} stopped: {Error}", call.Sid, e.Message);
         }
@@ -168,7 +185,10 @@ internal sealed class SimulatedTwilioApi(
         while (waited.Elapsed < TimeSpan.FromSeconds(5))
         {
             using (var scope = scopes.CreateScope())
-                if (await scope.ServiceProvider.GetRequiredService<VoiceProxyDb>().Calls.AnyAsync(c => c.TwilioCallSid == sid, ct)) return;
+            {
+                var db = scope.ServiceProvider.GetRequiredService<VoiceProxyDb>();
+                if (await db.Calls.AnyAsync(c => c.TwilioCallSid == sid, ct)) return;
+            }
             await Task.Delay(TimeSpan.FromMilliseconds(10), ct);
         }
     }
@@ -184,11 +204,13 @@ internal sealed class SimulatedTwilioApi(
     {
         var said = twiml?.Descendants("Say").Select(s => s.Value.Trim()).Where(s => s.Length > 0).ToList() ?? [];
         if (said.Count > 0)
-            log.LogWarning("SIMULATED Twilio: what the caller would hear on call {CallSid} ({Source}): {Said}", call.Sid, source, string.Join(" | ", said));
+            log.LogWarning("SIMULATED Twilio: what the caller would hear on call {CallSid} ({Source}): {Said}",
+                call.Sid, source, string.Join(" | ", said));
         return said.Sum(s => s.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length);
     }
 
-    private Task StatusAsync(SimulatedCall call, string status, int sequence, int? duration, string? answeredBy, CancellationToken ct)
+    private Task StatusAsync(
+        SimulatedCall call, string status, int sequence, int? duration, string? answeredBy, CancellationToken ct)
     {
         if (call.StatusCallback is null) return Task.CompletedTask;
         var form = Fields(call, status, answeredBy);
@@ -199,7 +221,7 @@ internal sealed class SimulatedTwilioApi(
         return PostAsync(call.StatusCallback, form, ct);
     }
 
-    private Dictionary<string, string> Fields(SimulatedCall call, string status, string? answeredBy)
+    private static Dictionary<string, string> Fields(SimulatedCall call, string status, string? answeredBy)
     {
         var form = new Dictionary<string, string>
         {
@@ -231,6 +253,7 @@ internal sealed class SimulatedTwilioApi(
 
     private sealed class Handler(SimulatedTwilioApi api) : HttpMessageHandler
     {
-        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken ct) => api.AnswerAsync(request, ct);
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken ct) =>
+            api.AnswerAsync(request, ct);
     }
 }

@@ -9,7 +9,8 @@ internal static class TwilioHttp
 {
     public const string ClientName = "twilio";
 
-    /// <summary>The named client the Twilio SDK sends through: base URL rewrite, 429-only retries, and in Simulated mode an in-process answer.</summary>
+    /// <summary>The named client the Twilio SDK sends through: base URL rewrite, 429-only retries, and in Simulated mode an
+    /// in-process answer.</summary>
     internal static IServiceCollection AddTwilioHttp(this IServiceCollection services)
     {
         services.AddTransient<BaseUrlRewriteHandler>();
@@ -46,7 +47,8 @@ internal static class TwilioHttp
             MinimumThroughput = 5,
             SamplingDuration = TimeSpan.FromSeconds(30),
             BreakDuration = TimeSpan.FromSeconds(15),
-            ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception is not null || (int?)args.Outcome.Result?.StatusCode >= 500),
+            ShouldHandle = args =>
+                ValueTask.FromResult(args.Outcome.Exception is not null || (int?)args.Outcome.Result?.StatusCode >= 500),
         });
         pipeline.AddTimeout(TimeSpan.FromSeconds(15));
     }

@@ -19,10 +19,12 @@ public sealed class TwilioOptions
     public string ApiBaseUrl { get; set; } = "https://api.twilio.com";
     /// <summary><c>Live</c> or <c>Simulated</c>. Default: Live when credentials are set, else Simulated.</summary>
     public TwilioMode? Mode { get; set; }
-    /// <summary>Seconds Twilio lets the phone ring. Default 30; range 15-60 (47 CFR 64.1200(a)(6) asks for at least 15).</summary>
+    /// <summary>Seconds Twilio lets the phone ring. Default 30; range 15-60 (47 CFR 64.1200(a)(6) asks for at least
+    /// 15).</summary>
     public int RingTimeoutSeconds { get; set; } = 30;
 
-    public TwilioMode EffectiveMode => Mode ?? (string.IsNullOrEmpty(AccountSid) || string.IsNullOrEmpty(AuthToken) ? TwilioMode.Simulated : TwilioMode.Live);
+    public TwilioMode EffectiveMode =>
+        Mode ?? (string.IsNullOrEmpty(AccountSid) || string.IsNullOrEmpty(AuthToken) ? TwilioMode.Simulated : TwilioMode.Live);
     public string EffectiveAccountSid => string.IsNullOrEmpty(AccountSid) ? SimulatedAccountSid : AccountSid;
     /// <summary>In Simulated mode without a token, webhooks are signed with this development-only token.</summary>
     public string EffectiveAuthToken => string.IsNullOrEmpty(AuthToken) ? "simulated-auth-token" : AuthToken;
@@ -39,7 +41,8 @@ internal sealed class TwilioOptionsValidator(IOptions<VoiceProxyOptions> voicePr
             if (o.AccountSid is not { Length: > 0 } sid || !sid.All(char.IsAsciiLetterOrDigit))
                 errors.Add("Twilio:AccountSid is required in Live mode (letters and digits, like AC0123…).");
             if (string.IsNullOrEmpty(o.AuthToken)) errors.Add("Twilio:AuthToken is required in Live mode.");
-            // Twilio fetches every call's TwiML (identity, opt-out) from here: without it a real call would be placed and say nothing.
+            // Twilio fetches every call's TwiML (identity, opt-out) from here: without it a real call would be placed and say
+            // nothing.
             if (string.IsNullOrWhiteSpace(voiceProxy.Value.PublicBaseUrl))
                 errors.Add("VoiceProxy:PublicBaseUrl is required in Live mode: Twilio reaches this service's webhooks there.");
         }

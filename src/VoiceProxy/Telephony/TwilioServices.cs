@@ -31,7 +31,8 @@ internal static class TwilioServices
     {
         var twilio = app.Services.GetRequiredService<IOptions<TwilioOptions>>().Value;
         if (twilio.EffectiveMode == TwilioMode.Simulated)
-            app.Logger.LogWarning("Twilio mode is SIMULATED: no real calls will be placed. Set Twilio:AccountSid and Twilio:AuthToken for Live mode.");
+            app.Logger.LogWarning("Twilio mode is SIMULATED: no real calls will be placed. " +
+                "Set Twilio:AccountSid and Twilio:AuthToken for Live mode.");
         else
             app.Logger.LogInformation("Twilio mode is Live: calls are placed through {ApiBaseUrl}.", twilio.ApiBaseUrl);
     }

@@ -7,11 +7,18 @@ internal static class WebhooksApi
     /// <summary>Twilio's callbacks. Every one is signature-checked; each answers TwiML (or 204 for status).</summary>
     public static RouteGroupBuilder MapTwilioWebhooks(this IEndpointRouteBuilder routes)
     {
-        var group = routes.MapGroup("/twilio").AddEndpointFilter<TwilioSignatureFilter>().DisableAntiforgery().ExcludeFromDescription();
+        var group = routes.MapGroup("/twilio")
+            .AddEndpointFilter<TwilioSignatureFilter>()
+            .DisableAntiforgery()
+            .ExcludeFromDescription();
         group.MapPost("/voice/{callId}", async (string callId, HttpRequest request, CallWebhooks hooks, CancellationToken ct) =>
             new TwimlResult((await hooks.VoiceAsync(callId, await request.ReadFormAsync(ct), Token(request), ct)).Response));
-        group.MapPost("/gather/{callId}", async (string callId, int? attempt, HttpRequest request, CallWebhooks hooks, CancellationToken ct) =>
-            new TwimlResult((await hooks.GatherAsync(callId, attempt ?? 0, await request.ReadFormAsync(ct), Token(request), ct)).Response));
+        group.MapPost("/gather/{callId}",
+            async (string callId, int? attempt, HttpRequest request, CallWebhooks hooks, CancellationToken ct) =>
+            {
+                var form = await request.ReadFormAsync(ct);
+                return new TwimlResult((await hooks.GatherAsync(callId, attempt ?? 0, form, Token(request), ct)).Response);
+            });
         group.MapPost("/status/{callId}", async (string callId, HttpRequest request, CallWebhooks hooks, CancellationToken ct) =>
         {
             await hooks.StatusAsync(callId, await request.ReadFormAsync(ct), Token(request), ct);

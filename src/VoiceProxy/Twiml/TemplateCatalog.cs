@@ -11,12 +11,14 @@ namespace VoiceProxy.Twiml;
 
 /// <summary>A message template: <c>&lt;Message purpose="..."&gt;</c> holding Say, Play and Pause verbs with {{placeholders}}.
 /// A marketing message names what it sells in <c>goods</c>, which the frame speaks (16 CFR 310.4(d)).</summary>
-public sealed record MessageTemplate(string Language, string Name, Purpose Purpose, string? Goods, XElement Body, IReadOnlySet<string> Variables, string Sha256);
+public sealed record MessageTemplate(
+    string Language, string Name, Purpose Purpose, string? Goods, XElement Body, IReadOnlySet<string> Variables, string Sha256);
 
 /// <summary>The compliance frame of one language: each part a list of verbs.</summary>
 public sealed record Frame(string Language, IReadOnlyDictionary<string, XElement> Parts);
 
-/// <summary>Every template under twiml-templates/&lt;language&gt;/ (messages, and the frame in _frame.xml), loaded and validated once at start-up.</summary>
+/// <summary>Every template under twiml-templates/&lt;language&gt;/ (messages, and the frame in _frame.xml), loaded and
+/// validated once at start-up.</summary>
 public sealed partial class TemplateCatalog
 {
     /// <summary>Verbs a message may use, with the attributes each may carry (all exist in Twilio's TwiML vocabulary).</summary>
@@ -27,7 +29,8 @@ public sealed partial class TemplateCatalog
         ["Pause"] = ["length"],
     }.ToFrozenDictionary();
 
-    public static readonly string[] FrameParts = ["Identity", "OptOut", "SalesPurpose", "Callback", "Voicemail", "OptOutConfirmed", "InboundOptOut", "Goodbye"];
+    public static readonly string[] FrameParts =
+        ["Identity", "OptOut", "SalesPurpose", "Callback", "Voicemail", "OptOutConfirmed", "InboundOptOut", "Goodbye"];
     public static readonly string[] FramePlaceholders = ["sellerName", "optOutDigit", "callbackNumber", "optOutNumber", "goods"];
 
     private readonly FrozenDictionary<(string Language, string Name), MessageTemplate> _templates;
@@ -55,7 +58,8 @@ public sealed partial class TemplateCatalog
     [GeneratedRegex(@"^[a-z0-9][a-z0-9-]{0,63}$")]
     internal static partial Regex NamePattern();
 
-    /// <summary>Loads the folder; throws <see cref="InvalidDataException"/> naming the file and the reason for the first bad template.</summary>
+    /// <summary>Loads the folder; throws <see cref="InvalidDataException"/> naming the file and the reason for the first bad
+    /// template.</summary>
     public static TemplateCatalog Load(string folder)
     {
         if (!Directory.Exists(folder)) throw new InvalidDataException($"Template folder '{folder}' does not exist.");
@@ -80,11 +84,13 @@ public sealed partial class TemplateCatalog
         var parts = new Dictionary<string, XElement>();
         foreach (var part in root.Elements())
         {
-            if (!FrameParts.Contains(part.Name.LocalName)) throw Bad(file, $"<{part.Name.LocalName}> is not a frame part; the parts are {string.Join(", ", FrameParts)}.");
+            if (!FrameParts.Contains(part.Name.LocalName))
+                throw Bad(file, $"<{part.Name.LocalName}> is not a frame part; the parts are {string.Join(", ", FrameParts)}.");
             CheckVerbs(file, part, FramePlaceholders);
             parts[part.Name.LocalName] = part;
         }
-        if (FrameParts.FirstOrDefault(p => !parts.ContainsKey(p)) is { } missing) throw Bad(file, $"the frame has no <{missing}> part.");
+        if (FrameParts.FirstOrDefault(p => !parts.ContainsKey(p)) is { } missing)
+            throw Bad(file, $"the frame has no <{missing}> part.");
         return new Frame(language, parts);
     }
 
@@ -102,17 +108,20 @@ public sealed partial class TemplateCatalog
             throw Bad(file, "a marketing message must say what it sells in goods=\"...\" (16 CFR 310.4(d)).");
         CheckVerbs(file, root, placeholders: null);
         var variables = Placeholder().Matches(text).Select(m => m.Groups[1].Value).ToFrozenSet();
-        return new MessageTemplate(language, name, purpose, goods, root, variables, Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text))));
+        var sha256 = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
+        return new MessageTemplate(language, name, purpose, goods, root, variables, sha256);
     }
 
-    /// <summary>Only Say, Play and Pause with their known attributes; placeholders only in Say text, and only known ones when a list is given.</summary>
+    /// <summary>Only Say, Play and Pause with their known attributes; placeholders only in Say text, and only known ones when a
+    /// list is given.</summary>
     private static void CheckVerbs(string file, XElement container, string[]? placeholders)
     {
         if (!container.Elements().Any()) throw Bad(file, $"<{container.Name.LocalName}> is empty.");
         foreach (var verb in container.Elements())
         {
             if (!AllowedVerbs.TryGetValue(verb.Name.LocalName, out var attributes))
-                throw Bad(file, $"<{verb.Name.LocalName}> is not allowed in a message; only {string.Join(", ", AllowedVerbs.Keys)}.");
+                throw Bad(file,
+                    $"<{verb.Name.LocalName}> is not allowed in a message; only {string.Join(", ", AllowedVerbs.Keys)}.");
             if (verb.Attributes().FirstOrDefault(a => !attributes.Contains(a.Name.LocalName)) is { } attribute)
                 throw Bad(file, $"<{verb.Name.LocalName}> may not carry {attribute.Name.LocalName}=\"...\".");
             if (verb.Elements().Any()) throw Bad(file, $"<{verb.Name.LocalName}> may hold text only.");

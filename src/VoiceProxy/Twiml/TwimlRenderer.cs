@@ -22,7 +22,8 @@ internal sealed class TwimlRenderer(TemplateCatalog catalog, IOptions<VoiceProxy
 
     private string OptOutDigit => options.Value.OptOutDigit;
 
-    /// <summary>Whether a gather result asks to opt out: the opt-out digit, or one of the phrases in the call's language.</summary>
+    /// <summary>Whether a gather result asks to opt out: the opt-out digit, or one of the phrases in the call's
+    /// language.</summary>
     public bool IsOptOut(string language, string? digits, string? speech) =>
         digits == OptOutDigit
         || (speech is { Length: > 0 } && OptOutPhrases.GetValueOrDefault(language, OptOutPhrases["en-US"])
@@ -30,7 +31,9 @@ internal sealed class TwimlRenderer(TemplateCatalog catalog, IOptions<VoiceProxy
 
     /// <summary>Identity first, the opt-out instruction right after it, the sales statement for marketing, the message, the
     /// callback number; all inside one Gather so the opt-out works from the first word.</summary>
-    public Rendered Message(CallRecord call, SellerOptions seller, MessageTemplate template, IReadOnlyDictionary<string, string> variables, int attempt)
+    public Rendered Message(
+        CallRecord call, SellerOptions seller, MessageTemplate template, IReadOnlyDictionary<string, string> variables,
+        int attempt)
     {
         var frame = catalog.FrameFor(call.Language);
         var values = FrameValues(seller, template.Goods);
@@ -57,10 +60,13 @@ internal sealed class TwimlRenderer(TemplateCatalog catalog, IOptions<VoiceProxy
         return new Rendered(response.Hangup(), string.Join(" ", spoken));
     }
 
-    /// <summary>For an answering machine: identity, callback number and the automated opt-out number (47 CFR 64.1200(b)(3)).</summary>
-    public Rendered Voicemail(CallRecord call, SellerOptions seller) => Spoken(call.Language, "Voicemail", FrameValues(seller, null));
+    /// <summary>For an answering machine: identity, callback number and the automated opt-out number
+    /// (47 CFR 64.1200(b)(3)).</summary>
+    public Rendered Voicemail(CallRecord call, SellerOptions seller) =>
+        Spoken(call.Language, "Voicemail", FrameValues(seller, null));
 
-    public Rendered OptOutConfirmed(string language, SellerOptions seller) => Spoken(language, "OptOutConfirmed", FrameValues(seller, null));
+    public Rendered OptOutConfirmed(string language, SellerOptions seller) =>
+        Spoken(language, "OptOutConfirmed", FrameValues(seller, null));
 
     public Rendered Goodbye(string language, SellerOptions seller) => Spoken(language, "Goodbye", FrameValues(seller, null));
 
@@ -101,12 +107,14 @@ internal sealed class TwimlRenderer(TemplateCatalog catalog, IOptions<VoiceProxy
     internal static string Digits(string e164)
     {
         var d = e164.StartsWith("+1", StringComparison.Ordinal) && e164.Length == 12 ? e164[2..] : e164.TrimStart('+');
-        string Spell(string s) => string.Join(' ', s.ToCharArray());
+        static string Spell(string s) => string.Join(' ', s.ToCharArray());
         return d.Length == 10 ? $"{Spell(d[..3])}, {Spell(d[3..6])}, {Spell(d[6..])}" : Spell(d);
     }
 
-    /// <summary>Template verbs become SDK verbs; values are substituted into text, which the SDK escapes, so a value can never become TwiML.</summary>
-    private static void AddVerbs(TwiML parent, XElement container, IReadOnlyDictionary<string, string> values, string language, List<string> spoken)
+    /// <summary>Template verbs become SDK verbs; values are substituted into text, which the SDK escapes, so a value can never
+    /// become TwiML.</summary>
+    private static void AddVerbs(
+        TwiML parent, XElement container, IReadOnlyDictionary<string, string> values, string language, List<string> spoken)
     {
         foreach (var verb in container.Elements())
         {
@@ -114,14 +122,16 @@ internal sealed class TwimlRenderer(TemplateCatalog catalog, IOptions<VoiceProxy
             {
                 case "Say":
                     var text = TemplateCatalog.Placeholder().Replace(verb.Value, m => values[m.Groups[1].Value]).Trim();
-                    var say = new Say(text, loop: (int?)verb.Attribute("loop"), language: (string?)verb.Attribute("language") ?? language);
+                    var say = new Say(text, loop: (int?)verb.Attribute("loop"),
+                        language: (string?)verb.Attribute("language") ?? language);
                     // The SDK writes an attribute for a null voice and fails, so only a voice the template names is set.
                     if ((string?)verb.Attribute("voice") is { } voice) say.Voice = voice;
                     parent.Append(say);
                     spoken.Add(text);
                     break;
                 case "Play":
-                    parent.Append(new Play(new Uri(verb.Value.Trim()), loop: (int?)verb.Attribute("loop"), digits: (string?)verb.Attribute("digits")));
+                    parent.Append(new Play(new Uri(verb.Value.Trim()),
+                        loop: (int?)verb.Attribute("loop"), digits: (string?)verb.Attribute("digits")));
                     spoken.Add($"[audio {verb.Value.Trim()}]");
                     break;
                 case "Pause":

@@ -171,7 +171,8 @@ public sealed class AuditChainTests : ApplicationTests
         {
             // Straight into the store, as a request's commit would, while no sealer pass has run yet.
             var db = scope.ServiceProvider.GetRequiredService<VoiceProxyDb>();
-            db.AuditEvents.Add(new AuditEvent { At = App.Time.GetUtcNow(), Type = "test.late", Actor = "test", PayloadJson = "{}" });
+            db.AuditEvents.Add(
+                new AuditEvent { At = App.Time.GetUtcNow(), Type = "test.late", Actor = "test", PayloadJson = "{}" });
             await db.SaveChangesAsync();
         }
         var before = await App.Services.GetRequiredService<AuditSealer>().SealOnceAsync();
@@ -283,7 +284,8 @@ public sealed class AuditChainTests : ApplicationTests
         await Task.WhenAll(blocking, first, third);
         await Assert.ThrowsAsync<DbUpdateException>(() => bad);
 
-        Assert.Equal(["test.first", "test.third"], app.Query(db => db.AuditEvents.OrderBy(e => e.Id).Select(e => e.Type).ToList()));
+        Assert.Equal(["test.first", "test.third"],
+            app.Query(db => db.AuditEvents.OrderBy(e => e.Id).Select(e => e.Type).ToList()));
         Assert.Equal(0, app.Query(db => db.AuditSeals.Count(s => s.LastPosition < 0)));
         // The blocking unit's batch, then one batch (one commit, one fsync) for the three that queued behind it.
         Assert.Equal(2, writer.Commits - commits);

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Text.Json;
 using System.Web;
@@ -26,7 +27,7 @@ public sealed class PlaceCallTests : ApplicationTests
         Assert.Equal($"{VoiceProxyApplication.PublicBaseUrl}/twilio/status/{id}", form["StatusCallback"]);
         Assert.Equal(["initiated", "ringing", "answered", "completed"], form.GetValues("StatusCallbackEvent")!);
         Assert.Equal("DetectMessageEnd", form["MachineDetection"]);
-        Assert.True(int.Parse(form["Timeout"]!) >= 15);
+        Assert.True(int.Parse(form["Timeout"]!, CultureInfo.InvariantCulture) >= 15);
         Assert.StartsWith("Basic ", request.RequestMessage.Headers!["Authorization"].Single());
     }
 

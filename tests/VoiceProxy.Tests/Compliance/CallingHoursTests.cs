@@ -27,8 +27,12 @@ public sealed class CallingHoursTests
     {
         foreach (var purpose in new[] { Purpose.Transactional, Purpose.Marketing })
         {
-            var decision = (GateCase.Default with { Purpose = purpose, Npa = npa,
-                At = GateTestData.Local(zone, "2026-07-15", localTime) }).Decide();
+            var decision = (GateCase.Default with
+            {
+                Purpose = purpose,
+                Npa = npa,
+                At = GateTestData.Local(zone, "2026-07-15", localTime)
+            }).Decide();
 
             var check = decision.CheckOf("calling_hours");
             Assert.Equal(inside ? Outcome.Pass : Outcome.Block, check.Outcome);
@@ -156,8 +160,12 @@ public sealed class CallingHoursTests
     {
         // 334 AL (Central + Eastern): Sun 2026-07-12 22:30 CDT = 23:30 EDT -> Sunday in both, and outside 21:00.
         // Check the restricted_day rule alone at Mon 00:30 EDT = Sun 23:30 CDT (04:30Z): still Sunday in Central.
-        var decision = (GateCase.Default with { Purpose = Purpose.Marketing, Npa = "334",
-            At = GateTestData.Utc("2026-07-13T04:30:00Z") }).Decide();
+        var decision = (GateCase.Default with
+        {
+            Purpose = Purpose.Marketing,
+            Npa = "334",
+            At = GateTestData.Utc("2026-07-13T04:30:00Z")
+        }).Decide();
 
         var check = decision.CheckOf("restricted_day");
         Assert.Equal(Outcome.Block, check.Outcome);
@@ -188,8 +196,14 @@ public sealed class CallingHoursTests
     public void CustomerLocation_AddsCandidates_OnlyStricter(string npa, string? state, string? zone, Purpose purpose, string utc,
         bool allowed)
     {
-        var decision = (GateCase.Default with { Purpose = purpose, Npa = npa, CustomerState = state, CustomerZone = zone,
-            At = GateTestData.Utc(utc) }).Decide();
+        var decision = (GateCase.Default with
+        {
+            Purpose = purpose,
+            Npa = npa,
+            CustomerState = state,
+            CustomerZone = zone,
+            At = GateTestData.Utc(utc)
+        }).Decide();
 
         Assert.Equal(allowed, decision.Allowed);
         Assert.All(decision.Reasons,

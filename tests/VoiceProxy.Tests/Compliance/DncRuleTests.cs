@@ -59,8 +59,12 @@ public sealed class DncRuleTests
     public void NationalRegistry_ListedAndConsent_ExpectedOutcome(Purpose purpose, bool listed, string marketing, bool exempts,
         string outcome, bool allowed)
     {
-        var c = GateCase.Default with { Purpose = purpose, Marketing = GateTestData.Consent(marketing),
-            WrittenConsentExemptsRegistry = exempts };
+        var c = GateCase.Default with
+        {
+            Purpose = purpose,
+            Marketing = GateTestData.Consent(marketing),
+            WrittenConsentExemptsRegistry = exempts
+        };
         var decision = (c with { Registries = [new RegistryFact("national", listed, c.Today.AddDays(-1))] }).Decide();
 
         var check = decision.CheckOf("dnc_national");
@@ -129,11 +133,17 @@ public sealed class DncRuleTests
     [Fact]
     public void Registries_ListsConsulted_ReportedInDecision()
     {
-        var c = GateCase.Default with { Purpose = Purpose.Marketing, Npa = "305",
-            At = GateTestData.Local("America/New_York", "2026-07-15", "12:00") };
+        var c = GateCase.Default with
+        {
+            Purpose = Purpose.Marketing,
+            Npa = "305",
+            At = GateTestData.Local("America/New_York", "2026-07-15", "12:00")
+        };
         var asOf = c.Today.AddDays(-3);
-        var decision = (c with { Registries = [new RegistryFact("national", false, asOf),
-            new RegistryFact("state:FL", false, asOf)] }).Decide();
+        var decision = (c with
+        {
+            Registries = [new RegistryFact("national", false, asOf), new RegistryFact("state:FL", false, asOf)]
+        }).Decide();
 
         Assert.Equal([new ListConsulted("national", asOf), new ListConsulted("state:FL", asOf)], decision.Lists);
     }

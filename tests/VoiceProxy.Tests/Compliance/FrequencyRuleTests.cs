@@ -8,7 +8,7 @@ namespace VoiceProxy.Tests.Compliance;
 public sealed class FrequencyRuleTests
 {
     // At = Wed 2026-07-15 19:00Z (12:00 PDT, 415 CA): inside every window, so only the cap can block.
-    private static IReadOnlyList<DateTimeOffset> Ago(DateTimeOffset at, string agoMinutes) =>
+    private static List<DateTimeOffset> Ago(DateTimeOffset at, string agoMinutes) =>
         agoMinutes.Split(';', StringSplitOptions.RemoveEmptyEntries)
             .Select(m => at - TimeSpan.FromMinutes(double.Parse(m, System.Globalization.CultureInfo.InvariantCulture)))
             .ToList();
@@ -57,8 +57,11 @@ public sealed class FrequencyRuleTests
     [InlineData(Purpose.Marketing, "60;120;180", false)]
     public void FrequencyCap_ConfiguredTransactionalCapAndWindow_Respected(Purpose purpose, string agoMinutes, bool allowed)
     {
-        var c = GateCase.Default with { Purpose = purpose,
-            Gate = new Gate(GateTestData.Settings(transactionalMaxCalls: 2, transactionalWindowHours: 72)) };
+        var c = GateCase.Default with
+        {
+            Purpose = purpose,
+            Gate = new Gate(GateTestData.Settings(transactionalMaxCalls: 2, transactionalWindowHours: 72))
+        };
         var decision = (c with { RecentCalls = Ago(c.At, agoMinutes) }).Decide();
 
         Assert.Equal(allowed ? Outcome.Pass : Outcome.Block, decision.CheckOf("frequency_cap").Outcome);
@@ -72,8 +75,11 @@ public sealed class FrequencyRuleTests
     [InlineData(2, "600;700", false)]
     public void FrequencyCap_ConfiguredMarketingCap_Respected(int cap, string agoMinutes, bool allowed)
     {
-        var c = GateCase.Default with { Purpose = Purpose.Marketing,
-            Gate = new Gate(GateTestData.Settings(marketingPer24Hours: cap)) };
+        var c = GateCase.Default with
+        {
+            Purpose = Purpose.Marketing,
+            Gate = new Gate(GateTestData.Settings(marketingPer24Hours: cap))
+        };
         var decision = (c with { RecentCalls = Ago(c.At, agoMinutes) }).Decide();
 
         Assert.Equal(allowed, decision.Allowed);

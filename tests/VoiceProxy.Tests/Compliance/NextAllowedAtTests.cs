@@ -10,7 +10,7 @@ namespace VoiceProxy.Tests.Compliance;
 /// starts Sun 2026-03-08 (EST UTC-5 -> EDT UTC-4).</summary>
 public sealed class NextAllowedAtTests
 {
-    private static IReadOnlyList<DateTimeOffset> Calls(string utcList) =>
+    private static List<DateTimeOffset> Calls(string utcList) =>
         utcList.Split(';', StringSplitOptions.RemoveEmptyEntries).Select(GateTestData.Utc).ToList();
 
     [Theory]
@@ -69,8 +69,13 @@ public sealed class NextAllowedAtTests
     public void NextAllowedAt_OnlyTimeRulesBlock_EarliestInstantAllowedEverywhere(string npa, Purpose purpose, string now,
         string recentCalls, string expected)
     {
-        var c = GateCase.Default with { Npa = npa, Purpose = purpose, At = GateTestData.Utc(now),
-            RecentCalls = Calls(recentCalls) };
+        var c = GateCase.Default with
+        {
+            Npa = npa,
+            Purpose = purpose,
+            At = GateTestData.Utc(now),
+            RecentCalls = Calls(recentCalls)
+        };
 
         var decision = c.Decide();
 
@@ -99,8 +104,11 @@ public sealed class NextAllowedAtTests
             "dnc_internal" => c with { InternalDncSince = c.At.AddDays(-1) },
             "caller_id" => c with { From = "+12125550999" },
             "registry_stale" => c with { Registries = [new RegistryFact("national", false, c.Today.AddDays(-40))] },
-            "dnc_national" => c with { Registries = [new RegistryFact("national", true, c.Today)],
-                WrittenConsentExemptsRegistry = false },
+            "dnc_national" => c with
+            {
+                Registries = [new RegistryFact("national", true, c.Today)],
+                WrittenConsentExemptsRegistry = false
+            },
             _ => throw new ArgumentOutOfRangeException(nameof(blocker)),
         };
 

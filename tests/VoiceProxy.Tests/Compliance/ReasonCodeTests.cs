@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using VoiceProxy.Compliance;
@@ -70,7 +71,8 @@ public sealed class ReasonCodeTests : ApplicationTests
         Assert.Equal(HttpStatusCode.Created, status);
         var check = call["decision"]!["checks"]!.AsArray().Single(c => (string?)c!["rule"] == "dnc_national")!;
         Assert.Equal("exempt", (string?)check["outcome"]);
-        Assert.Equal(App.Today.AddDays(-3).ToString("yyyy-MM-dd"), (string?)call["decision"]!["lists"]![0]!["asOf"]);
+        Assert.Equal(App.Today.AddDays(-3).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+            (string?)call["decision"]!["lists"]![0]!["asOf"]);
     }
 
     [Fact]

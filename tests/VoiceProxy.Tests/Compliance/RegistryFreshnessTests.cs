@@ -24,12 +24,12 @@ public sealed class RegistryFreshnessTests
     public void RegistryFreshness_NationalCopyAge_ExpectedOutcome(Purpose purpose, int? daysOld, string outcome)
     {
         var c = GateCase.Default with { Purpose = purpose };
-        var decision = (c with { Registries = [new RegistryFact("national", false,
-            daysOld is { } d ? c.Today.AddDays(-d) : null)] }).Decide();
+        var asOf = daysOld is { } d ? c.Today.AddDays(-d) : (DateOnly?)null;
+        var decision = (c with { Registries = [new RegistryFact("national", false, asOf)] }).Decide();
 
         var check = decision.CheckOf("registry_freshness");
         Assert.Equal(outcome, check.Outcome);
-        Assert.Equal(outcome == Outcome.Pass || outcome == Outcome.NotApplicable, decision.Allowed);
+        Assert.Equal(outcome is Outcome.Pass or Outcome.NotApplicable, decision.Allowed);
         if (outcome == Outcome.Block)
         {
             Assert.Equal(ReasonCodes.RegistryStale, check.Code);

@@ -20,8 +20,12 @@ public sealed class StateHolidayTests
     [InlineData("801", "America/Denver", "2026-11-26")]
     public void StateHoliday_MarketingOnLegalHoliday_Blocked(string npa, string zone, string date)
     {
-        var decision = (GateCase.Default with { Purpose = Purpose.Marketing, Npa = npa,
-            At = GateTestData.Local(zone, date, "12:00") }).Decide();
+        var decision = (GateCase.Default with
+        {
+            Purpose = Purpose.Marketing,
+            Npa = npa,
+            At = GateTestData.Local(zone, date, "12:00")
+        }).Decide();
 
         Assert.False(decision.Allowed);
         Assert.Contains(ReasonCodes.RestrictedDay, decision.Codes());
@@ -33,8 +37,12 @@ public sealed class StateHolidayTests
     [InlineData("801", "America/Denver", "2026-12-25")]
     public void StateHoliday_TransactionalOnLegalHoliday_Allowed(string npa, string zone, string date)
     {
-        var decision = (GateCase.Default with { Purpose = Purpose.Transactional, Npa = npa,
-            At = GateTestData.Local(zone, date, "12:00") }).Decide();
+        var decision = (GateCase.Default with
+        {
+            Purpose = Purpose.Transactional,
+            Npa = npa,
+            At = GateTestData.Local(zone, date, "12:00")
+        }).Decide();
 
         Assert.True(decision.Allowed);
     }
@@ -44,8 +52,12 @@ public sealed class StateHolidayTests
     [InlineData("212", "America/New_York", "2026-12-25")] // NY has no holiday rule
     public void StateHoliday_MarketingOnOrdinaryDayOrOtherState_Allowed(string npa, string zone, string date)
     {
-        var decision = (GateCase.Default with { Purpose = Purpose.Marketing, Npa = npa,
-            At = GateTestData.Local(zone, date, "12:00") }).Decide();
+        var decision = (GateCase.Default with
+        {
+            Purpose = Purpose.Marketing,
+            Npa = npa,
+            At = GateTestData.Local(zone, date, "12:00")
+        }).Decide();
 
         Assert.True(decision.Allowed);
     }

@@ -1,4 +1,3 @@
-using VoiceProxy.Compliance;
 using VoiceProxy.Consent;
 using VoiceProxy.Data;
 using VoiceProxy.Tests.Compliance;
@@ -86,10 +85,12 @@ public sealed class ConsentLedgerTests
     public void Current_HistoryInAnyStoredOrder_SameResult()
     {
         var history = History("+t:e@0 +m:w@5 -*@10 +m:e@20 +m:w@15/40 +t:e@12/50");
-        var expected = (ConsentLedger.Current(history, Purposes.Transactional), ConsentLedger.Current(history, Purposes.Marketing));
+        var expected =
+            (ConsentLedger.Current(history, Purposes.Transactional), ConsentLedger.Current(history, Purposes.Marketing));
 
         var reversed = Enumerable.Reverse(history).ToList();
-        Assert.Equal(expected, (ConsentLedger.Current(reversed, Purposes.Transactional), ConsentLedger.Current(reversed, Purposes.Marketing)));
+        Assert.Equal(expected,
+            (ConsentLedger.Current(reversed, Purposes.Transactional), ConsentLedger.Current(reversed, Purposes.Marketing)));
         Assert.Equal(new ConsentStatus(ConsentState.Granted, ConsentKinds.Express, T0.AddMinutes(12)), expected.Item1);
         Assert.Equal(new ConsentStatus(ConsentState.Granted, ConsentKinds.ExpressWritten, T0.AddMinutes(15)), expected.Item2);
     }

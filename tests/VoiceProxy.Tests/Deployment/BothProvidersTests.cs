@@ -110,7 +110,9 @@ public sealed class BothProvidersTests
                 await writer.WriteAsync(Append);
                 return;
             }
-            await using var own = provider == "Postgres" ? new PostgresVoiceProxyDb(other.Options) : new VoiceProxyDb(other.Options);
+            await using var own = provider == "Postgres"
+                ? new PostgresVoiceProxyDb(other.Options)
+                : new VoiceProxyDb(other.Options);
             Append(own);
             await own.SaveChangesAsync();
         })));
@@ -141,7 +143,10 @@ public sealed class BothProvidersTests
         var (_, before) = await supervisor.VerifySealedAsync();
         await tx.CommitAsync();
         var (_, after) = await supervisor.VerifySealedAsync();
-        var events = store.App.Query(db => db.AuditEvents.OrderBy(e => e.Position).Select(e => new { e.Id, e.Type, e.Position }).ToList());
+        var events = store.App.Query(db => db.AuditEvents
+            .OrderBy(e => e.Position)
+            .Select(e => new { e.Id, e.Type, e.Position })
+            .ToList());
 
         Assert.True((bool)before["ok"]!, before.ToJsonString());
         Assert.Equal(5, (long)before["events"]!);
@@ -149,7 +154,8 @@ public sealed class BothProvidersTests
         Assert.Equal(6, (long)after["events"]!);
         var lateEvent = events.Single(e => e.Type == "test.late");
         Assert.Equal(6, lateEvent.Position);
-        Assert.True(events.Where(e => e.Type != "test.late").All(e => e.Id > lateEvent.Id), "the late event had the lowest sequence number");
+        Assert.True(events.Where(e => e.Type != "test.late").All(e => e.Id > lateEvent.Id),
+            "the late event had the lowest sequence number");
     }
 
     [Theory, MemberData(nameof(Providers))]
@@ -190,7 +196,7 @@ public sealed class BothProvidersTests
         if (provider == "Postgres") settings["ConnectionStrings:VoiceProxy"] = "";
         using var app = new VoiceProxyApplication(settings);
 
-        var e = Assert.ThrowsAny<Exception>(() => app.CreateClient());
+        var e = Assert.ThrowsAny<Exception>(app.CreateClient);
 
         Assert.Contains(message, e.ToString());
     }

@@ -37,7 +37,7 @@ public sealed class DeploymentTests
     {
         using var app = new VoiceProxyApplication(new() { ["VoiceProxy:Deployment:KnownProxies:0"] = "proxy.internal" });
 
-        var e = Assert.ThrowsAny<Exception>(() => app.CreateClient());
+        var e = Assert.ThrowsAny<Exception>(app.CreateClient);
 
         Assert.Contains("VoiceProxy:Deployment:KnownProxies:0 must be an IP address", e.ToString());
     }

@@ -1,6 +1,6 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Net;
 using System.Text.Json.Nodes;
-using VoiceProxy.Compliance;
 using VoiceProxy.DoNotCall;
 using WireMock.RequestBuilders;
 using WireMock.ResponseBuilders;
@@ -124,8 +124,10 @@ public sealed class TwoInstancesTests(TwoInstances instances) : IClassFixture<Tw
 
     private static async Task<(HttpStatusCode Status, JsonNode Body)> PostWithKeyAsync(HttpClient client, string phone)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post,
-            "/v1/calls") { Content = System.Net.Http.Json.JsonContent.Create(ApiHelpers.OrderUpdate(phone)) };
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/calls")
+        {
+            Content = System.Net.Http.Json.JsonContent.Create(ApiHelpers.OrderUpdate(phone))
+        };
         request.Headers.Add("Idempotency-Key", "order-update-" + phone);
         using var response = await client.SendAsync(request);
         var text = await response.Content.ReadAsStringAsync();
@@ -136,6 +138,7 @@ public sealed class TwoInstancesTests(TwoInstances instances) : IClassFixture<Tw
 /// <summary>The two instances, their database and their Twilio stand-in, started once for <see cref="TwoInstancesTests"/>:
 /// its tests use numbers of their own (caps and keys per number, a registry entry no other test calls), so they cannot
 /// see each other's calls, and the audit chain they share verifies whatever the order.</summary>
+[SuppressMessage("Design", "CA1001", Justification = "xunit disposes the fixture, and its database, through DisposeAsync.")]
 public sealed class TwoInstances : IAsyncLifetime
 {
     public const string CallerKey = "two-instances-caller-key-0001";
@@ -162,8 +165,10 @@ public sealed class TwoInstances : IAsyncLifetime
                 .WithCallback(_ => new WireMock.ResponseMessage
                 {
                     StatusCode = 201,
-                    Headers = new Dictionary<string, WireMock.Types.WireMockList<string>> { ["Content-Type"] =
-                        new("application/json") },
+                    Headers = new Dictionary<string, WireMock.Types.WireMockList<string>>
+                    {
+                        ["Content-Type"] = new("application/json")
+                    },
                     BodyData = new WireMock.Util.BodyData
                     {
                         DetectedBodyType = WireMock.Types.BodyType.String,

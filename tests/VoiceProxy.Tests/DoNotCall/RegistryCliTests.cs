@@ -1,7 +1,7 @@
+using System.Globalization;
 using System.Net;
 using System.Text.Json.Nodes;
 using VoiceProxy.DoNotCall;
-using VoiceProxy.Infrastructure;
 
 namespace VoiceProxy.Tests.DoNotCall;
 
@@ -21,7 +21,8 @@ public sealed class RegistryCliTests : IDisposable
 
     private async Task<int?> CliImportAsync(DateOnly asOf, string mode, params string[] files) =>
         await Cli.TryRunAsync(["registry", "import", "--list", RegistryLists.National, mode, .. files,
-            "--as-of", asOf.ToString("yyyy-MM-dd"), $"--VoiceProxy:Registry:Path={_app.RegistryFolder}"]);
+            "--as-of", asOf.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+            $"--VoiceProxy:Registry:Path={_app.RegistryFolder}"]);
 
     [Fact]
     public async Task CliImport_AsOfInTheFuture_RefusedAndNothingWritten()
@@ -35,7 +36,7 @@ public sealed class RegistryCliTests : IDisposable
     private string NationalFile(params long[] extra) =>
         _files.Write($"{Guid.NewGuid():N}.txt", RegistryFiles.Numbers(2000, seed: 3, 212, 718).Concat(extra));
 
-    private async Task<JsonNode> DecisionOfAsync(HttpClient client, JsonNode callOrProblem)
+    private static async Task<JsonNode> DecisionOfAsync(HttpClient client, JsonNode callOrProblem)
     {
         var id = (string?)callOrProblem["callId"] ?? (string?)callOrProblem["id"];
         var (status, call) = await client.GetJsonAsync($"/v1/calls/{id}");
@@ -57,7 +58,7 @@ public sealed class RegistryCliTests : IDisposable
         Assert.Equal((HttpStatusCode)422, blocked);
         Assert.Equal(["dnc_national"], problem.ReasonCodes());
         var decision = await DecisionOfAsync(globex, problem);
-        Assert.Equal(asOf.ToString("yyyy-MM-dd"), (string?)decision["lists"]![0]!["asOf"]);
+        Assert.Equal(asOf.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), (string?)decision["lists"]![0]!["asOf"]);
         Assert.Equal("block",
             (string?)decision["checks"]!.AsArray().Single(c => (string?)c!["rule"] == "dnc_national")!["outcome"]);
 
@@ -67,7 +68,7 @@ public sealed class RegistryCliTests : IDisposable
         Assert.Equal(HttpStatusCode.Created, placed);
         Assert.Equal("exempt",
             (string?)call["decision"]!["checks"]!.AsArray().Single(c => (string?)c!["rule"] == "dnc_national")!["outcome"]);
-        Assert.Equal(asOf.ToString("yyyy-MM-dd"), (string?)call["decision"]!["lists"]![0]!["asOf"]);
+        Assert.Equal(asOf.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), (string?)call["decision"]!["lists"]![0]!["asOf"]);
 
         // The national list does not apply to a transactional call.
         await globex.GrantAsync(Listed, "transactional");
@@ -89,7 +90,7 @@ public sealed class RegistryCliTests : IDisposable
         Assert.Equal(HttpStatusCode.OK, status);
         var national = lists.AsArray().Single()!;
         Assert.Equal(RegistryLists.National, (string?)national["name"]);
-        Assert.Equal(asOf.ToString("yyyy-MM-dd"), (string?)national["asOf"]);
+        Assert.Equal(asOf.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), (string?)national["asOf"]);
         Assert.Equal(2000, (long?)national["count"]);
         Assert.Equal(days, (int?)national["ageDays"]);
         Assert.Equal(stale, (bool?)national["stale"]);
@@ -126,7 +127,7 @@ public sealed class RegistryCliTests : IDisposable
                 .Body["national"];
             return (bool?)national!["listed"] == true;
         }, TimeSpan.FromSeconds(10)), "the running service did not pick up the new snapshot");
-        Assert.Equal(_app.Today.AddDays(-1).ToString("yyyy-MM-dd"), (string?)national!["asOf"]);
+        Assert.Equal(_app.Today.AddDays(-1).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), (string?)national!["asOf"]);
     }
 
     [Fact]

@@ -8,6 +8,8 @@ namespace VoiceProxy.Tests.Hosting;
 /// they share one application.</summary>
 public sealed class ApiDescriptionTests(SharedApplication shared) : ApplicationTests(shared), IClassFixture<SharedApplication>
 {
+    private static readonly string[] RefusalCodes = ["401", "403", "429"];
+
     [Fact]
     public async Task OpenApi_InDevelopment_DescribesPlaceCallWithItsResponses()
     {
@@ -32,7 +34,7 @@ public sealed class ApiDescriptionTests(SharedApplication shared) : ApplicationT
         Assert.NotNull(document["security"]![0]!["ApiKey"]);
         Assert.All(document["paths"]!.AsObject().Where(p => p.Key.StartsWith("/v1/", StringComparison.Ordinal))
             .SelectMany(p => p.Value!.AsObject()),
-            operation => Assert.All(new[] { "401", "403", "429" }, code => Assert.NotNull(operation.Value!["responses"]![code])));
+            operation => Assert.All(RefusalCodes, code => Assert.NotNull(operation.Value!["responses"]![code])));
     }
 
     [Fact]

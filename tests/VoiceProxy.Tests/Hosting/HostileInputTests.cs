@@ -1,4 +1,3 @@
-using System.Net;
 using System.Text;
 
 namespace VoiceProxy.Tests.Hosting;
@@ -35,8 +34,14 @@ public sealed class HostileInputTests : ApplicationTests
 
     private static object? Value(Random r) => r.Next(9) switch
     {
-        0 => null, 1 => r.Next(), 2 => true, 3 => new[] { 1, 2 }, 4 => new { nested = "object" }, 5 => r.NextDouble(),
-        6 => Phones[r.Next(Phones.Length)], _ => Texts[r.Next(Texts.Length)],
+        0 => null,
+        1 => r.Next(),
+        2 => true,
+        3 => new[] { 1, 2 },
+        4 => new { nested = "object" },
+        5 => r.NextDouble(),
+        6 => Phones[r.Next(Phones.Length)],
+        _ => Texts[r.Next(Texts.Length)],
     };
 
     private static string Body(Random r) => r.Next(6) switch
@@ -49,8 +54,11 @@ public sealed class HostileInputTests : ApplicationTests
             ["to"] = Phones[r.Next(Phones.Length)], ["phone"] = Phones[r.Next(Phones.Length)],
             ["purpose"] = r.Next(2) == 0 ? "marketing" : Value(r),
             ["template"] = Templates[r.Next(Templates.Length)], ["language"] = r.Next(3) == 0 ? "en-US" : Value(r),
-            ["variables"] = r.Next(3) == 0 ? new Dictionary<string, object?> { ["orderNumber"] = Value(r),
-                ["orderStatus"] = Value(r) } : Value(r),
+            ["variables"] = r.Next(3) == 0 ? new Dictionary<string, object?>
+            {
+                ["orderNumber"] = Value(r),
+                ["orderStatus"] = Value(r)
+            } : Value(r),
             ["scope"] = r.Next(2) == 0 ? "transactional" : Value(r), ["kind"] = r.Next(2) == 0 ? "express_written" : Value(r),
             ["reason"] = Value(r), ["from"] = Value(r),
             ["customer"] = r.Next(2) == 0 ? new { state = Value(r), timeZone = Value(r) } : Value(r),
@@ -85,10 +93,12 @@ public sealed class HostileInputTests : ApplicationTests
                     gets[random.Next(gets.Length)] + Uri.EscapeDataString(PathPhones[random.Next(PathPhones.Length)])),
                 1 => new HttpRequestMessage(HttpMethod.Delete,
                     "/v1/dnc/" + Uri.EscapeDataString(PathPhones[random.Next(PathPhones.Length)]))
-                    { Content = new StringContent(Body(random), Encoding.UTF8, "application/json") },
+                { Content = new StringContent(Body(random), Encoding.UTF8, "application/json") },
                 _ => new HttpRequestMessage(HttpMethod.Post, posts[random.Next(posts.Length)])
-                    { Content = new StringContent(Body(random), Encoding.UTF8,
-                        random.Next(8) == 0 ? "text/plain" : "application/json") },
+                {
+                    Content = new StringContent(Body(random), Encoding.UTF8,
+                        random.Next(8) == 0 ? "text/plain" : "application/json")
+                },
             };
             if (random.Next(6) == 0) request.Headers.TryAddWithoutValidation("Idempotency-Key", Texts[random.Next(Texts.Length)]);
             var before = Counts();
@@ -98,7 +108,7 @@ public sealed class HostileInputTests : ApplicationTests
             var status = (int)response.StatusCode;
             Assert.True(status < 500,
                 $"{request.Method} {request.RequestUri} answered {status}: {await response.Content.ReadAsStringAsync()}");
-            if (status >= 400 && status != 422) Assert.Equal(before, Counts());
+            if (status is >= 400 and not 422) Assert.Equal(before, Counts());
             if (status >= 400) Assert.DoesNotContain("   at ", await response.Content.ReadAsStringAsync());
             served++;
         }

@@ -8,8 +8,11 @@ public sealed class LimitTests
     [Fact]
     public async Task ApiKeyOverItsRate_Gets429WithRetryAfterAndOtherKeysAreUnaffected()
     {
-        using var app = new VoiceProxyApplication(new() { ["VoiceProxy:Limits:PermitsPerSecond"] = "1",
-            ["VoiceProxy:Limits:Burst"] = "3" });
+        using var app = new VoiceProxyApplication(new()
+        {
+            ["VoiceProxy:Limits:PermitsPerSecond"] = "1",
+            ["VoiceProxy:Limits:Burst"] = "3"
+        });
         var acme = app.Acme();
 
         var responses = new List<HttpResponseMessage>();

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 
@@ -20,7 +21,7 @@ public sealed class ProgramClockTests
         var response = await client.PostAsJsonAsync("/v1/compliance/check", ApiHelpers.OrderUpdate("+14155550123"));
         var decision = await response.Content.ReadFromJsonAsync<JsonObject>();
 
-        var shift = DateTimeOffset.Parse((string)decision!["evaluatedAt"]!) - DateTimeOffset.UtcNow;
+        var shift = DateTimeOffset.Parse((string)decision!["evaluatedAt"]!, CultureInfo.InvariantCulture) - DateTimeOffset.UtcNow;
         Assert.InRange(shift.TotalHours, expectedShiftHours - 0.1, expectedShiftHours + 0.1);
     }
 }

@@ -23,7 +23,7 @@ public sealed class StartupTests
     {
         using var app = new VoiceProxyApplication(new() { [key] = value });
 
-        var error = Assert.ThrowsAny<Exception>(() => app.CreateClient());
+        var error = Assert.ThrowsAny<Exception>(app.CreateClient);
 
         var validation = Assert.IsType<OptionsValidationException>(error.GetBaseException());
         Assert.Contains(key, validation.Message);
@@ -43,10 +43,12 @@ public sealed class StartupTests
             .Value.Advisories().ToList();
 
         Assert.Equal(System.Net.HttpStatusCode.OK, (await app.CreateClient().GetAsync("/health/ready")).StatusCode);
-        Assert.Contains(advisories, a => a.StartsWith("VoiceProxy:Sellers:0:CallbackNumber is also a caller ID"));
-        Assert.Contains(advisories, a => a.StartsWith("VoiceProxy:Sellers:0:OptOutNumber is not toll-free"));
-        Assert.Contains(advisories, a => a.StartsWith("VoiceProxy:Sellers:1:OptOutNumber is not set"));
-        Assert.Contains(advisories, a => a.StartsWith("VoiceProxy:ApiKeys:3:Key is shorter"));
+        Assert.Contains(advisories, a => a.StartsWith("VoiceProxy:Sellers:0:CallbackNumber is also a caller ID",
+            StringComparison.Ordinal));
+        Assert.Contains(advisories, a => a.StartsWith("VoiceProxy:Sellers:0:OptOutNumber is not toll-free",
+            StringComparison.Ordinal));
+        Assert.Contains(advisories, a => a.StartsWith("VoiceProxy:Sellers:1:OptOutNumber is not set", StringComparison.Ordinal));
+        Assert.Contains(advisories, a => a.StartsWith("VoiceProxy:ApiKeys:3:Key is shorter", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -54,7 +56,7 @@ public sealed class StartupTests
     {
         using var app = new VoiceProxyApplication(new() { ["VoiceProxy:PublicBaseUrl"] = " " });
 
-        var error = Assert.ThrowsAny<Exception>(() => app.CreateClient());
+        var error = Assert.ThrowsAny<Exception>(app.CreateClient);
 
         Assert.Contains("VoiceProxy:PublicBaseUrl is required in Live mode", error.GetBaseException().Message);
     }
@@ -77,7 +79,7 @@ public sealed class StartupTests
         File.WriteAllText(Path.Combine(folder, file), content);
         using var app = new VoiceProxyApplication(new() { ["VoiceProxy:TemplatesPath"] = folder });
 
-        var error = Assert.ThrowsAny<Exception>(() => app.CreateClient());
+        var error = Assert.ThrowsAny<Exception>(app.CreateClient);
 
         Assert.Contains(Path.GetFileName(file), error.GetBaseException().Message);
         Assert.Contains(reason, error.GetBaseException().Message);

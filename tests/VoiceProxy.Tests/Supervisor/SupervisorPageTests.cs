@@ -10,11 +10,17 @@ public sealed class SupervisorPageTests(SupervisorSite site) : IClassFixture<Sup
 {
     private async Task<(IBrowserContext Context, IPage Page)> OpenAsync(int width = 1280, int height = 900)
     {
-        var context = await site.Browser.NewContextAsync(new() { ViewportSize = new() { Width = width, Height = height }, AcceptDownloads = true, BaseURL = site.BaseUrl });
+        var context = await site.Browser.NewContextAsync(new()
+        {
+            ViewportSize = new() { Width = width, Height = height }, AcceptDownloads = true, BaseURL = site.BaseUrl
+        });
         var page = await context.NewPageAsync();
         await page.GotoAsync("/supervisor");
         return (context, page);
     }
+
+    private static PageScreenshotOptions Screenshot(string name) =>
+        new() { Path = Path.Combine(SupervisorSite.Artifacts, name), FullPage = true };
 
     private static async Task SignInAsync(IPage page, string key = VoiceProxyApplication.SupervisorKey)
     {
@@ -40,7 +46,7 @@ public sealed class SupervisorPageTests(SupervisorSite site) : IClassFixture<Sup
         var session = (await context.CookiesAsync()).Single(c => c.Name == "voiceproxy-supervisor");
         Assert.True(session.HttpOnly);
         Assert.Equal(SameSiteAttribute.Strict, session.SameSite);
-        await page.ScreenshotAsync(new() { Path = Path.Combine(SupervisorSite.Artifacts, "list-1280.png"), FullPage = true });
+        await page.ScreenshotAsync(Screenshot("list-1280.png"));
 
         // Blocked calls only, then the blocked call's reasons.
         await Filters(page).GetByLabel("Decision").SelectOptionAsync("false");
@@ -55,7 +61,7 @@ public sealed class SupervisorPageTests(SupervisorSite site) : IClassFixture<Sup
         await Expect(consentRow.First).ToBeVisibleAsync();
         await Expect(page.Locator("#d-checks")).ToContainTextAsync("64.1200");
         Assert.EndsWith($"#/calls/{site.BlockedId}", page.Url);
-        await page.ScreenshotAsync(new() { Path = Path.Combine(SupervisorSite.Artifacts, "detail-blocked-1280.png"), FullPage = true });
+        await page.ScreenshotAsync(Screenshot("detail-blocked-1280.png"));
 
         // Opted-out calls, then the opt-out on the call's page.
         await page.GetByRole(AriaRole.Link, new() { Name = "Back to the list" }).ClickAsync();
@@ -69,11 +75,12 @@ public sealed class SupervisorPageTests(SupervisorSite site) : IClassFixture<Sup
         await Expect(page.Locator("#opt-out-banner")).ToContainTextAsync("OPTED OUT");
         await Expect(page.Locator("#d-message")).ToHaveTextAsync(site.Spoken);
         await Expect(page.Locator("#d-timeline li.opt-out")).ToContainTextAsync("call.opted_out");
-        await page.ScreenshotAsync(new() { Path = Path.Combine(SupervisorSite.Artifacts, "detail-opted-out-1280.png"), FullPage = true });
+        await page.ScreenshotAsync(Screenshot("detail-opted-out-1280.png"));
 
         // The export carries the same filter.
         await page.GetByRole(AriaRole.Link, new() { Name = "Back to the list" }).ClickAsync();
-        var download = await page.RunAndWaitForDownloadAsync(() => page.GetByRole(AriaRole.Link, new() { Name = "Export CSV" }).ClickAsync());
+        var download = await page.RunAndWaitForDownloadAsync(
+            () => page.GetByRole(AriaRole.Link, new() { Name = "Export CSV" }).ClickAsync());
         var saved = Path.Combine(SupervisorSite.Artifacts, "export-opted-out.csv");
         await download.SaveAsAsync(saved);
         var rows = ReviewData.ParseCsv(await File.ReadAllTextAsync(saved));
@@ -113,11 +120,11 @@ public sealed class SupervisorPageTests(SupervisorSite site) : IClassFixture<Sup
         await SignInAsync(page);
         await Expect(Rows(page)).ToHaveCountAsync(3);
         var overflow = await page.EvaluateAsync<int>("document.documentElement.scrollWidth - window.innerWidth");
-        await page.ScreenshotAsync(new() { Path = Path.Combine(SupervisorSite.Artifacts, "list-390.png"), FullPage = true });
+        await page.ScreenshotAsync(Screenshot("list-390.png"));
         await page.GotoAsync($"/supervisor#/calls/{site.OptedOutId}");
         await Expect(page.Locator("#opt-out-banner")).ToBeVisibleAsync();
         var detailOverflow = await page.EvaluateAsync<int>("document.documentElement.scrollWidth - window.innerWidth");
-        await page.ScreenshotAsync(new() { Path = Path.Combine(SupervisorSite.Artifacts, "detail-opted-out-390.png"), FullPage = true });
+        await page.ScreenshotAsync(Screenshot("detail-opted-out-390.png"));
 
         Assert.True(overflow <= 0, $"The list is {overflow}px wider than the screen.");
         Assert.True(detailOverflow <= 0, $"The detail view is {detailOverflow}px wider than the screen.");
@@ -132,7 +139,9 @@ public sealed class SupervisorPageTests(SupervisorSite site) : IClassFixture<Sup
         await Expect(Rows(page)).ToHaveCountAsync(3);
 
         var unlabelled = await page.EvaluateAsync<string[]>(
-            "[...document.querySelectorAll('input:not([type=hidden]), select, button')].filter(e => !e.labels?.length && !e.textContent.trim() && !e.getAttribute('aria-label')).map(e => e.outerHTML)");
+            "[...document.querySelectorAll('input:not([type=hidden]), select, button')]" +
+            ".filter(e => !e.labels?.length && !e.textContent.trim() && !e.getAttribute('aria-label'))" +
+            ".map(e => e.outerHTML)");
 
         Assert.Empty(unlabelled);
     }
@@ -142,10 +151,12 @@ public sealed class SupervisorPageTests(SupervisorSite site) : IClassFixture<Sup
     {
         using var client = site.Client();
 
-        var response = await client.PostAsync("/supervisor/sign-in", new FormUrlEncodedContent(new Dictionary<string, string> { ["key"] = VoiceProxyApplication.SupervisorKey }));
+        var response = await client.PostAsync("/supervisor/sign-in",
+            new FormUrlEncodedContent(new Dictionary<string, string> { ["key"] = VoiceProxyApplication.SupervisorKey }));
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        Assert.DoesNotContain(response.Headers, h => h.Key == "Set-Cookie" && h.Value.Any(v => v.StartsWith("voiceproxy-supervisor", StringComparison.Ordinal)));
+        Assert.DoesNotContain(response.Headers, h => h.Key == "Set-Cookie"
+            && h.Value.Any(v => v.StartsWith("voiceproxy-supervisor", StringComparison.Ordinal)));
     }
 
     [Fact]
@@ -154,12 +165,20 @@ public sealed class SupervisorPageTests(SupervisorSite site) : IClassFixture<Sup
         var cookies = new CookieContainer();
         using var browserLike = site.Client(cookies: cookies);
         var session = System.Text.Json.Nodes.JsonNode.Parse(await browserLike.GetStringAsync("/supervisor/session"))!;
-        var form = new Dictionary<string, string> { ["key"] = VoiceProxyApplication.AdminKey, [(string)session["antiforgery"]!["field"]!] = (string)session["antiforgery"]!["token"]! };
+        var antiforgery = session["antiforgery"]!;
+        var form = new Dictionary<string, string>
+        {
+            ["key"] = VoiceProxyApplication.AdminKey, [(string)antiforgery["field"]!] = (string)antiforgery["token"]!
+        };
         var signIn = await browserLike.PostAsync("/supervisor/sign-in", new FormUrlEncodedContent(form));
 
         var read = await browserLike.GetAsync("/v1/calls");
         var write = await browserLike.PostAsJsonAsync("/v1/dnc", new { phone = "+14155550199", reason = "cross-site attempt" });
-        var adminOnly = await browserLike.SendAsync(new HttpRequestMessage(HttpMethod.Delete, "/v1/dnc/%2B14155550123?seller=acme") { Content = JsonContent.Create(new { reason = "x" }) });
+        using var delete = new HttpRequestMessage(HttpMethod.Delete, "/v1/dnc/%2B14155550123?seller=acme")
+        {
+            Content = JsonContent.Create(new { reason = "x" })
+        };
+        var adminOnly = await browserLike.SendAsync(delete);
 
         Assert.Equal(HttpStatusCode.NoContent, signIn.StatusCode);
         Assert.Equal(HttpStatusCode.OK, read.StatusCode);

@@ -26,7 +26,7 @@ public sealed class SupervisorScreenshotTests(SupervisorSite site, ITestOutputHe
         })
         """;
 
-    private async Task<IPage> SignedInAsync(IBrowserContext context)
+    private static async Task<IPage> SignedInAsync(IBrowserContext context)
     {
         var page = await context.NewPageAsync();
         await page.GotoAsync("/supervisor");
@@ -92,8 +92,8 @@ public sealed class SupervisorScreenshotTests(SupervisorSite site, ITestOutputHe
         await Expect(page.Locator("#d-reasons li").Nth(1)).ToContainTextAsync("do-not-call list since");
         await Expect(dncChecks).ToHaveCountAsync(2);
         Assert.Contains(timeline, t => t.Contains("Decided: blocked — " + string.Join(", ", Codes), StringComparison.Ordinal));
-        const string Fallback = "by: supervisor, note: checked, flags.escalated: false";
-        Assert.Contains(timeline, t => t.Contains(Fallback, StringComparison.Ordinal));
+        const string fallback = "by: supervisor, note: checked, flags.escalated: false";
+        Assert.Contains(timeline, t => t.Contains(fallback, StringComparison.Ordinal));
         Assert.DoesNotContain(timeline, t => t.Contains('{'));
     }
 

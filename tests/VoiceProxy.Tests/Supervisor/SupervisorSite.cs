@@ -32,7 +32,8 @@ public sealed class SupervisorSite : IAsyncLifetime
     public string Spoken { get; } = "Hello, this is Acme Outdoor Supply calling about order A-1001.";
 
     /// <summary>Screenshots and downloads, under the test output folder (bin/, never committed).</summary>
-    public static string Artifacts { get; } = Directory.CreateDirectory(Path.Combine(AppContext.BaseDirectory, "artifacts", "supervisor")).FullName;
+    public static string Artifacts { get; } =
+        Directory.CreateDirectory(Path.Combine(AppContext.BaseDirectory, "artifacts", "supervisor")).FullName;
 
     private const string InstallCommand = "apt-get update && apt-get install -y chromium";
 
@@ -56,14 +57,15 @@ public sealed class SupervisorSite : IAsyncLifetime
             ExecutablePath = ChromiumPath,
             Headless = true,
             Args = [.. Environment.UserName == "root" ? ["--no-sandbox"] : Array.Empty<string>(),
-                "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-gpu"],
+                "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
+                "--disable-gpu"],
         });
     }
 
     private static string InstallChromiumIfMissing()
     {
         if (File.Exists(ChromiumPath)) return ChromiumPath;
-        string Failed(string why) =>
+        static string Failed(string why) =>
             $"Chromium is missing at {ChromiumPath} and the browser tests could not install it: {why}. " +
             $"Install it yourself with '{InstallCommand}' as root.";
         if (!File.Exists("/usr/bin/apt-get")) throw new InvalidOperationException(Failed("there is no apt-get (not Debian?)"));
@@ -72,7 +74,7 @@ public sealed class SupervisorSite : IAsyncLifetime
 
         // sudo -n never waits for a password: without passwordless sudo it fails at once, and the message says what to run.
         var start = new ProcessStartInfo(root ? "sh" : "sudo")
-            { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         string[] args = root ? [] : ["-n", "env", "DEBIAN_FRONTEND=noninteractive", "sh"];
         foreach (var arg in args.Concat(["-c", InstallCommand])) start.ArgumentList.Add(arg);
         start.Environment["DEBIAN_FRONTEND"] = "noninteractive";
@@ -97,7 +99,8 @@ public sealed class SupervisorSite : IAsyncLifetime
 
     public HttpClient Client(string? key = null, CookieContainer? cookies = null)
     {
-        var client = new HttpClient(new HttpClientHandler { CookieContainer = cookies ?? new CookieContainer(), AllowAutoRedirect = false }) { BaseAddress = new Uri(BaseUrl) };
+        var handler = new HttpClientHandler { CookieContainer = cookies ?? new CookieContainer(), AllowAutoRedirect = false };
+        var client = new HttpClient(handler) { BaseAddress = new Uri(BaseUrl) };
         if (key is not null) client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
         return client;
     }
@@ -122,8 +125,15 @@ public sealed class SupervisorSite : IAsyncLifetime
         call.DurationSeconds = 41;
         call.OptedOut = true;
         call.UpdatedAt = at;
-        call.Events.Add(new CallEvent { CallId = call.Id, At = at, Type = "message.rendered", DetailJson = $$"""{"text":"{{Spoken}}","template":"order-update"}""" });
-        call.Events.Add(new CallEvent { CallId = call.Id, At = at.AddSeconds(30), Type = "call.opted_out", DetailJson = """{"channel":"keypad"}""" });
+        call.Events.Add(new CallEvent
+        {
+            CallId = call.Id, At = at, Type = "message.rendered",
+            DetailJson = $$"""{"text":"{{Spoken}}","template":"order-update"}"""
+        });
+        call.Events.Add(new CallEvent
+        {
+            CallId = call.Id, At = at.AddSeconds(30), Type = "call.opted_out", DetailJson = """{"channel":"keypad"}"""
+        });
         await db.SaveChangesAsync();
     }
 
@@ -146,7 +156,7 @@ public sealed class SupervisorSite : IAsyncLifetime
         Dictionary<string, string> Status(string status, int sequence, string? duration = null)
         {
             var form = new Dictionary<string, string>
-                { ["CallSid"] = sid, ["CallStatus"] = status, ["SequenceNumber"] = $"{sequence}" };
+            { ["CallSid"] = sid, ["CallStatus"] = status, ["SequenceNumber"] = $"{sequence}" };
             if (duration is not null) form["CallDuration"] = duration;
             return form;
         }
@@ -184,13 +194,23 @@ public sealed class SupervisorSite : IAsyncLifetime
             DecisionJson = JsonSerializer.Serialize(new Decision(false, at, checks, reasons, null, []), web),
             Status = blocked.Status, RequestedAt = at, UpdatedAt = at,
         };
-        twice.Events.Add(new CallEvent { CallId = twice.Id, At = at, Type = "call.requested",
-            DetailJson = """{"actor":"acme-app","template":"order-update","language":"en-US","customer":null}""" });
-        twice.Events.Add(new CallEvent { CallId = twice.Id, At = at, Type = "call.decided", DetailJson = JsonSerializer.Serialize(
-            new { allowed = false, reasons = reasons.Select(r => r.Code), nextAllowedAt = (DateTimeOffset?)null }, web) });
+        twice.Events.Add(new CallEvent
+        {
+            CallId = twice.Id, At = at, Type = "call.requested",
+            DetailJson = """{"actor":"acme-app","template":"order-update","language":"en-US","customer":null}"""
+        });
+        twice.Events.Add(new CallEvent
+        {
+            CallId = twice.Id, At = at, Type = "call.decided",
+            DetailJson = JsonSerializer.Serialize(
+                new { allowed = false, reasons = reasons.Select(r => r.Code), nextAllowedAt = (DateTimeOffset?)null }, web)
+        });
         // A type the page has no sentence for: it falls back to plain "key: value" text.
-        twice.Events.Add(new CallEvent { CallId = twice.Id, At = at, Type = "call.reviewed",
-            DetailJson = """{"by":"supervisor","note":"checked","flags":{"escalated":false}}""" });
+        twice.Events.Add(new CallEvent
+        {
+            CallId = twice.Id, At = at, Type = "call.reviewed",
+            DetailJson = """{"by":"supervisor","note":"checked","flags":{"escalated":false}}"""
+        });
         App.Insert(twice);
         return (answeredId, twice.Id);
     }

@@ -31,7 +31,21 @@ public sealed class PostgresDatabase : IDisposable
     public void Dispose()
     {
         NpgsqlConnection.ClearAllPools();
-        Execute($"DROP DATABASE IF EXISTS \"{Name}\" WITH (FORCE)");
+        // FORCE may not end a server process of another role, such as an autovacuum worker that has just begun on this
+        // database (the audit sealer's updates invite one): those finish within moments, so try again.
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                Execute($"DROP DATABASE IF EXISTS \"{Name}\" WITH (FORCE)");
+                return;
+            }
+            catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.InsufficientPrivilege or PostgresErrorCodes.ObjectInUse
+                && attempt < 20)
+            {
+                Thread.Sleep(250);
+            }
+        }
     }
 
     private static void Execute(string sql)
@@ -66,7 +80,7 @@ public sealed class PostgresDatabase : IDisposable
         if (dir is null) throw new InvalidOperationException(
             $"PostgreSQL tests need {EnvironmentVariable}, and tests/postgres-up.sh was not found to start a local server.");
         using var script = Process.Start(new ProcessStartInfo("bash", [Path.Combine(dir.FullName, "tests", "postgres-up.sh")])
-            { RedirectStandardOutput = true, RedirectStandardError = true })!;
+        { RedirectStandardOutput = true, RedirectStandardError = true })!;
         var output = script.StandardOutput.ReadToEndAsync();
         var error = script.StandardError.ReadToEndAsync();
         if (!script.WaitForExit(TimeSpan.FromMinutes(5)) || script.ExitCode != 0)

@@ -6,15 +6,9 @@ namespace VoiceProxy.Tests.Support;
 
 /// <summary>The real VoiceProxy program as a separate process (the build beside the tests), configured through environment
 /// variables, on a loopback port. Everything it prints is kept, for checks on the log.</summary>
-public sealed class ServiceProcess : IDisposable
+public sealed class ServiceProcess(IReadOnlyDictionary<string, string> settings) : IDisposable
 {
     private Process? _process;
-
-    public ServiceProcess(IReadOnlyDictionary<string, string> settings)
-    {
-        Settings = settings;
-        Port = Loopback.FreePort();
-    }
 
     private ServiceProcess(IReadOnlyDictionary<string, string> settings, string folder) : this(settings) => Folder = folder;
 
@@ -26,8 +20,8 @@ public sealed class ServiceProcess : IDisposable
         return new ServiceProcess(settings.StoreIn(folder).Build(), folder);
     }
 
-    public IReadOnlyDictionary<string, string> Settings { get; }
-    public int Port { get; }
+    public IReadOnlyDictionary<string, string> Settings { get; } = settings;
+    public int Port { get; } = Loopback.FreePort();
     public string BaseUrl => Loopback.Url(Port);
     public ConcurrentQueue<string> Output { get; } = new();
 

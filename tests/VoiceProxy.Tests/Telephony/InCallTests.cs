@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Xml.Linq;
 
@@ -77,7 +78,8 @@ public sealed class InCallTests : ApplicationTests
         var (_, call) = await Acme.GetJsonAsync($"/v1/calls/{id}");
         Assert.True((bool)call["optedOut"]!);
         Assert.Contains(call["events"]!.AsArray(), e => (string?)e!["type"] == "message.rendered"
-            && ((string?)e["detail"]!["text"])!.StartsWith("Hello, this is an automated call from Acme"));
+            && ((string?)e["detail"]!["text"])!.StartsWith("Hello, this is an automated call from Acme",
+                StringComparison.Ordinal));
         var (_, consent) = await Acme.GetJsonAsync($"/v1/consents/{ApiHelpers.Path(Phone)}");
         var revocation = consent["history"]!.AsArray().Last()!;
         Assert.Equal("keypress", (string?)revocation["channel"]);
@@ -150,8 +152,10 @@ public sealed class InCallTests : ApplicationTests
     public async Task InboundOptOutLine_ConfirmedByDigit_RevokesAndBlocksNextCall()
     {
         await Acme.GrantAsync(Phone, "transactional");
-        var form = new Dictionary<string, string> { ["CallSid"] = "CAinbound0000000000000000000000001", ["From"] = Phone,
-            ["To"] = "+18005550198" };
+        var form = new Dictionary<string, string>
+        {
+            ["CallSid"] = "CAinbound0000000000000000000000001", ["From"] = Phone, ["To"] = "+18005550198"
+        };
 
         var prompt = await _twilio.TwimlAsync("/twilio/inbound", form);
 
@@ -239,11 +243,17 @@ public sealed class InCallTests : ApplicationTests
         var (id, sid) = await PlaceAsync(ApiHelpers.OrderUpdate(Phone));
         var path = hook switch
         {
-            "voice" => $"/twilio/voice/{id}", "gather" => $"/twilio/gather/{id}?attempt=0", "status" => $"/twilio/status/{id}",
-            "inbound" => "/twilio/inbound", _ => "/twilio/inbound/confirm?seller=acme",
+            "voice" => $"/twilio/voice/{id}",
+            "gather" => $"/twilio/gather/{id}?attempt=0",
+            "status" => $"/twilio/status/{id}",
+            "inbound" => "/twilio/inbound",
+            _ => "/twilio/inbound/confirm?seller=acme",
         };
-        var form = new Dictionary<string, string> { ["CallSid"] = sid, ["Digits"] = "9", ["CallStatus"] = "completed",
-            ["SequenceNumber"] = "3", ["From"] = Phone, ["To"] = "+18005550198" };
+        var form = new Dictionary<string, string>
+        {
+            ["CallSid"] = sid, ["Digits"] = "9", ["CallStatus"] = "completed",
+            ["SequenceNumber"] = "3", ["From"] = Phone, ["To"] = "+18005550198"
+        };
         var eventsBefore = App.Query(db => db.CallEvents.Count());
         var forged = TwilioWebhookClient.Sign(VoiceProxyApplication.PublicBaseUrl + path, form, "someone-elses-token");
         var wrongUrl = TwilioWebhookClient.Sign("https://attacker.example" + path, form, VoiceProxyApplication.AuthToken);
@@ -271,8 +281,8 @@ public sealed class InCallTests : ApplicationTests
         var (id, sid) = await PlaceAsync(ApiHelpers.OrderUpdate(Phone));
         Dictionary<string, string> Status(string status, int sequence, string? duration = null) => new()
         {
-            ["CallSid"] = sid, ["CallStatus"] = status, ["SequenceNumber"] = sequence.ToString(), ["CallDuration"] = duration
-                ?? "",
+            ["CallSid"] = sid, ["CallStatus"] = status, ["SequenceNumber"] = sequence.ToString(CultureInfo.InvariantCulture),
+            ["CallDuration"] = duration ?? "",
             ["AnsweredBy"] = "human", ["Timestamp"] = "Mon, 30 Nov 2026 18:00:00 +0000",
         };
 
@@ -373,10 +383,11 @@ public sealed class InCallTests : ApplicationTests
         var statuses = new[] { "initiated", "ringing", "in-progress" };
         var deliveries = Enumerable.Range(0, 24).OrderBy(i => (i * 7) % 24)
             .Select(i => _twilio.PostAsync($"/twilio/status/{id}", new()
-        {
-            ["CallSid"] = sid, ["SequenceNumber"] = i.ToString(), ["CallStatus"] = i == 23 ? "completed" : statuses[i % 3],
-            ["CallDuration"] = i == 23 ? "61" : "",
-        }, idempotencyToken: $"delivery-{i}"));
+            {
+                ["CallSid"] = sid, ["SequenceNumber"] = i.ToString(CultureInfo.InvariantCulture),
+                ["CallStatus"] = i == 23 ? "completed" : statuses[i % 3],
+                ["CallDuration"] = i == 23 ? "61" : "",
+            }, idempotencyToken: $"delivery-{i}"));
 
         await Task.WhenAll(deliveries);
 

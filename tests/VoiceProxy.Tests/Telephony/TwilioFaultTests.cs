@@ -9,7 +9,7 @@ namespace VoiceProxy.Tests.Telephony;
 /// <summary>Retries only on 429, a breaker for a failing Twilio, and reconciliation of calls whose answer was lost.</summary>
 public sealed class TwilioFaultTests : ApplicationTests
 {
-    private string CallsPath => $"/2010-04-01/Accounts/{VoiceProxyApplication.AccountSid}/Calls.json";
+    private static string CallsPath => $"/2010-04-01/Accounts/{VoiceProxyApplication.AccountSid}/Calls.json";
 
     /// <summary>Twilio answers the create-call requests with these statuses in turn (the last one repeats).</summary>
     private void TwilioAnswers(params (int Status, string? RetryAfter)[] answers)

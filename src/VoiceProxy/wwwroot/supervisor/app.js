@@ -113,7 +113,9 @@ async function loadCalls() {
 function callRow(c) {
   const decision = c.allowed ? badge("allowed", "allowed") : badge("blocked", "blocked");
   const reasons = c.reasons.length ? el("span", { class: "small-reasons" }, unique(c.reasons).join(", ")) : null;
-  const open = el("a", { href: `#/calls/${c.id}`, class: "button secondary", "aria-label": `Open call to ${c.to} at ${utc(c.requestedAt)}` }, "Open");
+  const open = el("a",
+    { href: `#/calls/${c.id}`, class: "button secondary", "aria-label": `Open call to ${c.to} at ${utc(c.requestedAt)}` },
+    "Open");
   const cell = (label, kind, ...content) => el("td", { "data-label": label, class: kind }, ...content);
   return el("tr", { dataset: { id: c.id } },
     cell("Requested", "when", utc(c.requestedAt)),
@@ -134,7 +136,8 @@ async function loadFigures() {
   const figure = (label, value) => el("div", {}, el("dt", {}, label), el("dd", {}, value.toLocaleString("en-US")));
   $("figures").replaceChildren(
     figure("Requested", f.requested), figure("Placed", f.placed), figure("Blocked", f.blocked),
-    figure("Opted out", f.optedOut), figure("Answered: human", f.answered.human), figure("Answered: machine", f.answered.machine));
+    figure("Opted out", f.optedOut), figure("Answered: human", f.answered.human),
+    figure("Answered: machine", f.answered.machine));
   const reasons = Object.entries(f.blockedByReason);
   $("by-reason").replaceChildren(...(reasons.length
     ? reasons.map(([code, n]) => el("li", {}, `${code}: ${n.toLocaleString("en-US")}`))
@@ -153,14 +156,20 @@ async function loadRegistry() {
 
 async function showCall(id) {
   let call;
-  try { call = await api(`/v1/calls/${encodeURIComponent(id)}`); } catch (e) { $("status").textContent = `Could not load the call: ${e.message}`; return; }
+  try {
+    call = await api(`/v1/calls/${encodeURIComponent(id)}`);
+  } catch (e) {
+    $("status").textContent = `Could not load the call: ${e.message}`;
+    return;
+  }
   $("detail-title").textContent = `Call to ${call.to} — ${utc(call.requestedAt)} UTC`;
   $("opt-out-banner").hidden = !call.optedOut;
   const pairs = [
     ["Id", call.id], ["Seller", call.seller], ["To", call.to], ["From", call.from], ["Purpose", call.purpose],
     ["Template", `${call.template} (${call.language})`], ["Status", call.status], ["Answered by", call.answeredBy ?? "—"],
     ["Duration", call.durationSeconds == null ? "—" : `${call.durationSeconds} s`], ["Twilio SID", call.twilioCallSid ?? "—"],
-    ["Opted out", call.optedOut ? "YES" : "no"], ["Requested", `${utc(call.requestedAt)} UTC`], ["Updated", `${utc(call.updatedAt)} UTC`],
+    ["Opted out", call.optedOut ? "YES" : "no"], ["Requested", `${utc(call.requestedAt)} UTC`],
+    ["Updated", `${utc(call.updatedAt)} UTC`],
   ];
   $("d-summary").replaceChildren(...pairs.flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, v)]));
   const d = call.decision;
@@ -171,14 +180,18 @@ async function showCall(id) {
   for (const r of d.reasons) byCode.set(r.code, unique([...(byCode.get(r.code) ?? []), r.message]));
   $("d-reasons").replaceChildren(...[...byCode].map(([code, messages]) =>
     el("li", {}, el("strong", {}, code), ` — ${messages.join(" ")}`)));
-  $("d-lists").textContent = d.lists?.length ? "Registry data used: " + d.lists.map((l) => `${l.list} as of ${l.asOf ?? "none"}`).join(", ") : "";
+  $("d-lists").textContent = d.lists?.length
+    ? "Registry data used: " + d.lists.map((l) => `${l.list} as of ${l.asOf ?? "none"}`).join(", ")
+    : "";
   $("d-checks").tBodies[0].replaceChildren(...d.checks.map((c) => el("tr", {},
     el("td", { "data-label": "Rule", class: "rule" }, c.rule),
     el("td", { "data-label": "Outcome" }, badge(c.outcome.replace("_", " "), c.outcome)),
     el("td", { "data-label": "Citation" }, c.citation), el("td", { "data-label": "Detail" }, c.detail))));
   const spoken = call.events.filter((e) => e.type === "message.rendered" && e.detail?.text).map((e) => e.detail.text);
   $("d-message").textContent = spoken.length ? spoken.join("\n\n— repeated —\n\n")
-    : (call.allowed ? "No message was recorded: the call was not answered by a person or has not reached that point." : "None: the call was blocked and never placed.");
+    : (call.allowed
+      ? "No message was recorded: the call was not answered by a person or has not reached that point."
+      : "None: the call was blocked and never placed.");
   $("d-timeline").replaceChildren(...call.events.map((e) => {
     const optOut = e.type.includes("opted_out") || e.type.includes("optout");
     return el("li", { class: optOut ? "opt-out" : "" }, el("time", { datetime: e.at }, `${utc(e.at)} UTC`),
