@@ -4,7 +4,6 @@ using VoiceProxy.Audit;
 using VoiceProxy.Compliance;
 using VoiceProxy.Consent;
 using VoiceProxy.Data;
-using VoiceProxy.Infrastructure;
 using VoiceProxy.Telephony;
 
 namespace VoiceProxy.Calls;

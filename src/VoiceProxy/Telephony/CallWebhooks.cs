@@ -146,7 +146,7 @@ internal sealed class CallWebhooks(
         return twiml.InboundPrompt(seller.DefaultLanguage, seller, url);
     }
 
-    public async Task<Rendered> InboundConfirmAsync(string? sellerId, IFormCollection form, CancellationToken ct)
+    public async Task<Rendered> InboundConfirmAsync(string? sellerId, IFormCollection form)
     {
         var seller = sellerId is null ? null : options.Value.FindSeller(sellerId);
         if (seller is null) return TwimlRenderer.Hangup();
