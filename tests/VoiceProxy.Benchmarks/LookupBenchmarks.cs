@@ -15,7 +15,8 @@ public class LookupBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        var work = Environment.GetEnvironmentVariable("REGISTRY_WORK") ?? throw new InvalidOperationException("set REGISTRY_WORK to the folder given to run --work");
+        var work = Environment.GetEnvironmentVariable("REGISTRY_WORK")
+            ?? throw new InvalidOperationException("set REGISTRY_WORK to the folder given to run --work");
         _snapshot = RegistrySnapshot.Map(Path.Combine(work, "snapshots", RegistryLists.FileName(RegistryLists.National)));
         _sqlite = new SqliteBaseline(Path.Combine(work, "baseline.db"));
         var numbers = _snapshot.Numbers;
