@@ -15,7 +15,7 @@ namespace VoiceProxy.Benchmarks;
 /// </summary>
 [SimpleJob(launchCount: 1, warmupCount: 1, iterationCount: 5)]
 [MemoryDiagnoser]
-public class ExportBenchmark
+public class ExportBenchmark : IDisposable
 {
     private const string Key = "benchmark-supervisor-key-000001";
     private readonly int _rows =
@@ -99,8 +99,9 @@ public class ExportBenchmark
         return bytes;
     }
 
+    /// <summary>The global cleanup; BenchmarkDotNet calls it by its attribute, never as IDisposable.</summary>
     [GlobalCleanup]
-    public void Cleanup()
+    public void Dispose()
     {
         Console.WriteLine($"// export: server RSS before {_rssBeforeKb / 1024.0:N0} MB, "
             + $"peak (VmHWM) {Kb("VmHWM") / 1024.0:N0} MB, now {Kb("VmRSS") / 1024.0:N0} MB");
@@ -109,6 +110,7 @@ public class ExportBenchmark
         _http.Dispose();
         SqliteConnection.ClearAllPools();
         try { Directory.Delete(_folder, recursive: true); } catch (IOException) { }
+        GC.SuppressFinalize(this);
     }
 
     /// <summary>A realistic mix: 80% allowed and completed, 20% blocked with one or two reasons.</summary>

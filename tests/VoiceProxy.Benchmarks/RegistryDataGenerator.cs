@@ -12,13 +12,16 @@ internal sealed class RegistryDataGenerator(long count, int areas, ulong seed, b
     /// <summary>The area codes used: a seeded choice among 200-999, skipping N11 service codes.</summary>
     public IReadOnlyList<int> AreaCodes { get; } = ChooseAreas(areas, seed);
 
+    /// <summary>Checked when the generator is made, after the area count, so a wrong argument is named as such.</summary>
+    private readonly long _count = count <= (long)areas * NumbersPerArea
+        ? count
+        : throw new ArgumentOutOfRangeException(nameof(count), "more numbers than the area codes hold");
+
     public IReadOnlyList<string> Write(string folder)
     {
-        if (count > (long)areas * NumbersPerArea)
-            throw new ArgumentOutOfRangeException(nameof(count), "more numbers than the area codes hold");
         Directory.CreateDirectory(folder);
         var files = AreaCodes.Select(npa => Path.Combine(folder, npa.ToString(CultureInfo.InvariantCulture) + ".txt")).ToArray();
-        Parallel.For(0, AreaCodes.Count, i => WriteArea(files[i], AreaCodes[i], count / areas + (i < count % areas ? 1 : 0)));
+        Parallel.For(0, AreaCodes.Count, i => WriteArea(files[i], AreaCodes[i], _count / areas + (i < _count % areas ? 1 : 0)));
         return files;
     }
 
