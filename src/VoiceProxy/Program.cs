@@ -51,7 +51,10 @@ if (app.TryPrepareVoiceProxy() is { } startupError) return startupError;
 app.UseDeploymentForwardedHeaders();
 app.UseVoiceProxyRequestLogging();
 // Never a stack trace; bad input is not an error.
-app.UseExceptionHandler(new ExceptionHandlerOptions { SuppressDiagnosticsCallback = c => c.Exception is BadHttpRequestException });
+app.UseExceptionHandler(new ExceptionHandlerOptions
+{
+    SuppressDiagnosticsCallback = c => c.Exception is BadHttpRequestException,
+});
 // problem+json for bare status codes; 64 KB bodies; the supervisor page's HTML, CSS and JS (wwwroot).
 app.UseStatusCodePages();
 app.UseBodySizeLimit();

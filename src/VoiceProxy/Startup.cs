@@ -8,7 +8,8 @@ using VoiceProxy.Twiml;
 
 namespace VoiceProxy;
 
-/// <summary>What runs once between building the app and serving: everything that must be proven good before the first request.</summary>
+/// <summary>What runs once between building the app and serving: everything that must be proven good before the first
+/// request.</summary>
 internal static class Startup
 {
     /// <summary>Prepares the service, or says in one line per problem why it cannot start (a setting, a template) and gives
@@ -24,7 +25,9 @@ internal static class Startup
         catch (Exception e) when (e.GetBaseException() is OptionsValidationException or InvalidDataException
             && System.Reflection.Assembly.GetEntryAssembly() == typeof(Startup).Assembly)
         {
-            var problems = e.GetBaseException() is OptionsValidationException invalid ? invalid.Failures : [e.GetBaseException().Message];
+            var problems = e.GetBaseException() is OptionsValidationException invalid
+                ? invalid.Failures
+                : [e.GetBaseException().Message];
             foreach (var problem in problems) Console.Error.WriteLine($"error: {problem}");
             return 1;
         }

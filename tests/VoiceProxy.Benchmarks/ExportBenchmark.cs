@@ -15,10 +15,11 @@ namespace VoiceProxy.Benchmarks;
 /// </summary>
 [SimpleJob(launchCount: 1, warmupCount: 1, iterationCount: 5)]
 [MemoryDiagnoser]
-public class ExportBenchmark
+public class ExportBenchmark : IDisposable
 {
     private const string Key = "benchmark-supervisor-key-000001";
-    private readonly int _rows = int.Parse(Environment.GetEnvironmentVariable("EXPORT_ROWS") ?? "1000000", CultureInfo.InvariantCulture);
+    private readonly int _rows =
+        int.Parse(Environment.GetEnvironmentVariable("EXPORT_ROWS") ?? "1000000", CultureInfo.InvariantCulture);
     private string _folder = "";
     private string _database = "";
     private Process? _server;
@@ -38,10 +39,12 @@ public class ExportBenchmark
             ArgumentList =
             {
                 dll, "--urls", $"http://127.0.0.1:{port}", "--ConnectionStrings:VoiceProxy", $"Data Source={_database}",
-                "--VoiceProxy:PublicBaseUrl", "https://voiceproxy.example.com", "--VoiceProxy:Registry:Path", Path.Combine(_folder, "registry"),
+                "--VoiceProxy:PublicBaseUrl", "https://voiceproxy.example.com",
+                "--VoiceProxy:Registry:Path", Path.Combine(_folder, "registry"),
                 "--VoiceProxy:Sellers:0:Id", "acme", "--VoiceProxy:Sellers:0:LegalName", "Acme Outdoor Supply",
                 "--VoiceProxy:Sellers:0:CallbackNumber", "+18005550199", "--VoiceProxy:Sellers:0:CallerIds:0", "+14155550100",
-                "--VoiceProxy:ApiKeys:0:Name", "supervisor", "--VoiceProxy:ApiKeys:0:Key", Key, "--VoiceProxy:ApiKeys:0:Role", "Supervisor",
+                "--VoiceProxy:ApiKeys:0:Name", "supervisor", "--VoiceProxy:ApiKeys:0:Key", Key,
+                "--VoiceProxy:ApiKeys:0:Role", "Supervisor",
                 "--Serilog:MinimumLevel:Default", "Warning",
             },
             RedirectStandardOutput = true, RedirectStandardError = true,
@@ -65,7 +68,8 @@ public class ExportBenchmark
         connection.Open();
         using var command = connection.CreateCommand();
         command.CommandText = """
-            SELECT Id, Seller, "To", "From", Purpose, Template, Language, Status, Allowed, CASE WHEN Allowed THEN NULL ELSE DecisionJson END,
+            SELECT Id, Seller, "To", "From", Purpose, Template, Language, Status, Allowed,
+                   CASE WHEN Allowed THEN NULL ELSE DecisionJson END,
                    AnsweredBy, DurationSeconds, OptedOut, TwilioCallSid, RequestedAt, UpdatedAt
             FROM calls ORDER BY RequestedAt DESC, Id DESC
             """;
@@ -95,15 +99,18 @@ public class ExportBenchmark
         return bytes;
     }
 
+    /// <summary>The global cleanup; BenchmarkDotNet calls it by its attribute, never as IDisposable.</summary>
     [GlobalCleanup]
-    public void Cleanup()
+    public void Dispose()
     {
-        Console.WriteLine($"// export: server RSS before {_rssBeforeKb / 1024.0:N0} MB, peak (VmHWM) {Kb("VmHWM") / 1024.0:N0} MB, now {Kb("VmRSS") / 1024.0:N0} MB");
+        Console.WriteLine($"// export: server RSS before {_rssBeforeKb / 1024.0:N0} MB, "
+            + $"peak (VmHWM) {Kb("VmHWM") / 1024.0:N0} MB, now {Kb("VmRSS") / 1024.0:N0} MB");
         _server?.Kill(entireProcessTree: true);
         _server?.WaitForExit();
         _http.Dispose();
         SqliteConnection.ClearAllPools();
         try { Directory.Delete(_folder, recursive: true); } catch (IOException) { }
+        GC.SuppressFinalize(this);
     }
 
     /// <summary>A realistic mix: 80% allowed and completed, 20% blocked with one or two reasons.</summary>
@@ -114,16 +121,32 @@ public class ExportBenchmark
         using var tx = connection.BeginTransaction();
         using var insert = connection.CreateCommand();
         insert.CommandText = """
-            INSERT INTO calls (Id, Seller, "To", "From", Purpose, Template, Language, VariablesJson, Allowed, DecisionJson, Status,
-                               AnsweredBy, DurationSeconds, TwilioCallSid, OptedOut, LastSequenceNumber, RequestedAt, UpdatedAt)
-            VALUES ($id, 'acme', $to, '+14155550100', 'transactional', 'order-update', 'en-US', '{"orderNumber":"A-1001"}', $allowed,
-                    $decision, $status, $answered, $duration, $sid, $optedOut, -1, $at, $at)
+            INSERT INTO calls (Id, Seller, "To", "From", Purpose, Template, Language, VariablesJson, Allowed, DecisionJson,
+                               Status, AnsweredBy, DurationSeconds, TwilioCallSid, OptedOut, LastSequenceNumber,
+                               RequestedAt, UpdatedAt)
+            VALUES ($id, 'acme', $to, '+14155550100', 'transactional', 'order-update', 'en-US', '{"orderNumber":"A-1001"}',
+                    $allowed, $decision, $status, $answered, $duration, $sid, $optedOut, -1, $at, $at)
             """;
         var p = new Dictionary<string, SqliteParameter>();
-        foreach (var name in new[] { "$id", "$to", "$allowed", "$decision", "$status", "$answered", "$duration", "$sid", "$optedOut", "$at" })
+        string[] names = ["$id", "$to", "$allowed", "$decision", "$status", "$answered", "$duration", "$sid", "$optedOut", "$at"];
+        foreach (var name in names)
             p[name] = insert.Parameters.Add(new SqliteParameter { ParameterName = name });
-        const string allowedDecision = """{"allowed":true,"evaluatedAt":"2026-11-30T18:00:00Z","checks":[{"rule":"consent","outcome":"pass","citation":"47 CFR 64.1200(a)(1)-(3)","detail":"express transactional consent"},{"rule":"calling_hours","outcome":"pass","citation":"47 CFR 64.1200(c)(1)","detail":"10:00 America/Los_Angeles"}],"reasons":[],"nextAllowedAt":null,"lists":[]}""";
-        const string blockedDecision = """{"allowed":false,"evaluatedAt":"2026-11-30T18:00:00Z","checks":[{"rule":"consent","outcome":"block","citation":"47 CFR 64.1200(a)(1)-(3)","detail":"No consent","code":"consent_missing"},{"rule":"dnc_internal","outcome":"block","citation":"47 CFR 64.1200(d)","detail":"listed","code":"dnc_internal"}],"reasons":[{"code":"consent_missing","rule":"consent","message":"No consent."},{"code":"dnc_internal","rule":"dnc_internal","message":"On the list."}],"nextAllowedAt":null,"lists":[]}""";
+        // Each one line of JSON, as the service stores a decision; the literals are wrapped only to keep lines short.
+        var allowedDecision = """
+            {"allowed":true,"evaluatedAt":"2026-11-30T18:00:00Z","checks":[
+            {"rule":"consent","outcome":"pass","citation":"47 CFR 64.1200(a)(1)-(3)","detail":"express transactional consent"},
+            {"rule":"calling_hours","outcome":"pass","citation":"47 CFR 64.1200(c)(1)","detail":"10:00 America/Los_Angeles"}],
+            "reasons":[],"nextAllowedAt":null,"lists":[]}
+            """.ReplaceLineEndings("");
+        var blockedDecision = """
+            {"allowed":false,"evaluatedAt":"2026-11-30T18:00:00Z","checks":[
+            {"rule":"consent","outcome":"block","citation":"47 CFR 64.1200(a)(1)-(3)",
+            "detail":"No consent","code":"consent_missing"},
+            {"rule":"dnc_internal","outcome":"block","citation":"47 CFR 64.1200(d)","detail":"listed","code":"dnc_internal"}],
+            "reasons":[{"code":"consent_missing","rule":"consent","message":"No consent."},
+            {"code":"dnc_internal","rule":"dnc_internal","message":"On the list."}],
+            "nextAllowedAt":null,"lists":[]}
+            """.ReplaceLineEndings("");
         var start = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
         var random = new Random(5);
         for (var i = 0; i < _rows; i++)
@@ -165,8 +188,10 @@ public class ExportBenchmark
     }
 
     private long Kb(string field) =>
-        File.ReadLines($"/proc/{_server!.Id}/status").Where(l => l.StartsWith(field + ":", StringComparison.Ordinal))
-            .Select(l => long.Parse(l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture)).Single();
+        File.ReadLines($"/proc/{_server!.Id}/status")
+            .Where(l => l.StartsWith(field + ":", StringComparison.Ordinal))
+            .Select(l => long.Parse(l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture))
+            .Single();
 
     private static int FreePort()
     {
@@ -180,9 +205,15 @@ public class ExportBenchmark
     {
         var dir = new DirectoryInfo(AppContext.BaseDirectory);
         while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "VoiceProxy.sln"))) dir = dir.Parent;
-        var dll = dir is null ? null : Directory.EnumerateFiles(Path.Combine(dir.FullName, "src", "VoiceProxy", "bin"), "VoiceProxy.dll", SearchOption.AllDirectories)
-            .Where(f => f.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal))
-            .OrderByDescending(File.GetLastWriteTimeUtc).FirstOrDefault();
-        return dll ?? throw new FileNotFoundException("Build src/VoiceProxy in Release first (dotnet build -c Release src/VoiceProxy).");
+        var release = $"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}";
+        var dll = dir is null
+            ? null
+            : Directory.EnumerateFiles(
+                    Path.Combine(dir.FullName, "src", "VoiceProxy", "bin"), "VoiceProxy.dll", SearchOption.AllDirectories)
+                .Where(f => f.Contains(release, StringComparison.Ordinal))
+                .OrderByDescending(File.GetLastWriteTimeUtc)
+                .FirstOrDefault();
+        return dll ?? throw new FileNotFoundException(
+            "Build src/VoiceProxy in Release first (dotnet build -c Release src/VoiceProxy).");
     }
 }

@@ -2,9 +2,9 @@ using System.Globalization;
 
 namespace VoiceProxy.Benchmarks;
 
-/// <summary>Writes made-up registry files in the FTC's layout: one file per area code, one ten-digit number per line, ascending.
-/// The same seed, count and area count give the same bytes on any machine and any number of threads: each area code draws
-/// from its own generator, seeded from the run's seed and the area code.</summary>
+/// <summary>Writes made-up registry files in the FTC's layout: one file per area code, one ten-digit number per line,
+/// ascending. The same seed, count and area count give the same bytes on any machine and any number of threads: each
+/// area code draws from its own generator, seeded from the run's seed and the area code.</summary>
 internal sealed class RegistryDataGenerator(long count, int areas, ulong seed, bool mixedFormats = false)
 {
     private const int NumbersPerArea = 800 * 10_000; // NXX 200-999 x line 0000-9999
@@ -12,12 +12,16 @@ internal sealed class RegistryDataGenerator(long count, int areas, ulong seed, b
     /// <summary>The area codes used: a seeded choice among 200-999, skipping N11 service codes.</summary>
     public IReadOnlyList<int> AreaCodes { get; } = ChooseAreas(areas, seed);
 
+    /// <summary>Checked when the generator is made, after the area count, so a wrong argument is named as such.</summary>
+    private readonly long _count = count <= (long)areas * NumbersPerArea
+        ? count
+        : throw new ArgumentOutOfRangeException(nameof(count), "more numbers than the area codes hold");
+
     public IReadOnlyList<string> Write(string folder)
     {
-        if (count > (long)areas * NumbersPerArea) throw new ArgumentOutOfRangeException(nameof(count), "more numbers than the area codes hold");
         Directory.CreateDirectory(folder);
         var files = AreaCodes.Select(npa => Path.Combine(folder, npa.ToString(CultureInfo.InvariantCulture) + ".txt")).ToArray();
-        Parallel.For(0, AreaCodes.Count, i => WriteArea(files[i], AreaCodes[i], count / areas + (i < count % areas ? 1 : 0)));
+        Parallel.For(0, AreaCodes.Count, i => WriteArea(files[i], AreaCodes[i], _count / areas + (i < _count % areas ? 1 : 0)));
         return files;
     }
 
@@ -38,7 +42,8 @@ internal sealed class RegistryDataGenerator(long count, int areas, ulong seed, b
         }
     }
 
-    /// <summary>Plain ten digits; in mixed mode also NPA,NXXXXXX, 1 + ten digits and +1 + ten digits (all accepted by api.md).</summary>
+    /// <summary>Plain ten digits; in mixed mode also NPA,NXXXXXX, 1 + ten digits and +1 + ten digits (all accepted by
+    /// api.md).</summary>
     private static int Format(long number, byte[] line, int style)
     {
         var n = 0;
@@ -60,7 +65,8 @@ internal sealed class RegistryDataGenerator(long count, int areas, ulong seed, b
     private static int[] ChooseAreas(int areas, ulong seed)
     {
         var candidates = Enumerable.Range(200, 800).Where(npa => npa % 100 != 11).ToArray();
-        if (areas < 1 || areas > candidates.Length) throw new ArgumentOutOfRangeException(nameof(areas), $"between 1 and {candidates.Length}");
+        if (areas < 1 || areas > candidates.Length)
+            throw new ArgumentOutOfRangeException(nameof(areas), $"between 1 and {candidates.Length}");
         var random = new SplitMix64(seed);
         for (var i = candidates.Length - 1; i > 0; i--)
         {
@@ -71,7 +77,8 @@ internal sealed class RegistryDataGenerator(long count, int areas, ulong seed, b
     }
 }
 
-/// <summary>A small, fast generator whose sequence is fixed by its seed (System.Random's is not promised across versions).</summary>
+/// <summary>A small, fast generator whose sequence is fixed by its seed (System.Random's is not promised across
+/// versions).</summary>
 internal struct SplitMix64(ulong seed)
 {
     private ulong _state = seed;

@@ -34,7 +34,9 @@ public static class AuditChain
         var text = new StringBuilder("voiceproxy-audit-v1\n");
         void Field(string name, string? value) =>
             text.Append(name).Append(' ')
-                .Append(value is null ? "-" : string.Create(CultureInfo.InvariantCulture, $"{Encoding.UTF8.GetByteCount(value)}:{value}"))
+                .Append(value is null
+                    ? "-"
+                    : string.Create(CultureInfo.InvariantCulture, $"{Encoding.UTF8.GetByteCount(value)}:{value}"))
                 .Append('\n');
         Field("id", e.Id.ToString(CultureInfo.InvariantCulture));
         Field("at", e.At.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture));
@@ -47,7 +49,8 @@ public static class AuditChain
         return Encoding.UTF8.GetBytes(text.ToString());
     }
 
-    public static string HashOf(AuditEvent e, string previousHash) => Convert.ToHexStringLower(SHA256.HashData(Canonical(e, previousHash)));
+    public static string HashOf(AuditEvent e, string previousHash) =>
+        Convert.ToHexStringLower(SHA256.HashData(Canonical(e, previousHash)));
 
     /// <summary>Walks the sealed events in chain order without loading them all, and stops at the first that fails. The latest
     /// seal, read first (seals and sealed events only ever grow), must match the event at its last position, so events cut
@@ -65,13 +68,16 @@ public static class AuditChain
             var expectedPrevious = previous?.Hash ?? Genesis;
             var problem =
                 e.Position != expectedPosition
-                    ? $"Events at chain positions {expectedPosition} to {e.Position - 1} are missing: the chain jumps to {e.Position}."
+                    ? $"Events at chain positions {expectedPosition} to {e.Position - 1} are missing: "
+                        + $"the chain jumps to {e.Position}."
                 : e.PreviousHash != expectedPrevious
-                    ? $"Its previous hash {Short(e.PreviousHash)} does not match the hash {Short(expectedPrevious)} of the event before it."
+                    ? $"Its previous hash {Short(e.PreviousHash)} does not match "
+                        + $"the hash {Short(expectedPrevious)} of the event before it."
                 : e.Hash != HashOf(e, expectedPrevious)
                     ? "Its stored hash does not match its contents: the event was changed after it was written."
                 : e.Position == seal?.LastPosition && e.Hash != seal.HeadHash
-                    ? $"The seal of {seal.At:O} records head {Short(seal.HeadHash)} at position {seal.LastPosition}, not this event's hash."
+                    ? $"The seal of {seal.At:O} records head {Short(seal.HeadHash)} at position {seal.LastPosition}, "
+                        + "not this event's hash."
                 : null;
             if (problem is not null)
                 return new AuditVerification(false, count, previous?.Hash, new AuditFault(e.Id, e.Type, e.At, problem), unsealed);
@@ -80,8 +86,11 @@ public static class AuditChain
         }
         if (seal is not null && seal.LastPosition > count)
         {
-            var problem = $"The seal of {seal.At:O} covers positions up to {seal.LastPosition}, but the chain ends at {count}: events were removed.";
-            var fault = previous is null ? new AuditFault(0, "(none)", seal.At, problem) : new AuditFault(previous.Id, previous.Type, previous.At, problem);
+            var problem = $"The seal of {seal.At:O} covers positions up to {seal.LastPosition}, "
+                + $"but the chain ends at {count}: events were removed.";
+            var fault = previous is null
+                ? new AuditFault(0, "(none)", seal.At, problem)
+                : new AuditFault(previous.Id, previous.Type, previous.At, problem);
             return new AuditVerification(false, count, previous?.Hash, fault, unsealed);
         }
         return new AuditVerification(true, count, previous?.Hash, Unsealed: unsealed);

@@ -16,7 +16,8 @@ namespace VoiceProxy.Audit;
 /// and an instance that does not get it leaves that pass to the instance that did. Events left unsealed by a crash are
 /// sealed when the next process starts.
 /// </summary>
-internal sealed class AuditSealer(StoreWriter writer, TimeProvider time, IOptions<VoiceProxyOptions> options, ILogger<AuditSealer> log)
+internal sealed class AuditSealer(
+    StoreWriter writer, TimeProvider time, IOptions<VoiceProxyOptions> options, ILogger<AuditSealer> log)
     : BackgroundService
 {
     /// <summary>Events sealed in one pass at most; a longer backlog takes several passes straight after each other.</summary>
@@ -51,7 +52,11 @@ internal sealed class AuditSealer(StoreWriter writer, TimeProvider time, IOption
     {
         if (db.Database.IsNpgsql() && !await db.Database.SqlQueryRaw<bool>(PostgresSealLock + " AS \"Value\"").SingleAsync())
             return 0;
-        var pending = await db.AuditEvents.AsNoTracking().Where(e => e.Position == null).OrderBy(e => e.Id).Take(PassSize).ToListAsync();
+        var pending = await db.AuditEvents.AsNoTracking()
+            .Where(e => e.Position == null)
+            .OrderBy(e => e.Id)
+            .Take(PassSize)
+            .ToListAsync();
         if (pending.Count == 0) return 0;
         var head = await db.AuditEvents.AsNoTracking().Where(e => e.Position != null).OrderByDescending(e => e.Position)
             .Select(e => new { e.Position, e.Hash }).FirstOrDefaultAsync();
@@ -68,7 +73,8 @@ internal sealed class AuditSealer(StoreWriter writer, TimeProvider time, IOption
             command.Parameters.Add(p);
             return p;
         }
-        var (pPosition, pPrevious, pHash, pId) = (Parameter("@position"), Parameter("@previous"), Parameter("@hash"), Parameter("@id"));
+        var (pPosition, pPrevious, pHash, pId) =
+            (Parameter("@position"), Parameter("@previous"), Parameter("@hash"), Parameter("@id"));
         foreach (var e in pending)
         {
             (pPosition.Value, pPrevious.Value, pId.Value) = (++position, hash, e.Id);
@@ -76,7 +82,10 @@ internal sealed class AuditSealer(StoreWriter writer, TimeProvider time, IOption
             if (await command.ExecuteNonQueryAsync() != 1)
                 throw new InvalidOperationException($"Audit event {e.Id} was sealed by someone else during this pass.");
         }
-        db.AuditSeals.Add(new AuditSeal { At = time.GetUtcNow(), FirstPosition = first, LastPosition = position, HeadHash = hash });
+        db.AuditSeals.Add(new AuditSeal
+        {
+            At = time.GetUtcNow(), FirstPosition = first, LastPosition = position, HeadHash = hash,
+        });
         return pending.Count;
     });
 }

@@ -25,8 +25,10 @@ internal sealed class Journal(TimeProvider time)
 
     /// <summary>Records an audit event that is not about one call (consent, do-not-call, sign-in, registry).</summary>
     public void Audit(VoiceProxyDb db, string type, string actor, string? seller, string? subject, object payload) =>
-        db.AuditEvents.Add(NewAuditEvent(time.GetUtcNow(), type, actor, seller, subject, JsonSerializer.Serialize(payload, StoredJson.Options)));
+        db.AuditEvents.Add(NewAuditEvent(
+            time.GetUtcNow(), type, actor, seller, subject, JsonSerializer.Serialize(payload, StoredJson.Options)));
 
-    private static AuditEvent NewAuditEvent(DateTimeOffset at, string type, string actor, string? seller, string? subject, string json) =>
+    private static AuditEvent NewAuditEvent(
+        DateTimeOffset at, string type, string actor, string? seller, string? subject, string json) =>
         new() { At = at, Type = type, Actor = actor, Seller = seller, Subject = subject, PayloadJson = json };
 }

@@ -4,7 +4,6 @@ using VoiceProxy.Audit;
 using VoiceProxy.Compliance;
 using VoiceProxy.Consent;
 using VoiceProxy.Data;
-using VoiceProxy.Infrastructure;
 using VoiceProxy.Telephony;
 
 namespace VoiceProxy.Calls;
@@ -58,7 +57,8 @@ internal sealed class CallService(
         });
 
         using var scope = log.BeginScope(new Dictionary<string, object> { ["CallId"] = call.Id });
-        log.LogInformation("Call decided: {Allowed} {Reasons}", call.Allowed, string.Join(",", decision.Reasons.Select(r => r.Code)));
+        log.LogInformation(
+            "Call decided: {Allowed} {Reasons}", call.Allowed, string.Join(",", decision.Reasons.Select(r => r.Code)));
         if (!call.Allowed) return new CallResult(CallOutcome.Blocked, call);
 
         var result = await placer.PlaceAsync(call);
@@ -72,7 +72,8 @@ internal sealed class CallService(
                 .SetProperty(c => c.UpdatedAt, updatedAt));
             journal.Call(w, call, "twilio.create", "voiceproxy", new
             {
-                result.Status, result.CallSid, result.HttpStatus, result.Detail, request = result.Sent.Where(p => p.Key != "To").ToDictionary(),
+                result.Status, result.CallSid, result.HttpStatus, result.Detail,
+                request = result.Sent.Where(p => p.Key != "To").ToDictionary(),
             });
             var stored = await w.Calls.Where(c => c.Id == call.Id).Select(c => new { c.Status, c.TwilioCallSid }).SingleAsync();
             return (stored.Status, stored.TwilioCallSid);
@@ -87,7 +88,9 @@ internal sealed class CallService(
         db.Calls.AsNoTracking().Include(c => c.Events).FirstOrDefaultAsync(c => c.Id == id, ct);
 
     private Task<CallRecord?> FindByKeyAsync(string seller, string key, CancellationToken ct) =>
-        db.Calls.AsNoTracking().Include(c => c.Events).FirstOrDefaultAsync(c => c.Seller == seller && c.IdempotencyKey == key, ct);
+        db.Calls.AsNoTracking()
+            .Include(c => c.Events)
+            .FirstOrDefaultAsync(c => c.Seller == seller && c.IdempotencyKey == key, ct);
 
     /// <summary>The same key with the same body gets the first answer again; with another body, a conflict.</summary>
     private static CallResult Replay(CallRecord earlier, ValidCallRequest request) =>

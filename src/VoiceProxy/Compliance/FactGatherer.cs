@@ -11,16 +11,21 @@ namespace VoiceProxy.Compliance;
 public sealed record CustomerLocation(string? State, string? TimeZone);
 
 /// <summary>Does all the I/O the decision needs, so that <see cref="Gate.Decide"/> stays pure.</summary>
-internal sealed class FactGatherer(VoiceProxyDb db, IDncRegistry registry, NpaTable npa, Gate gate, IOptions<VoiceProxyOptions> options)
+internal sealed class FactGatherer(
+    VoiceProxyDb db, IDncRegistry registry, NpaTable npa, Gate gate, IOptions<VoiceProxyOptions> options)
 {
     /// <summary>The instants of the calls the caps count. Compiled once: asked on every call and dry run.</summary>
-    private static readonly PerModel<Func<VoiceProxyDb, string, string, string, DateTimeOffset, DateTimeOffset, IAsyncEnumerable<DateTimeOffset>>>
-        RecentCalls = new(() => EF.CompileAsyncQuery((VoiceProxyDb db, string seller, string to, string purpose, DateTimeOffset since, DateTimeOffset at) =>
-            db.Calls.AsNoTracking()
-                .Where(c => c.Seller == seller && c.To == to && c.Allowed && c.Purpose == purpose && c.RequestedAt > since && c.RequestedAt <= at)
-                .Select(c => c.RequestedAt)));
+    private static readonly PerModel<Func<
+        VoiceProxyDb, string, string, string, DateTimeOffset, DateTimeOffset, IAsyncEnumerable<DateTimeOffset>>>
+        RecentCalls = new(() => EF.CompileAsyncQuery(
+            (VoiceProxyDb db, string seller, string to, string purpose, DateTimeOffset since, DateTimeOffset at) =>
+                db.Calls.AsNoTracking()
+                    .Where(c => c.Seller == seller && c.To == to && c.Allowed && c.Purpose == purpose
+                        && c.RequestedAt > since && c.RequestedAt <= at)
+                    .Select(c => c.RequestedAt)));
 
-    public async Task<CallFacts> GatherAsync(CallIntent intent, CustomerLocation? customer, DateTimeOffset at, CancellationToken ct)
+    public async Task<CallFacts> GatherAsync(
+        CallIntent intent, CustomerLocation? customer, DateTimeOffset at, CancellationToken ct)
     {
         var seller = options.Value.FindSeller(intent.Seller)!;
         // One connection for the three queries instead of three trips through the pool.
@@ -46,7 +51,10 @@ internal sealed class FactGatherer(VoiceProxyDb db, IDncRegistry registry, NpaTa
     private List<RegistryFact> Registries(CallIntent intent, Location? location)
     {
         if (intent.Purpose != Purpose.Marketing) return [];
-        var lists = (location?.States ?? []).Where(gate.Settings.States.RegistryStates.Contains).Select(RegistryLists.State).Prepend(RegistryLists.National);
+        var lists = (location?.States ?? [])
+            .Where(gate.Settings.States.RegistryStates.Contains)
+            .Select(RegistryLists.State)
+            .Prepend(RegistryLists.National);
         return lists.Select(l => registry.Check(l, intent.To)).ToList();
     }
 

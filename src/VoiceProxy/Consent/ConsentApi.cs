@@ -10,19 +10,23 @@ using VoiceProxy.Security;
 namespace VoiceProxy.Consent;
 
 public sealed record ConsentEvidence(string? DisclosureText, string? PageUrl, string? IpAddress, string? UserAgent);
-public sealed record ConsentRequest(string? Phone, string? Scope, string? Kind, DateTimeOffset? CapturedAt, string? Source, ConsentEvidence? Evidence);
+public sealed record ConsentRequest(
+    string? Phone, string? Scope, string? Kind, DateTimeOffset? CapturedAt, string? Source, ConsentEvidence? Evidence);
 public sealed record RevocationRequest(string? Phone, string? Scope, string? Channel, string? Note);
 
-public sealed record ConsentEntryView(long Id, string Action, string? Scope, string? Kind, DateTimeOffset At, DateTimeOffset RecordedAt,
+public sealed record ConsentEntryView(
+    long Id, string Action, string? Scope, string? Kind, DateTimeOffset At, DateTimeOffset RecordedAt,
     string? Source, string? Channel, string? Note, JsonElement? Evidence, string RecordedBy)
 {
-    internal static ConsentEntryView From(ConsentEntry e) => new(e.Id, e.Action == ConsentAction.Grant ? "grant" : "revoke", e.Scope, e.Kind,
+    internal static ConsentEntryView From(ConsentEntry e) => new(
+        e.Id, e.Action == ConsentAction.Grant ? "grant" : "revoke", e.Scope, e.Kind,
         e.EffectiveAt, e.RecordedAt, e.Source, e.Channel, e.Note,
         e.EvidenceJson is null ? null : JsonSerializer.Deserialize<JsonElement>(e.EvidenceJson), e.RecordedBy);
 }
 
 public sealed record ScopeState(string State, string? Kind, DateTimeOffset? Since);
-public sealed record ConsentView(string Phone, string Seller, IReadOnlyDictionary<string, ScopeState> Current, IReadOnlyList<ConsentEntryView> History);
+public sealed record ConsentView(
+    string Phone, string Seller, IReadOnlyDictionary<string, ScopeState> Current, IReadOnlyList<ConsentEntryView> History);
 
 internal static class ConsentApi
 {
@@ -42,9 +46,11 @@ internal static class ConsentApi
         var errors = new Dictionary<string, string[]>();
         if (Phone.ValidateUsNumber(body.Phone) is { } phoneError) errors["phone"] = [phoneError];
         if (!Purposes.Names.Contains(body.Scope)) errors["scope"] = ["must be 'transactional' or 'marketing'."];
-        if (body.Kind is not (ConsentKinds.Express or ConsentKinds.ExpressWritten)) errors["kind"] = ["must be 'express' or 'express_written'."];
+        if (body.Kind is not (ConsentKinds.Express or ConsentKinds.ExpressWritten))
+            errors["kind"] = ["must be 'express' or 'express_written'."];
         if (body.Kind == ConsentKinds.ExpressWritten && string.IsNullOrWhiteSpace(body.Evidence?.DisclosureText))
-            errors["evidence.disclosureText"] = ["is required for express_written consent: keep the disclosure exactly as shown."];
+            errors["evidence.disclosureText"] =
+                ["is required for express_written consent: keep the disclosure exactly as shown."];
         if (body.CapturedAt > now) errors["capturedAt"] = ["may not be in the future."];
         Problems.Limit(errors, "source", body.Source, 500);
         Problems.Limit(errors, "evidence.disclosureText", body.Evidence?.DisclosureText, 20_000);
@@ -73,12 +79,14 @@ internal static class ConsentApi
     {
         var errors = new Dictionary<string, string[]>();
         if (Phone.ValidateUsNumber(body.Phone) is { } phoneError) errors["phone"] = [phoneError];
-        if (body.Scope is not null && !Purposes.Names.Contains(body.Scope)) errors["scope"] = ["must be 'transactional', 'marketing', or omitted for all."];
+        if (body.Scope is not null && !Purposes.Names.Contains(body.Scope))
+            errors["scope"] = ["must be 'transactional', 'marketing', or omitted for all."];
         Problems.Limit(errors, "channel", body.Channel, 100);
         Problems.Limit(errors, "note", body.Note, 1_000);
         if (errors.Count > 0) return Problems.Invalid(errors);
 
-        var entry = ConsentLedger.NewRevocation(user.BoundSeller()!, body.Phone!, body.Scope, body.Channel ?? "api", body.Note, user.KeyName(), time.GetUtcNow());
+        var entry = ConsentLedger.NewRevocation(
+            user.BoundSeller()!, body.Phone!, body.Scope, body.Channel ?? "api", body.Note, user.KeyName(), time.GetUtcNow());
         await writer.WriteAsync(w =>
         {
             w.Consents.Add(entry);
@@ -88,7 +96,8 @@ internal static class ConsentApi
     }
 
     private static async Task<Results<Ok<ConsentView>, ValidationProblem, ProblemHttpResult>> Get(
-        string phone, string? seller, ClaimsPrincipal user, VoiceProxyDb db, IOptions<VoiceProxyOptions> options, CancellationToken ct)
+        string phone, string? seller, ClaimsPrincipal user, VoiceProxyDb db, IOptions<VoiceProxyOptions> options,
+        CancellationToken ct)
     {
         if (Phone.ValidateUsNumber(phone) is { } phoneError) return Problems.Invalid("phone", phoneError);
         var (scope, problem) = SellerScope.Resolve(user, seller, options.Value);
@@ -100,6 +109,7 @@ internal static class ConsentApi
             var c = ConsentLedger.Current(history, s);
             return new ScopeState(c.State.ToString().ToLowerInvariant(), c.Kind, c.Since);
         });
-        return TypedResults.Ok(new ConsentView(phone, scope, current, ConsentLedger.Ordered(history).Select(ConsentEntryView.From).ToList()));
+        var entries = ConsentLedger.Ordered(history).Select(ConsentEntryView.From).ToList();
+        return TypedResults.Ok(new ConsentView(phone, scope, current, entries));
     }
 }

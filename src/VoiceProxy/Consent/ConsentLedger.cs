@@ -6,8 +6,9 @@ namespace VoiceProxy.Consent;
 /// <summary>Derives current consent from the append-only history.</summary>
 internal static class ConsentLedger
 {
-    /// <summary>History in the customer's order: a grant counts from when it was captured, a revocation from when it was made;
-    /// at the same instant the revocation wins. A revocation ends every earlier grant; the strongest later grant stands.</summary>
+    /// <summary>History in the customer's order: a grant counts from when it was captured, a revocation from when it was
+    /// made; at the same instant the revocation wins. A revocation ends every earlier grant; the strongest later grant
+    /// stands.</summary>
     public static ConsentStatus Current(IEnumerable<ConsentEntry> history, string scope)
     {
         var status = ConsentStatus.None;
@@ -32,9 +33,10 @@ internal static class ConsentLedger
     public static Task<List<ConsentEntry>> HistoryAsync(VoiceProxyDb db, string seller, string phone, CancellationToken ct) =>
         History.For(db)(db, seller, phone).ToListAsync(ct).AsTask();
 
-    public static ConsentEntry NewRevocation(string seller, string phone, string? scope, string channel, string? note, string by, DateTimeOffset at) => new()
-    {
-        Seller = seller, Phone = phone, Action = ConsentAction.Revoke, Scope = scope, Channel = channel, Note = note,
-        EffectiveAt = at, RecordedAt = at, RecordedBy = by,
-    };
+    public static ConsentEntry NewRevocation(
+        string seller, string phone, string? scope, string channel, string? note, string by, DateTimeOffset at) => new()
+        {
+            Seller = seller, Phone = phone, Action = ConsentAction.Revoke, Scope = scope, Channel = channel, Note = note,
+            EffectiveAt = at, RecordedAt = at, RecordedBy = by,
+        };
 }

@@ -35,7 +35,8 @@ internal sealed class AppendOnlyInterceptor : SaveChangesInterceptor
             };
             if (refused is not null)
                 throw new InvalidOperationException(
-                    $"Refused to {(entry.State == EntityState.Deleted ? "delete" : "change")} {refused}: records are append-only.");
+                    $"Refused to {(entry.State == EntityState.Deleted ? "delete" : "change")} {refused}: "
+                    + "records are append-only.");
         }
     }
 }

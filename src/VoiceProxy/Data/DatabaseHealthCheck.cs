@@ -29,15 +29,21 @@ internal sealed class DatabaseHealthCheck(StoreWriter writer) : IHealthCheck
                 if (db.Database.IsSqlite())
                 {
                     // Rewriting the header's user_version with its own value is a real write that changes nothing.
-                    var version = await db.Database.SqlQueryRaw<int>("SELECT user_version AS Value FROM pragma_user_version").SingleAsync();
-                    var rewrite = "PRAGMA user_version = " + version.ToString(System.Globalization.CultureInfo.InvariantCulture);
-                    await db.Database.ExecuteSqlRawAsync(rewrite); // an int read from the database itself; PRAGMA takes no parameters
+                    var version = await db.Database
+                        .SqlQueryRaw<int>("SELECT user_version AS Value FROM pragma_user_version")
+                        .SingleAsync();
+                    var rewrite = "PRAGMA user_version = "
+                        + version.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                    // An int read from the database itself; PRAGMA takes no parameters.
+                    await db.Database.ExecuteSqlRawAsync(rewrite);
                 }
                 else if (db.Database.IsNpgsql())
                 {
                     // A standby, or a database or role set to read-only, connects but cannot take a call record.
-                    var readOnly = await db.Database.SqlQueryRaw<bool>(
-                        "SELECT pg_is_in_recovery() OR current_setting('transaction_read_only') = 'on' AS \"Value\"").SingleAsync();
+                    var readOnly = await db.Database
+                        .SqlQueryRaw<bool>(
+                            "SELECT pg_is_in_recovery() OR current_setting('transaction_read_only') = 'on' AS \"Value\"")
+                        .SingleAsync();
                     if (readOnly) return HealthCheckResult.Unhealthy("The database is read-only.");
                 }
                 return HealthCheckResult.Healthy();

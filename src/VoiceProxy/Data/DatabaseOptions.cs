@@ -13,12 +13,14 @@ public sealed class DatabaseOptions
     /// database). Kept as text so a wrong value is reported with its key rather than as a binder exception.</summary>
     public string Provider { get; set; } = nameof(DatabaseProvider.Sqlite);
 
-    /// <summary>The provider named; options read through IOptions are validated first, so an unknown name never gets here.</summary>
+    /// <summary>The provider named; options read through IOptions are validated first, so an unknown name never gets
+    /// here.</summary>
     public DatabaseProvider Kind => TryParse(Provider, out var kind) ? kind : DatabaseProvider.Sqlite;
 
     internal static bool TryParse(string? value, out DatabaseProvider kind)
     {
-        var name = Enum.GetNames<DatabaseProvider>().FirstOrDefault(n => string.Equals(n, value?.Trim(), StringComparison.OrdinalIgnoreCase));
+        var name = Enum.GetNames<DatabaseProvider>()
+            .FirstOrDefault(n => string.Equals(n, value?.Trim(), StringComparison.OrdinalIgnoreCase));
         kind = name is null ? default : Enum.Parse<DatabaseProvider>(name);
         return name is not null;
     }
@@ -33,7 +35,8 @@ internal sealed class DatabaseOptionsValidator(IConfiguration config) : IValidat
         if (!DatabaseOptions.TryParse(o.Provider, out var kind))
             return ValidateOptionsResult.Fail(DatabaseOptions.ProviderError(o.Provider));
         if (kind == DatabaseProvider.Postgres && string.IsNullOrWhiteSpace(config.GetConnectionString("VoiceProxy")))
-            return ValidateOptionsResult.Fail($"ConnectionStrings:VoiceProxy is required when {DatabaseOptions.Section}:Provider is Postgres.");
+            return ValidateOptionsResult.Fail(
+                $"ConnectionStrings:VoiceProxy is required when {DatabaseOptions.Section}:Provider is Postgres.");
         return ValidateOptionsResult.Success;
     }
 }

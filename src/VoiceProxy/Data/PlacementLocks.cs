@@ -11,7 +11,8 @@ internal interface IPlacementLocks
     Task<IAsyncDisposable> AcquireAsync(IReadOnlyCollection<string> keys, CancellationToken ct);
 }
 
-/// <summary>SQLite: one instance owns the file, so in-process locks are the whole story (BEGIN IMMEDIATE serializes writers).</summary>
+/// <summary>SQLite: one instance owns the file, so in-process locks are the whole story (BEGIN IMMEDIATE serializes
+/// writers).</summary>
 internal sealed class InProcessPlacementLocks(StripedLock stripes) : IPlacementLocks
 {
     public async Task<IAsyncDisposable> AcquireAsync(IReadOnlyCollection<string> keys, CancellationToken ct) =>
@@ -39,7 +40,8 @@ internal sealed class InProcessPlacementLocks(StripedLock stripes) : IPlacementL
 /// Application Name) so lock holders waiting for the store's pool can never be starved by lock waiters.</summary>
 internal sealed class PostgresPlacementLocks(StripedLock stripes, IConfiguration config) : IPlacementLocks
 {
-    /// <summary>A lock wait this long means something is stuck; failing the request (503) is better than queuing forever.</summary>
+    /// <summary>A lock wait this long means something is stuck; failing the request (503) is better than queuing
+    /// forever.</summary>
     private const string LockTimeout = "SET LOCAL lock_timeout = '30s'";
 
     public async Task<IAsyncDisposable> AcquireAsync(IReadOnlyCollection<string> keys, CancellationToken ct)
@@ -51,10 +53,14 @@ internal sealed class PostgresPlacementLocks(StripedLock stripes, IConfiguration
             connection = new NpgsqlConnection(LockConnectionString(config.GetConnectionString("VoiceProxy")!));
             await connection.OpenAsync(ct);
             var tx = await connection.BeginTransactionAsync(ct);
-            await using (var timeout = new NpgsqlCommand(LockTimeout, connection, tx)) await timeout.ExecuteNonQueryAsync(ct);
+            await using (var timeout = new NpgsqlCommand(LockTimeout, connection, tx))
+                await timeout.ExecuteNonQueryAsync(ct);
             foreach (var id in keys.Select(LockId).Distinct().Order())
             {
-                await using var command = new NpgsqlCommand("SELECT pg_advisory_xact_lock($1)", connection, tx) { Parameters = { new() { Value = id } } };
+                await using var command = new NpgsqlCommand("SELECT pg_advisory_xact_lock($1)", connection, tx)
+                {
+                    Parameters = { new() { Value = id } },
+                };
                 await command.ExecuteNonQueryAsync(ct);
             }
             return new InProcessPlacementLocks.Held(local, connection);
@@ -67,9 +73,10 @@ internal sealed class PostgresPlacementLocks(StripedLock stripes, IConfiguration
         }
     }
 
-    /// <summary>A stable 64-bit id per key (the first 8 bytes of its SHA-256): the same on every instance and every run.</summary>
-    internal static long LockId(string key) =>
-        BitConverter.ToInt64(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes("voiceproxy|" + key)), 0);
+    /// <summary>A stable 64-bit id per key (the first 8 bytes of its SHA-256): the same on every instance and every
+    /// run.</summary>
+    internal static long LockId(string key) => BitConverter.ToInt64(
+        System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes("voiceproxy|" + key)), 0);
 
     private static string LockConnectionString(string connection) =>
         new NpgsqlConnectionStringBuilder(connection) { ApplicationName = "voiceproxy-placement-locks" }.ConnectionString;

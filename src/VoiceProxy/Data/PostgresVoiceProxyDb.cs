@@ -7,11 +7,11 @@ namespace VoiceProxy.Data;
 /// (Migrations/Postgres, history in the same __EFMigrationsHistory name) beside SQLite's without either knowing.</summary>
 public sealed class PostgresVoiceProxyDb(DbContextOptions<VoiceProxyDb> options) : VoiceProxyDb(options)
 {
-    protected override void ConfigureConventions(ModelConfigurationBuilder builder)
+    protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
-        base.ConfigureConventions(builder);
+        base.ConfigureConventions(configurationBuilder);
         // timestamptz takes only offset-zero values; callers may send instants with any offset.
-        builder.Properties<DateTimeOffset>().HaveConversion<ToUtcConverter>();
+        configurationBuilder.Properties<DateTimeOffset>().HaveConversion<ToUtcConverter>();
     }
 
     private sealed class ToUtcConverter() : ValueConverter<DateTimeOffset, DateTimeOffset>(v => v.ToUniversalTime(), v => v);

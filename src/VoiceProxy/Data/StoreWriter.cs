@@ -1,6 +1,5 @@
 using System.Diagnostics.Metrics;
 using System.Threading.Channels;
-using Microsoft.EntityFrameworkCore;
 
 namespace VoiceProxy.Data;
 

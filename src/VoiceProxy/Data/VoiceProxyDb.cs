@@ -19,17 +19,17 @@ public class VoiceProxyDb : DbContext
     public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
     public DbSet<AuditSeal> AuditSeals => Set<AuditSeal>();
 
-    protected override void ConfigureConventions(ModelConfigurationBuilder builder)
+    protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
         // SQLite cannot compare or order DateTimeOffset; every instant is stored as UTC ticks instead.
         if (Database.IsSqlite())
-            builder.Properties<DateTimeOffset>().HaveConversion<UtcTicksConverter>();
-        builder.Properties<string>().HaveMaxLength(4000);
+            configurationBuilder.Properties<DateTimeOffset>().HaveConversion<UtcTicksConverter>();
+        configurationBuilder.Properties<string>().HaveMaxLength(4000);
     }
 
-    protected override void OnModelCreating(ModelBuilder b)
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
-        b.Entity<CallRecord>(e =>
+        modelBuilder.Entity<CallRecord>(e =>
         {
             e.ToTable("calls");
             e.HasKey(c => c.Id);
@@ -42,26 +42,26 @@ public class VoiceProxyDb : DbContext
             e.HasIndex(c => c.TwilioCallSid);
             e.HasMany(c => c.Events).WithOne().HasForeignKey(ev => ev.CallId);
         });
-        b.Entity<CallEvent>(e =>
+        modelBuilder.Entity<CallEvent>(e =>
         {
             e.ToTable("call_events");
             e.Property(c => c.DetailJson).HasMaxLength(65536);
             e.HasIndex(c => new { c.CallId, c.DedupKey }).IsUnique();
         });
-        b.Entity<ConsentEntry>(e =>
+        modelBuilder.Entity<ConsentEntry>(e =>
         {
             e.ToTable("consent_entries");
             e.Property(c => c.Action).HasConversion<string>().HasMaxLength(10);
             e.Property(c => c.EvidenceJson).HasMaxLength(65536);
             e.HasIndex(c => new { c.Seller, c.Phone });
         });
-        b.Entity<DncEntry>(e =>
+        modelBuilder.Entity<DncEntry>(e =>
         {
             e.ToTable("dnc_entries");
             e.Property(c => c.Action).HasConversion<string>().HasMaxLength(10);
             e.HasIndex(c => new { c.Seller, c.Phone });
         });
-        b.Entity<AuditEvent>(e =>
+        modelBuilder.Entity<AuditEvent>(e =>
         {
             e.ToTable("audit_events");
             e.Property(c => c.PayloadJson).HasMaxLength(65536);
@@ -70,7 +70,7 @@ public class VoiceProxyDb : DbContext
             // The sealer's queue: only the few events not yet sealed are in this index.
             e.HasIndex(c => c.Id).HasFilter("\"Position\" IS NULL").HasDatabaseName("IX_audit_events_unsealed");
         });
-        b.Entity<AuditSeal>(e =>
+        modelBuilder.Entity<AuditSeal>(e =>
         {
             e.ToTable("audit_seals");
             e.HasIndex(c => c.LastPosition).IsUnique();

@@ -13,7 +13,8 @@ public sealed record DncRequest(string? Phone, string? Reason);
 public sealed record DncRemoval(string? Reason);
 public sealed record InternalListing(bool Listed, DateTimeOffset? Since, string? Reason);
 public sealed record RegistryListing(string List, bool Listed, DateOnly? AsOf);
-public sealed record DncView(string Phone, string Seller, InternalListing Internal, RegistryListing National, IReadOnlyList<RegistryListing> States);
+public sealed record DncView(
+    string Phone, string Seller, InternalListing Internal, RegistryListing National, IReadOnlyList<RegistryListing> States);
 
 internal static class DncApi
 {
@@ -24,14 +25,15 @@ internal static class DncApi
         group.MapGet("/dnc/{phone}", Get).RequireAuthorization(Policies.CallerOrSupervisor);
         group.MapDelete("/dnc/{phone}", Remove).RequireAuthorization(Policies.Admin);
         group.MapGet("/registry", (IDncRegistry registry, TimeProvider time, IOptions<VoiceProxyOptions> o) =>
-            TypedResults.Ok(registry.Status(DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime), o.Value.Registry.MaxAgeDays)))
+            TypedResults.Ok(registry.Status(
+                DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime), o.Value.Registry.MaxAgeDays)))
             .RequireAuthorization(Policies.Supervisor);
         return group;
     }
 
     private static async Task<Results<Created<DncView>, ValidationProblem>> Add(
-        DncRequest body, ClaimsPrincipal user, VoiceProxyDb db, StoreWriter writer, Journal journal, TimeProvider time, IDncRegistry registry,
-        CancellationToken ct)
+        DncRequest body, ClaimsPrincipal user, VoiceProxyDb db, StoreWriter writer, Journal journal, TimeProvider time,
+        IDncRegistry registry, CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>();
         if (Phone.ValidateUsNumber(body.Phone) is { } phoneError) errors["phone"] = [phoneError];
@@ -45,11 +47,13 @@ internal static class DncApi
             w.DncEntries.Add(InternalDnc.NewAddition(seller, body.Phone!, body.Reason!, user.KeyName(), time.GetUtcNow()));
             journal.Audit(w, "dnc.added", user.KeyName(), seller, body.Phone, body);
         });
-        return TypedResults.Created($"/v1/dnc/{Uri.EscapeDataString(body.Phone!)}", await ViewAsync(db, registry, seller, body.Phone!, ct));
+        return TypedResults.Created(
+            $"/v1/dnc/{Uri.EscapeDataString(body.Phone!)}", await ViewAsync(db, registry, seller, body.Phone!, ct));
     }
 
     private static async Task<Results<Ok<DncView>, ValidationProblem, ProblemHttpResult>> Get(
-        string phone, string? seller, ClaimsPrincipal user, VoiceProxyDb db, IDncRegistry registry, IOptions<VoiceProxyOptions> options, CancellationToken ct)
+        string phone, string? seller, ClaimsPrincipal user, VoiceProxyDb db, IDncRegistry registry,
+        IOptions<VoiceProxyOptions> options, CancellationToken ct)
     {
         if (Phone.ValidateUsNumber(phone) is { } phoneError) return Problems.Invalid("phone", phoneError);
         var (scope, problem) = SellerScope.Resolve(user, seller, options.Value);
@@ -58,34 +62,42 @@ internal static class DncApi
     }
 
     private static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> Remove(
-        string phone, string? seller, [FromBody] DncRemoval? body, ClaimsPrincipal user, VoiceProxyDb db, StoreWriter writer, Journal journal,
-        TimeProvider time, IOptions<VoiceProxyOptions> options, CancellationToken ct)
+        string phone, string? seller, [FromBody] DncRemoval? body, ClaimsPrincipal user, VoiceProxyDb db,
+        StoreWriter writer, Journal journal, TimeProvider time, IOptions<VoiceProxyOptions> options, CancellationToken ct)
     {
         if (Phone.ValidateUsNumber(phone) is { } phoneError) return Problems.Invalid("phone", phoneError);
         if (string.IsNullOrWhiteSpace(body?.Reason) || body.Reason.Length > 1_000)
-            return Problems.Invalid("reason", "is required (at most 1000 characters): say why the number may be called again.");
+            return Problems.Invalid(
+                "reason", "is required (at most 1000 characters): say why the number may be called again.");
         var (scope, problem) = SellerScope.Resolve(user, seller, options.Value);
         if (scope is null) return problem!;
-        if (await InternalDnc.CurrentAsync(db, scope, phone, ct) is null) return Problems.NotFound("The number on this seller's do-not-call list");
+        if (await InternalDnc.CurrentAsync(db, scope, phone, ct) is null)
+            return Problems.NotFound("The number on this seller's do-not-call list");
 
         await writer.WriteAsync(w =>
         {
             w.DncEntries.Add(new DncEntry
             {
-                Seller = scope, Phone = phone, Action = DncAction.Remove, Reason = body.Reason, At = time.GetUtcNow(), RecordedBy = user.KeyName(),
+                Seller = scope, Phone = phone, Action = DncAction.Remove, Reason = body.Reason, At = time.GetUtcNow(),
+                RecordedBy = user.KeyName(),
             });
             journal.Audit(w, "dnc.removed", user.KeyName(), scope, phone, new { phone, body.Reason });
         });
         return TypedResults.NoContent();
     }
 
-    private static async Task<DncView> ViewAsync(VoiceProxyDb db, IDncRegistry registry, string seller, string phone, CancellationToken ct)
+    private static async Task<DncView> ViewAsync(
+        VoiceProxyDb db, IDncRegistry registry, string seller, string phone, CancellationToken ct)
     {
         var entry = await InternalDnc.CurrentAsync(db, seller, phone, ct);
         var national = registry.Check(RegistryLists.National, phone);
-        var states = registry.Lists.Where(l => l != RegistryLists.National).Order(StringComparer.Ordinal)
-            .Select(l => ToListing(registry.Check(l, phone))).ToList();
-        return new DncView(phone, seller, new InternalListing(entry is not null, entry?.At, entry?.Reason), ToListing(national), states);
+        var states = registry.Lists
+            .Where(l => l != RegistryLists.National)
+            .Order(StringComparer.Ordinal)
+            .Select(l => ToListing(registry.Check(l, phone)))
+            .ToList();
+        var listing = new InternalListing(entry is not null, entry?.At, entry?.Reason);
+        return new DncView(phone, seller, listing, ToListing(national), states);
     }
 
     private static RegistryListing ToListing(RegistryFact f) => new(f.List, f.Listed, f.AsOf);

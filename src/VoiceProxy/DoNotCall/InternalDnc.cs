@@ -16,7 +16,10 @@ internal static class InternalDnc
     // Compiled once: the gate asks this on every call and dry run.
     private static readonly PerModel<Func<VoiceProxyDb, string, string, CancellationToken, Task<DncEntry?>>> Last = new(() =>
         EF.CompileAsyncQuery((VoiceProxyDb db, string seller, string phone, CancellationToken ct) =>
-            db.DncEntries.AsNoTracking().Where(e => e.Seller == seller && e.Phone == phone).OrderByDescending(e => e.Id).FirstOrDefault()));
+            db.DncEntries.AsNoTracking()
+                .Where(e => e.Seller == seller && e.Phone == phone)
+                .OrderByDescending(e => e.Id)
+                .FirstOrDefault()));
 
     public static DncEntry NewAddition(string seller, string phone, string reason, string by, DateTimeOffset at) => new()
     {

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.RegularExpressions;
 using Serilog;
 using Serilog.Core;
@@ -24,7 +25,10 @@ internal static partial class Logging
             .MinimumLevel.Override("Polly", LogEventLevel.Warning)
             .Enrich.FromLogContext()
             .Enrich.With<MaskPhoneNumbers>()
-            .WriteTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj} {Properties:j}{NewLine}{Exception}"));
+            // The host's culture, which the sink used when given none: these lines are read by people.
+            .WriteTo.Console(
+                outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj} {Properties:j}{NewLine}{Exception}",
+                formatProvider: CultureInfo.CurrentCulture));
         return builder;
     }
 

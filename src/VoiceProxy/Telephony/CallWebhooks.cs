@@ -10,7 +10,8 @@ using VoiceProxy.Twiml;
 
 namespace VoiceProxy.Telephony;
 
-/// <summary>What happens when Twilio calls back: the voice webhook, the gather action, status callbacks and the inbound opt-out line.</summary>
+/// <summary>What happens when Twilio calls back: the voice webhook, the gather action, status callbacks and the inbound
+/// opt-out line.</summary>
 internal sealed class CallWebhooks(
     VoiceProxyDb db, StoreWriter writer, Journal journal, TwimlRenderer twiml, TemplateCatalog templates, OptOutService optOut,
     IOptions<VoiceProxyOptions> options, TimeProvider time, ILogger<CallWebhooks> log)
@@ -58,11 +59,13 @@ internal sealed class CallWebhooks(
                 journal.Call(w, call, "call.opted_out", "twilio", new { channel });
                 // The opt-out is committed with this unit, before the caller hears the confirmation.
                 if (!call.OptedOut)
-                    await optOut.RecordAsync(w, call.Seller, call.To, channel, call.TwilioCallSid ?? NullIfEmpty(form["CallSid"]), call.Id);
+                    await optOut.RecordAsync(
+                        w, call.Seller, call.To, channel, call.TwilioCallSid ?? NullIfEmpty(form["CallSid"]), call.Id);
             }
             RecordSpoken(w, call, next);
         });
-        if (recorded && optingOut && !call.OptedOut) log.LogInformation("Call {CallId}: the customer opted out by {Channel}", call.Id, channel);
+        if (recorded && optingOut && !call.OptedOut)
+            log.LogInformation("Call {CallId}: the customer opted out by {Channel}", call.Id, channel);
         return recorded ? next : replay;
     }
 
@@ -75,7 +78,8 @@ internal sealed class CallWebhooks(
         var sequence = int.TryParse(form["SequenceNumber"], out var n) ? n : (int?)null;
         var dedup = idempotencyToken ?? $"{form["CallSid"]}:{sequence}:{status}";
         if (await IsReplayAsync(call, dedup, ct)) return;
-        var detail = form.Where(f => f.Key is "CallStatus" or "CallDuration" or "AnsweredBy" or "SequenceNumber" or "Timestamp" or "CallSid")
+        var detail = form
+            .Where(f => f.Key is "CallStatus" or "CallDuration" or "AnsweredBy" or "SequenceNumber" or "Timestamp" or "CallSid")
             .ToDictionary(f => char.ToLowerInvariant(f.Key[0]) + f.Key[1..], f => f.Value.ToString());
         await RecordAsync(call, dedup, async w =>
         {
@@ -122,7 +126,9 @@ internal sealed class CallWebhooks(
         var answeredBy = NullIfEmpty(form["AnsweredBy"]);
         var now = time.GetUtcNow();
         var calls = w.Calls.Where(c => c.Id == callId && (final || !CallStatus.Terminal.Contains(c.Status)));
-        calls = sequence is { } s ? calls.Where(c => c.LastSequenceNumber < s) : calls.Where(c => !CallStatus.Terminal.Contains(c.Status));
+        calls = sequence is { } s
+            ? calls.Where(c => c.LastSequenceNumber < s)
+            : calls.Where(c => !CallStatus.Terminal.Contains(c.Status));
         await calls.ExecuteUpdateAsync(u => u
             .SetProperty(c => c.Status, status)
             .SetProperty(c => c.LastSequenceNumber, c => sequence ?? c.LastSequenceNumber)
@@ -140,7 +146,7 @@ internal sealed class CallWebhooks(
         return twiml.InboundPrompt(seller.DefaultLanguage, seller, url);
     }
 
-    public async Task<Rendered> InboundConfirmAsync(string? sellerId, IFormCollection form, CancellationToken ct)
+    public async Task<Rendered> InboundConfirmAsync(string? sellerId, IFormCollection form)
     {
         var seller = sellerId is null ? null : options.Value.FindSeller(sellerId);
         if (seller is null) return TwimlRenderer.Hangup();
@@ -157,7 +163,8 @@ internal sealed class CallWebhooks(
 
     /// <summary>The call and its seller, when the webhook's CallSid belongs to it. A call whose create-call answer was lost
     /// learns its SID here.</summary>
-    private async Task<(CallRecord Call, SellerOptions Seller)?> FindAsync(string callId, IFormCollection form, CancellationToken ct)
+    private async Task<(CallRecord Call, SellerOptions Seller)?> FindAsync(
+        string callId, IFormCollection form, CancellationToken ct)
     {
         var call = await CallById.For(db)(db, callId, ct);
         string? sid = form["CallSid"];
@@ -175,7 +182,8 @@ internal sealed class CallWebhooks(
 
     // Compiled once: every webhook asks both.
     private static readonly PerModel<Func<VoiceProxyDb, string, CancellationToken, Task<CallRecord?>>> CallById = new(() =>
-        EF.CompileAsyncQuery((VoiceProxyDb db, string id, CancellationToken ct) => db.Calls.AsNoTracking().FirstOrDefault(c => c.Id == id)));
+        EF.CompileAsyncQuery((VoiceProxyDb db, string id, CancellationToken ct) =>
+            db.Calls.AsNoTracking().FirstOrDefault(c => c.Id == id)));
 
     private static readonly PerModel<Func<VoiceProxyDb, string, string, CancellationToken, Task<bool>>> Recorded = new(() =>
         EF.CompileAsyncQuery((VoiceProxyDb db, string callId, string token, CancellationToken ct) =>
@@ -185,7 +193,8 @@ internal sealed class CallWebhooks(
     private async Task<string?> SuppressionAsync(CallRecord call, CancellationToken ct)
     {
         if (call.OptedOut) return "the customer already opted out on this call";
-        if (await InternalDnc.CurrentAsync(db, call.Seller, call.To, ct) is { } dnc) return $"the number was put on the do-not-call list at {dnc.At:O}";
+        if (await InternalDnc.CurrentAsync(db, call.Seller, call.To, ct) is { } dnc)
+            return $"the number was put on the do-not-call list at {dnc.At:O}";
         var consent = ConsentLedger.Current(await ConsentLedger.HistoryAsync(db, call.Seller, call.To, ct), call.Purpose);
         return consent.State == ConsentState.Revoked ? $"{call.Purpose} consent was revoked at {consent.Since:O}" : null;
     }
@@ -202,7 +211,10 @@ internal sealed class CallWebhooks(
     {
         if (rendered.Spoken.Length == 0) return;
         var template = templates.Find(call.Language, call.Template);
-        journal.Call(w, call, "message.rendered", "twilio", new { text = rendered.Spoken, template = call.Template, templateSha256 = template?.Sha256 });
+        journal.Call(w, call, "message.rendered", "twilio", new
+        {
+            text = rendered.Spoken, template = call.Template, templateSha256 = template?.Sha256,
+        });
     }
 
     private static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;

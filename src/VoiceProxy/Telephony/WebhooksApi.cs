@@ -27,7 +27,7 @@ internal static class WebhooksApi
         group.MapPost("/inbound", async (HttpRequest request, CallWebhooks hooks, CancellationToken ct) =>
             new TwimlResult(hooks.Inbound(await request.ReadFormAsync(ct)).Response));
         group.MapPost("/inbound/confirm", async (string? seller, HttpRequest request, CallWebhooks hooks, CancellationToken ct) =>
-            new TwimlResult((await hooks.InboundConfirmAsync(seller, await request.ReadFormAsync(ct), ct)).Response));
+            new TwimlResult((await hooks.InboundConfirmAsync(seller, await request.ReadFormAsync(ct))).Response));
         return group;
     }
 

@@ -40,8 +40,8 @@ public sealed class PostgresDatabase : IDisposable
                 Execute($"DROP DATABASE IF EXISTS \"{Name}\" WITH (FORCE)");
                 return;
             }
-            catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.InsufficientPrivilege or PostgresErrorCodes.ObjectInUse
-                && attempt < 20)
+            catch (PostgresException e)
+                when (e.SqlState is PostgresErrorCodes.InsufficientPrivilege or PostgresErrorCodes.ObjectInUse && attempt < 20)
             {
                 Thread.Sleep(250);
             }
