@@ -10,17 +10,20 @@ namespace VoiceProxy.Audit;
 /// </summary>
 internal sealed class Journal(TimeProvider time)
 {
-    /// <summary>Records an event on <paramref name="call"/>'s timeline and in the audit trail, and keeps the timeline entry on
-    /// the in-memory record too (for the response). <paramref name="dedupKey"/> (Twilio's idempotency token) makes a
-    /// redelivered webhook fail its own write instead of being recorded twice.</summary>
-    public void Call(VoiceProxyDb db, CallRecord call, string type, string actor, object payload, string? dedupKey = null)
+    /// <summary>Records an event on <paramref name="call"/>'s timeline and in the audit trail, and returns the timeline entry.
+    /// <paramref name="dedupKey"/> (Twilio's idempotency token) makes a redelivered webhook fail its own write instead of being
+    /// recorded twice. Only <paramref name="db"/> is changed, so a unit of the group commit may run it again.</summary>
+    public CallEvent Call(VoiceProxyDb db, CallRecord call, string type, string actor, object payload, string? dedupKey = null) =>
+        CallJson(db, call, type, actor, JsonSerializer.Serialize(payload, StoredJson.Options), dedupKey);
+
+    /// <summary>As <see cref="Call"/>, for a payload already serialized with <see cref="StoredJson"/> (the decision).</summary>
+    public CallEvent CallJson(VoiceProxyDb db, CallRecord call, string type, string actor, string json, string? dedupKey = null)
     {
         var at = time.GetUtcNow();
-        var json = JsonSerializer.Serialize(payload, StoredJson.Options);
         var entry = new CallEvent { CallId = call.Id, At = at, Type = type, DetailJson = json, DedupKey = dedupKey };
         db.CallEvents.Add(entry);
-        call.Events.Add(entry);
         db.AuditEvents.Add(NewAuditEvent(at, type, actor, call.Seller, call.Id, json));
+        return entry;
     }
 
     /// <summary>Records an audit event that is not about one call (consent, do-not-call, sign-in, registry).</summary>

@@ -46,15 +46,21 @@ internal sealed class CallService(
             Status = decision.Allowed ? CallStatus.Queued : CallStatus.Blocked, RequestedAt = now, UpdatedAt = now,
         };
         // The decision is committed before Twilio is asked: a crash from here on leaves a record to reconcile, never a lost call.
-        await writer.WriteAsync(w =>
+        var requested = JsonSerializer.Serialize(new
         {
+            actor, call.To, call.From, call.Purpose, call.Template, call.Language, idempotencyKey, request.Customer,
+        }, StoredJson.Options);
+        var recorded = await writer.WriteAsync(w =>
+        {
+            // EF adds the tracked events to the record's list; a unit run again starts from an empty one.
+            call.Events.Clear();
             w.Calls.Add(call);
-            journal.Call(w, call, "call.requested", actor, new
-            {
-                actor, call.To, call.From, call.Purpose, call.Template, call.Language, idempotencyKey, request.Customer,
-            });
-            journal.Call(w, call, "call.decided", actor, decision);
+            return Task.FromResult<CallEvent[]>([
+                journal.CallJson(w, call, "call.requested", actor, requested),
+                journal.CallJson(w, call, "call.decided", actor, call.DecisionJson)]);
         });
+        call.Events.Clear();
+        call.Events.AddRange(recorded);
 
         using var scope = log.BeginScope(new Dictionary<string, object> { ["CallId"] = call.Id });
         log.LogInformation(
@@ -62,24 +68,26 @@ internal sealed class CallService(
         if (!call.Allowed) return new CallResult(CallOutcome.Blocked, call);
 
         var result = await placer.PlaceAsync(call);
+        var answer = JsonSerializer.Serialize(new
+        {
+            result.Status, result.CallSid, result.HttpStatus, result.Detail,
+            request = result.Sent.Where(p => p.Key != "To").ToDictionary(),
+        }, StoredJson.Options);
         // Twilio may call back before it answers us: a status a callback already recorded is newer than ours, so it stays.
-        var (status, sid) = await writer.WriteAsync(async w =>
+        var (status, sid, created) = await writer.WriteAsync(async w =>
         {
             var updatedAt = time.GetUtcNow();
             await w.Calls.Where(c => c.Id == call.Id).ExecuteUpdateAsync(u => u
                 .SetProperty(c => c.Status, c => c.Status == CallStatus.Queued ? result.Status : c.Status)
                 .SetProperty(c => c.TwilioCallSid, c => c.TwilioCallSid ?? result.CallSid)
                 .SetProperty(c => c.UpdatedAt, updatedAt));
-            journal.Call(w, call, "twilio.create", "voiceproxy", new
-            {
-                result.Status, result.CallSid, result.HttpStatus, result.Detail,
-                request = result.Sent.Where(p => p.Key != "To").ToDictionary(),
-            });
+            var created = journal.CallJson(w, call, "twilio.create", "voiceproxy", answer);
             var stored = await w.Calls.Where(c => c.Id == call.Id).Select(c => new { c.Status, c.TwilioCallSid }).SingleAsync();
-            return (stored.Status, stored.TwilioCallSid);
+            return (stored.Status, stored.TwilioCallSid, created);
         });
         call.Status = status;
         call.TwilioCallSid = sid;
+        call.Events.Add(created);
         log.LogInformation("Twilio answered: {Status} {CallSid} {Detail}", result.Status, result.CallSid, result.Detail);
         return new CallResult(call.TwilioCallSid is null ? CallOutcome.TwilioFailed : CallOutcome.Placed, call);
     }

@@ -26,6 +26,7 @@ internal sealed class StoreWriter : IAsyncDisposable
     private readonly ILogger<StoreWriter> _log;
     private readonly Task _loop;
     private long _commits, _units;
+    private int _queued;
 
     public StoreWriter(IServiceScopeFactory scopes, ILogger<StoreWriter> log)
     {
@@ -38,12 +39,20 @@ internal sealed class StoreWriter : IAsyncDisposable
     public long Commits => Interlocked.Read(ref _commits);
     public long Units => Interlocked.Read(ref _units);
 
+    /// <summary>Units waiting for the next group commit.</summary>
+    public int Queued => Volatile.Read(ref _queued);
+
     /// <summary>Runs <paramref name="work"/> in the next group commit and returns its result once its rows are durable. The work
     /// must only use the store it is given (no other I/O): it runs inside the shared transaction.</summary>
     public Task<T> WriteAsync<T>(Func<VoiceProxyDb, Task<T>> work)
     {
         var unit = new Unit<T>(work);
-        if (!_queue.Writer.TryWrite(unit)) throw new ObjectDisposedException(nameof(StoreWriter), "The service is stopping.");
+        Interlocked.Increment(ref _queued);
+        if (!_queue.Writer.TryWrite(unit))
+        {
+            Interlocked.Decrement(ref _queued);
+            throw new ObjectDisposedException(nameof(StoreWriter), "The service is stopping.");
+        }
         return unit.Completion.Task;
     }
 
@@ -67,6 +76,7 @@ internal sealed class StoreWriter : IAsyncDisposable
         while (await _queue.Reader.WaitToReadAsync())
         {
             while (batch.Count < MaxUnitsPerBatch && _queue.Reader.TryRead(out var unit)) batch.Add(unit);
+            Interlocked.Add(ref _queued, -batch.Count);
             try
             {
                 await CommitAsync(batch);
@@ -90,7 +100,9 @@ internal sealed class StoreWriter : IAsyncDisposable
         using var scope = _scopes.CreateScope();
         var db = scope.ServiceProvider.GetRequiredService<VoiceProxyDb>();
         db.Database.AutoSavepointsEnabled = false;
-        db.ChangeTracker.AutoDetectChangesEnabled = true;
+        if (batch.Count > 1 && await TryAllAtOnceAsync(db, batch)) return;
+
+        // One unit at a time, each in a savepoint of its own: a unit that fails is rolled back alone.
         await using var tx = await db.Database.BeginTransactionAsync();
         foreach (var unit in batch)
         {
@@ -112,6 +124,29 @@ internal sealed class StoreWriter : IAsyncDisposable
             }
         }
         await tx.CommitAsync();
+    }
+
+    /// <summary>The usual case: every unit succeeds, so their rows are saved together with one SaveChanges and committed. If
+    /// any unit or the save fails, everything is rolled back (nothing was acknowledged) and false sends the batch through
+    /// the one-at-a-time path, which runs each unit again. Units only change the store they are given, so running one twice
+    /// is safe. Rows a unit adds are saved at the end of the batch, so a unit must not read rows another unit of the same
+    /// batch adds (none does: a request's second write is queued only after its first is durable).</summary>
+    private static async Task<bool> TryAllAtOnceAsync(VoiceProxyDb db, List<Unit> batch)
+    {
+        await using var tx = await db.Database.BeginTransactionAsync();
+        try
+        {
+            foreach (var unit in batch) await unit.RunAsync(db);
+            await db.SaveChangesAsync();
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            await tx.RollbackAsync();
+            db.ChangeTracker.Clear();
+            return false;
+        }
+        await tx.CommitAsync();
+        return true;
     }
 
     /// <summary>Stops taking writes and finishes the queued ones.</summary>
