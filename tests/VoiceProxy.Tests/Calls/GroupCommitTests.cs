@@ -36,7 +36,8 @@ public sealed class GroupCommitTests : ApplicationTests
         var id = (string)body["id"]!;
         string[] expected = ["call.requested", "call.decided", "twilio.create"];
         Assert.Equal(expected, body["events"]!.AsArray().Select(e => (string)e!["type"]!));
-        Assert.Equal(expected, App.Query(db => db.CallEvents.Where(e => e.CallId == id).OrderBy(e => e.Id).Select(e => e.Type).ToList()));
+        Assert.Equal(expected,
+            App.Query(db => db.CallEvents.Where(e => e.CallId == id).OrderBy(e => e.Id).Select(e => e.Type).ToList()));
         Assert.Equal(3, App.Query(db => db.AuditEvents.Count(e => e.Subject == id)));
         Assert.Equal(1, App.Query(db => db.Calls.Count(c => c.Id == id)));
         Assert.Equal(0, App.Query(db => db.AuditSeals.Count(s => s.LastPosition < 0)));
