@@ -5,11 +5,11 @@ namespace VoiceProxy.Data;
 
 /// <summary>
 /// Group commit: the one writer of this process. Each request hands it a unit of work (rows to add, conditional updates);
-/// the writer takes whatever is queued, runs each unit inside its own savepoint of one transaction, commits once (one fsync
-/// for all of them), and only then completes each waiting request. A unit that fails is rolled back to its savepoint and
-/// fails its own request alone; a commit that fails fails every unit of the batch, none of which was acknowledged.
-/// Durability is unchanged: a request still resumes only after its own rows are durable (SQLite synchronous=FULL,
-/// PostgreSQL synchronous_commit as configured).
+/// the writer takes whatever is queued, runs the units in one transaction, saves their rows together, commits once (one
+/// fsync for all of them), and only then completes each waiting request. When a unit fails, the batch is rolled back and
+/// run again one unit at a time, each in a savepoint of its own, so the failing unit fails its own request alone; a commit
+/// that fails fails every unit of the batch, none of which was acknowledged. Durability is unchanged: a request resumes
+/// only after its own rows are durable (SQLite synchronous=FULL, PostgreSQL synchronous_commit as configured).
 /// </summary>
 internal sealed class StoreWriter : IAsyncDisposable
 {
@@ -43,7 +43,8 @@ internal sealed class StoreWriter : IAsyncDisposable
     public int Queued => Volatile.Read(ref _queued);
 
     /// <summary>Runs <paramref name="work"/> in the next group commit and returns its result once its rows are durable. The work
-    /// must only use the store it is given (no other I/O): it runs inside the shared transaction.</summary>
+    /// runs inside the shared transaction and may be run twice (see <see cref="TryAllAtOnceAsync"/>): it must change nothing
+    /// but the store it is given, and do no other I/O.</summary>
     public Task<T> WriteAsync<T>(Func<VoiceProxyDb, Task<T>> work)
     {
         var unit = new Unit<T>(work);
