@@ -8,6 +8,7 @@ namespace VoiceProxy.Infrastructure;
 public sealed class VoiceProxyOptions
 {
     public const string Section = "VoiceProxy";
+    // Each setting's range is written once, in VoiceProxyOptionsValidator, whose messages name it.
 
     /// <summary>Absolute URL at which Twilio reaches this service. Default <c>http://localhost:5080</c>; required in Live
     /// mode.</summary>
@@ -107,18 +108,17 @@ public sealed class RegistryOptions
 {
     /// <summary>Folder of registry snapshots. Default <c>registry-data</c> under the working directory.</summary>
     public string Path { get; set; } = "registry-data";
-    /// <summary>Oldest registry copy that may be used, in days. Default 31 (47 CFR 64.1200(c)(2)(i)(D)); range 1-31.</summary>
+    /// <summary>Oldest registry copy that may be used, in days. Default 31 (47 CFR 64.1200(c)(2)(i)(D)).</summary>
     public int MaxAgeDays { get; set; } = 31;
 }
 
 public sealed class CapOptions
 {
-    /// <summary>Marketing calls per seller and number in a rolling 24 hours. Default 3 (Fla. Stat. 501.616(6)(b)); range
-    /// 1-3.</summary>
+    /// <summary>Marketing calls per seller and number in a rolling 24 hours. Default 3 (Fla. Stat. 501.616(6)(b)).</summary>
     public int MarketingPer24Hours { get; set; } = 3;
-    /// <summary>Transactional calls per seller and number in a rolling window. Default 5; range 1-100.</summary>
+    /// <summary>Transactional calls per seller and number in a rolling window. Default 5.</summary>
     public int TransactionalMaxCalls { get; set; } = 5;
-    /// <summary>The transactional window in hours. Default 24; range 1-720.</summary>
+    /// <summary>The transactional window in hours. Default 24.</summary>
     public int TransactionalWindowHours { get; set; } = 24;
 }
 
@@ -130,11 +130,11 @@ public sealed class AuditOptions
 
 public sealed class LimitOptions
 {
-    /// <summary>Largest request body accepted, in bytes. Default 65536; range 1024-1048576.</summary>
+    /// <summary>Largest request body accepted, in bytes. Default 65536.</summary>
     public int MaxBodyBytes { get; set; } = 65536;
-    /// <summary>Requests per second each API key may make on average. Default 50; range 1-100000.</summary>
+    /// <summary>Requests per second each API key may make on average. Default 50.</summary>
     public int PermitsPerSecond { get; set; } = 50;
-    /// <summary>Requests an API key may make at once above the average. Default 100; range 1-100000.</summary>
+    /// <summary>Requests an API key may make at once above the average. Default 100.</summary>
     public int Burst { get; set; } = 100;
 }
 

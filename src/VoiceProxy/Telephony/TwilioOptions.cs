@@ -19,8 +19,8 @@ public sealed class TwilioOptions
     public string ApiBaseUrl { get; set; } = "https://api.twilio.com";
     /// <summary><c>Live</c> or <c>Simulated</c>. Default: Live when credentials are set, else Simulated.</summary>
     public TwilioMode? Mode { get; set; }
-    /// <summary>Seconds Twilio lets the phone ring. Default 30; range 15-60 (47 CFR 64.1200(a)(6) asks for at least
-    /// 15).</summary>
+    /// <summary>Seconds Twilio lets the phone ring. Default 30 (47 CFR 64.1200(a)(6) asks for at least 15; the validator gives
+    /// the range).</summary>
     public int RingTimeoutSeconds { get; set; } = 30;
 
     public TwilioMode EffectiveMode =>
