@@ -270,7 +270,7 @@ public sealed class AuditChainTests : ApplicationTests
         var (commits, units) = (writer.Commits, writer.Units);
         var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var blocking = writer.WriteAsync(async _ => await gate.Task);
-        await Task.Delay(100); // the writer is now inside the blocking unit; the next three queue up behind it
+        while (writer.Queued > 0) await Task.Delay(10); // the writer is inside the blocking unit; the next three queue behind it
 
         var first = writer.WriteAsync(w => journal.Audit(w, "test.first", "test", "acme", "a", new { }));
         var bad = writer.WriteAsync(w =>
