@@ -116,26 +116,9 @@ internal sealed class CallWebhooks(
             .SetProperty(c => c.UpdatedAt, now));
     }
 
-    /// <summary>One conditional statement, so that two deliveries handled at once (here or on another instance) can never
-    /// let the older one win: newer by SequenceNumber (or, without one, anything over a non-final status), and a final
-    /// status is never replaced by a non-final one.</summary>
-    private async Task ApplyIfNewerAsync(VoiceProxyDb w, string callId, string status, int? sequence, IFormCollection form)
-    {
-        var final = CallStatus.IsTerminal(status);
-        int? duration = int.TryParse(form["CallDuration"], out var d) ? d : null;
-        var answeredBy = NullIfEmpty(form["AnsweredBy"]);
-        var now = time.GetUtcNow();
-        var calls = w.Calls.Where(c => c.Id == callId && (final || !CallStatus.Terminal.Contains(c.Status)));
-        calls = sequence is { } s
-            ? calls.Where(c => c.LastSequenceNumber < s)
-            : calls.Where(c => !CallStatus.Terminal.Contains(c.Status));
-        await calls.ExecuteUpdateAsync(u => u
-            .SetProperty(c => c.Status, status)
-            .SetProperty(c => c.LastSequenceNumber, c => sequence ?? c.LastSequenceNumber)
-            .SetProperty(c => c.DurationSeconds, c => duration ?? c.DurationSeconds)
-            .SetProperty(c => c.AnsweredBy, c => answeredBy ?? c.AnsweredBy)
-            .SetProperty(c => c.UpdatedAt, now));
-    }
+    private Task<int> ApplyIfNewerAsync(VoiceProxyDb w, string callId, string status, int? sequence, IFormCollection form) =>
+        CallUpdates.ApplyStatusIfNewerAsync(w, callId, status, sequence,
+            int.TryParse(form["CallDuration"], out var d) ? d : null, NullIfEmpty(form["AnsweredBy"]), time.GetUtcNow());
 
     /// <summary>The seller's opt-out line: a caller to OptOutNumber is asked to press the opt-out digit to confirm.</summary>
     public Rendered Inbound(IFormCollection form)
