@@ -1,6 +1,5 @@
-using System.Data.Common;
+using System.Data;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.Options;
 using VoiceProxy.Data;
 using VoiceProxy.Infrastructure;
@@ -63,18 +62,10 @@ internal sealed class AuditSealer(
         var (position, hash) = (head?.Position ?? 0, head?.Hash ?? AuditChain.Genesis);
         var first = position + 1;
 
-        await using var command = db.Database.GetDbConnection().CreateCommand();
-        command.Transaction = db.Database.CurrentTransaction?.GetDbTransaction();
-        command.CommandText = SealEvent;
-        DbParameter Parameter(string name)
-        {
-            var p = command.CreateParameter();
-            p.ParameterName = name;
-            command.Parameters.Add(p);
-            return p;
-        }
-        var (pPosition, pPrevious, pHash, pId) =
-            (Parameter("@position"), Parameter("@previous"), Parameter("@hash"), Parameter("@id"));
+        await using var command = db.Command(SealEvent);
+        var (pPosition, pPrevious, pHash, pId) = (command.Parameter("@position", DbType.Int64),
+            command.Parameter("@previous", DbType.String), command.Parameter("@hash", DbType.String),
+            command.Parameter("@id", DbType.Int64));
         foreach (var e in pending)
         {
             (pPosition.Value, pPrevious.Value, pId.Value) = (++position, hash, e.Id);

@@ -45,11 +45,11 @@ internal sealed class CallService(
             IdempotencyKey = idempotencyKey, RequestHash = request.RequestHash,
             Status = decision.Allowed ? CallStatus.Queued : CallStatus.Blocked, RequestedAt = now, UpdatedAt = now,
         };
-        // The decision is committed before Twilio is asked: a crash from here on leaves a record to reconcile, never a lost call.
         var requested = JsonSerializer.Serialize(new
         {
             actor, call.To, call.From, call.Purpose, call.Template, call.Language, idempotencyKey, request.Customer,
         }, StoredJson.Options);
+        // The decision is committed before Twilio is asked: a crash from here on leaves a record to reconcile, never a lost call.
         var recorded = await writer.WriteAsync(w =>
         {
             // EF adds the tracked events to the record's list; a unit run again starts from an empty one.
@@ -74,17 +74,10 @@ internal sealed class CallService(
             request = result.Sent.Where(p => p.Key != "To").ToDictionary(),
         }, StoredJson.Options);
         // Twilio may call back before it answers us: a status a callback already recorded is newer than ours, so it stays.
-        var (status, sid, created) = await writer.WriteAsync(async w =>
-        {
-            var updatedAt = time.GetUtcNow();
-            await w.Calls.Where(c => c.Id == call.Id).ExecuteUpdateAsync(u => u
-                .SetProperty(c => c.Status, c => c.Status == CallStatus.Queued ? result.Status : c.Status)
-                .SetProperty(c => c.TwilioCallSid, c => c.TwilioCallSid ?? result.CallSid)
-                .SetProperty(c => c.UpdatedAt, updatedAt));
-            var created = journal.CallJson(w, call, "twilio.create", "voiceproxy", answer);
-            var stored = await w.Calls.Where(c => c.Id == call.Id).Select(c => new { c.Status, c.TwilioCallSid }).SingleAsync();
-            return (stored.Status, stored.TwilioCallSid, created);
-        });
+        var (stored, created) = await writer.WriteAsync(async w => (
+            await CallUpdates.RecordTwilioAnswerAsync(w, call.Id, result.Status, result.CallSid, time.GetUtcNow()),
+            journal.CallJson(w, call, "twilio.create", "voiceproxy", answer)));
+        var (status, sid) = stored;
         call.Status = status;
         call.TwilioCallSid = sid;
         call.Events.Add(created);

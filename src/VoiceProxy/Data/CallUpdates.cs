@@ -1,12 +1,9 @@
 using System.Data;
-using System.Data.Common;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Storage;
 
 namespace VoiceProxy.Data;
 
-/// <summary>The status callback's update as one prepared statement. It runs inside the group commit for every callback, where
-/// EF's LINQ <c>ExecuteUpdate</c> pipeline was most of the single writer's time; the SQL is the same on both providers.</summary>
+/// <summary>The two updates of a call record that run in the group commit for every placed call and every status callback,
+/// as prepared statements.</summary>
 internal static class CallUpdates
 {
     private static readonly string Terminal = string.Join(", ", CallStatus.Terminal.Select(s => $"'{s}'"));
@@ -22,30 +19,37 @@ internal static class CallUpdates
         $"WHERE \"Id\" = @id AND (@final = 1 OR \"Status\" NOT IN ({Terminal})) " +
         $"AND (CASE WHEN @sequence IS NULL THEN \"Status\" NOT IN ({Terminal}) ELSE \"LastSequenceNumber\" < @sequence END)";
 
+    /// <summary>Twilio's answer to the create-call request: a status a callback already recorded is newer than ours, so only a
+    /// queued call takes it, and the SID is kept if a callback brought it first. Returns what is stored after.</summary>
+    private static readonly string TwilioAnswerSql =
+        $"UPDATE calls SET \"Status\" = CASE WHEN \"Status\" = '{CallStatus.Queued}' THEN @status ELSE \"Status\" END, " +
+        "\"TwilioCallSid\" = COALESCE(\"TwilioCallSid\", @sid), \"UpdatedAt\" = @now " +
+        "WHERE \"Id\" = @id RETURNING \"Status\", \"TwilioCallSid\"";
+
     public static async Task<int> ApplyStatusIfNewerAsync(
         VoiceProxyDb w, string callId, string status, int? sequence, int? duration, string? answeredBy, DateTimeOffset now)
     {
-        await using var command = w.Database.GetDbConnection().CreateCommand();
-        command.Transaction = w.Database.CurrentTransaction?.GetDbTransaction();
-        command.CommandText = ApplyIfNewerSql;
-        Add(command, "@id", DbType.String, callId);
-        Add(command, "@status", DbType.String, status);
-        Add(command, "@sequence", DbType.Int32, sequence);
-        Add(command, "@duration", DbType.Int32, duration);
-        Add(command, "@answeredBy", DbType.String, answeredBy);
-        Add(command, "@final", DbType.Int32, CallStatus.IsTerminal(status) ? 1 : 0);
-        // Stored as the model stores instants: UTC ticks on SQLite, timestamptz on PostgreSQL.
-        if (w.Database.IsSqlite()) Add(command, "@now", DbType.Int64, now.UtcTicks);
-        else Add(command, "@now", DbType.DateTimeOffset, now.ToUniversalTime());
+        await using var command = w.Command(ApplyIfNewerSql);
+        command.Parameter("@id", DbType.String, callId);
+        command.Parameter("@status", DbType.String, status);
+        command.Parameter("@sequence", DbType.Int32, sequence);
+        command.Parameter("@duration", DbType.Int32, duration);
+        command.Parameter("@answeredBy", DbType.String, answeredBy);
+        command.Parameter("@final", DbType.Int32, CallStatus.IsTerminal(status) ? 1 : 0);
+        command.Instant(w, "@now", now);
         return await command.ExecuteNonQueryAsync();
     }
 
-    private static void Add(DbCommand command, string name, DbType type, object? value)
+    public static async Task<(string Status, string? Sid)> RecordTwilioAnswerAsync(
+        VoiceProxyDb w, string callId, string status, string? sid, DateTimeOffset now)
     {
-        var p = command.CreateParameter();
-        p.ParameterName = name;
-        p.DbType = type;
-        p.Value = value ?? DBNull.Value;
-        command.Parameters.Add(p);
+        await using var command = w.Command(TwilioAnswerSql);
+        command.Parameter("@id", DbType.String, callId);
+        command.Parameter("@status", DbType.String, status);
+        command.Parameter("@sid", DbType.String, sid);
+        command.Instant(w, "@now", now);
+        await using var reader = await command.ExecuteReaderAsync();
+        if (!await reader.ReadAsync()) throw new InvalidOperationException($"Call {callId} is not in the store.");
+        return (reader.GetString(0), await reader.IsDBNullAsync(1) ? null : reader.GetString(1));
     }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics.Metrics;
 using System.Threading.Channels;
 
 namespace VoiceProxy.Data;
@@ -16,10 +15,6 @@ internal sealed class StoreWriter : IAsyncDisposable
     /// <summary>A cap on one transaction, so a burst cannot hold the database's write lock for long.</summary>
     private const int MaxUnitsPerBatch = 1024;
     private const string Savepoint = "unit";
-
-    private static readonly Meter Meter = new("VoiceProxy.Store");
-    private static readonly Counter<long> CommitCounter = Meter.CreateCounter<long>("voiceproxy.store.commits");
-    private static readonly Counter<long> UnitCounter = Meter.CreateCounter<long>("voiceproxy.store.units");
 
     private readonly Channel<Unit> _queue = Channel.CreateUnbounded<Unit>(new UnboundedChannelOptions { SingleReader = true });
     private readonly IServiceScopeFactory _scopes;
@@ -83,8 +78,6 @@ internal sealed class StoreWriter : IAsyncDisposable
                 await CommitAsync(batch);
                 Interlocked.Increment(ref _commits);
                 Interlocked.Add(ref _units, batch.Count);
-                CommitCounter.Add(1);
-                UnitCounter.Add(batch.Count);
                 foreach (var unit in batch) unit.Complete();
             }
             catch (Exception e)
