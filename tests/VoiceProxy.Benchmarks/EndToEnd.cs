@@ -419,18 +419,25 @@ internal sealed class EndToEnd(Dictionary<string, string> o)
         counter = 0;
         var failuresBefore = _failures;
         var from = FsyncTrace.Now();
+        var cpuBefore = ServerCpuMs();
         var wall = Stopwatch.StartNew();
         var all = (await Task.WhenAll(Enumerable.Range(0, concurrency).Select(_ => Task.Run(() => Worker(_phase, _maxRequests)))))
             .SelectMany(l => l).Order().ToArray();
         var seconds = wall.Elapsed.TotalSeconds;
+        var cpuPerRequest = (ServerCpuMs() - cpuBefore) / Math.Max(1, all.Length);
         if (cell is not null)
             _cells.Add((cell, new FsyncTrace.Window(from, FsyncTrace.Now()), all.Length + _failures - failuresBefore));
         var figures = new Figures(all.Length / seconds, Percentile(all, 0.50), Percentile(all, 0.99));
         Console.WriteLine($"{name}: {all.Length:N0} ok in {seconds:0.0} s = {figures.PerSecond:N0}/s, " +
-                          $"p50 {figures.P50:0.00} ms, p99 {figures.P99:0.00} ms" +
+                          $"p50 {figures.P50:0.00} ms, p99 {figures.P99:0.00} ms, " +
+                          (_server is null ? "" : $"server CPU {cpuPerRequest * 1000:0} µs a request") +
                           (_failures > failuresBefore ? $", {_failures - failuresBefore} failed" : ""));
         return figures;
     }
+
+    /// <summary>The server's user + system CPU time: per request, a figure that other load on the machine moves far less than
+    /// it moves throughput.</summary>
+    private double ServerCpuMs() => _server is null ? 0 : ProcCpu.ProcessMs(_server.ServerPid);
 
     private static double Percentile(double[] sorted, double p) =>
         sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)(p * sorted.Length))];
@@ -591,9 +598,11 @@ internal sealed class ServerProcess(Process process, TimeSpan readyAfter, bool t
             ? int.Parse(first, CultureInfo.InvariantCulture) : null;
     }
 
-    /// <summary>The Release server beside this benchmark, found from the repository root.</summary>
+    /// <summary>The Release server beside this benchmark, found from the repository root, or the one VOICEPROXY_SERVER_DLL
+    /// names (another build, for an A/B comparison on the same machine).</summary>
     private static string ServerDll()
     {
+        if (Environment.GetEnvironmentVariable("VOICEPROXY_SERVER_DLL") is { Length: > 0 } other) return other;
         var dir = new DirectoryInfo(AppContext.BaseDirectory);
         while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "VoiceProxy.sln"))) dir = dir.Parent;
         var dll = dir is null ? null

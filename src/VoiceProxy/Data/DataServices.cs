@@ -12,12 +12,8 @@ internal static class DataServices
         services.AddOptions<DatabaseOptions>().BindConfiguration(DatabaseOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<DatabaseOptions>, DatabaseOptionsValidator>();
         // The provider's own context type selects its migrations; everything else asks for VoiceProxyDb.
-        services.AddSingleton<StoreOptions>();
-        services.AddScoped(sp =>
-        {
-            var options = sp.GetRequiredService<StoreOptions>().Current;
-            return IsPostgres(sp) ? new PostgresVoiceProxyDb(options) : new VoiceProxyDb(options);
-        });
+        services.AddSingleton<ContextPool>();
+        services.AddScoped(sp => sp.GetRequiredService<ContextPool>().Lease());
         services.AddSingleton<StoreWriter>();
         services.AddSingleton<StripedLock>();
         services.AddSingleton<IPlacementLocks>(sp => IsPostgres(sp)

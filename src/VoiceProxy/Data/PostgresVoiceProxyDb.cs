@@ -5,7 +5,7 @@ namespace VoiceProxy.Data;
 
 /// <summary>The same model on PostgreSQL. A distinct context type is how EF keeps a second set of migrations
 /// (Migrations/Postgres, history in the same __EFMigrationsHistory name) beside SQLite's without either knowing.</summary>
-public sealed class PostgresVoiceProxyDb(DbContextOptions<VoiceProxyDb> options) : VoiceProxyDb(options)
+public sealed class PostgresVoiceProxyDb(DbContextOptions options) : VoiceProxyDb(options)
 {
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
