@@ -18,7 +18,8 @@ internal sealed class ContextPool(IServiceProvider services, IConfiguration conf
         if (_current is not { } pool || pool.Connection != connection)
             _current = pool = database.Value.Kind == DatabaseProvider.Postgres
                 ? new Pool<PostgresVoiceProxyDb>(connection, Build<PostgresVoiceProxyDb>(b => b.UseNpgsql(connection)))
-                : new Pool<VoiceProxyDb>(connection, Build<VoiceProxyDb>(b => b.UseSqlite(connection ?? "Data Source=voiceproxy.db")));
+                : new Pool<VoiceProxyDb>(
+                    connection, Build<VoiceProxyDb>(b => b.UseSqlite(connection ?? "Data Source=voiceproxy.db")));
         return pool.Lease();
     }
 
