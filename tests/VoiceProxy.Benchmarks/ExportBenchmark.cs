@@ -45,6 +45,8 @@ public class ExportBenchmark : IDisposable
                 "--VoiceProxy:Sellers:0:CallbackNumber", "+18005550199", "--VoiceProxy:Sellers:0:CallerIds:0", "+14155550100",
                 "--VoiceProxy:ApiKeys:0:Name", "supervisor", "--VoiceProxy:ApiKeys:0:Key", Key,
                 "--VoiceProxy:ApiKeys:0:Role", "Supervisor",
+                // Production without Twilio credentials: Simulated must be asked for (no call is placed here anyway).
+                "--Twilio:Mode", "Simulated",
                 "--Serilog:MinimumLevel:Default", "Warning",
             },
             RedirectStandardOutput = true, RedirectStandardError = true,

@@ -62,9 +62,11 @@ public sealed class VoiceProxyOptions
                 yield return $"{Section}:Sellers:{i}:OptOutNumber is not toll-free; " +
                     "47 CFR 64.1200(b)(3) asks for a toll-free number that reaches the automated opt-out.";
         }
+        // Outside Development a weak key stops start-up (VoiceProxyOptionsValidator); in Development it is only said.
         for (var i = 0; i < ApiKeys.Count; i++)
-            if (ApiKeys[i].Key is { Length: < 16 })
-                yield return $"{Section}:ApiKeys:{i}:Key is shorter than 16 characters; use a long random key, or KeySha256.";
+            if (ApiKeys[i].Key is { Length: > 0 } key && KeyStrength.EstimateBits(key) < KeyStrength.MinimumBits)
+                yield return $"{Section}:ApiKeys:{i}:Key is weak (about {KeyStrength.EstimateBits(key):0} bits, fewer than " +
+                    $"{KeyStrength.MinimumBits}); outside Development start-up refuses it: {KeyStrength.HowToMakeOne}.";
     }
 }
 
@@ -136,9 +138,32 @@ public sealed class LimitOptions
     public int PermitsPerSecond { get; set; } = 50;
     /// <summary>Requests an API key may make at once above the average. Default 100.</summary>
     public int Burst { get; set; } = 100;
+    /// <summary>Per-client-address limits on what carries no valid key: failures, sign-in and health.</summary>
+    public AnonymousLimitOptions Anonymous { get; set; } = new();
 }
 
-internal sealed class VoiceProxyOptionsValidator : IValidateOptions<VoiceProxyOptions>
+/// <summary>Limits per client address (after the trusted proxies' X-Forwarded-For) on traffic without a valid key. Only
+/// failures count (a missing or unknown key, a bad webhook signature, a refused sign-in), so an address that also sends
+/// valid keys or validly signed webhooks is never slowed by them.</summary>
+public sealed class AnonymousLimitOptions
+{
+    /// <summary>Failures an address may make at once before it gets 429. Default 30.</summary>
+    public int FailureBurst { get; set; } = 30;
+    /// <summary>Failures per minute an address earns back. Default 30.</summary>
+    public int FailuresPerMinute { get; set; } = 30;
+    /// <summary>Requests per second an address may make to /health/* on average. Default 50.</summary>
+    public int HealthPermitsPerSecond { get; set; } = 50;
+    /// <summary>Requests an address may make to /health/* at once above the average. Default 100.</summary>
+    public int HealthBurst { get; set; } = 100;
+    /// <summary>Refused supervisor sign-ins an address may make before it is locked out. Default 5.</summary>
+    public int SignInFreeFailures { get; set; } = 5;
+    /// <summary>The first sign-in lock-out, in seconds; each further refusal doubles it. Default 2.</summary>
+    public int SignInLockoutSeconds { get; set; } = 2;
+    /// <summary>The longest sign-in lock-out, in seconds. Default 900.</summary>
+    public int SignInMaxLockoutSeconds { get; set; } = 900;
+}
+
+internal sealed class VoiceProxyOptionsValidator(IHostEnvironment environment) : IValidateOptions<VoiceProxyOptions>
 {
     public ValidateOptionsResult Validate(string? name, VoiceProxyOptions o)
     {
@@ -174,8 +199,13 @@ internal sealed class VoiceProxyOptionsValidator : IValidateOptions<VoiceProxyOp
             Require(k.Name.Length > 0, $"ApiKeys:{i}:Name", "is required.");
             Require(k.Key is { Length: > 0 } ^ k.KeySha256 is { Length: > 0 },
                 $"ApiKeys:{i}:Key", "or KeySha256 is required (exactly one).");
-            Require(k.KeySha256 is null || (k.KeySha256.Length == 64 && k.KeySha256.All(Uri.IsHexDigit)),
-                $"ApiKeys:{i}:KeySha256", "must be 64 hex digits.");
+            var wellFormed = string.IsNullOrEmpty(k.KeySha256) || (k.KeySha256.Length == 64 && k.KeySha256.All(Uri.IsHexDigit));
+            Require(wellFormed, $"ApiKeys:{i}:KeySha256", $"must be 64 hex digits: {KeyStrength.HowToMakeOne}.");
+            // Guessable keys (a placeholder, a well-known key, under 128 bits) are for development only.
+            if (wellFormed && (k.Key is { Length: > 0 } ^ k.KeySha256 is { Length: > 0 }) && !environment.IsDevelopment()
+                && KeyStrength.Weakness(k) is { } weakness)
+                Require(false, $"ApiKeys:{i}:{(k.KeySha256 is { Length: > 0 } ? "KeySha256" : "Key")}",
+                    $"{weakness}, which is refused outside Development: {KeyStrength.HowToMakeOne}.");
             Require(Enum.IsDefined(k.Role), $"ApiKeys:{i}:Role", "must be Caller, Supervisor or Admin.");
             if (k.Role == ApiRole.Caller)
                 Require(k.Seller is not null && o.FindSeller(k.Seller) is not null,
@@ -191,6 +221,18 @@ internal sealed class VoiceProxyOptionsValidator : IValidateOptions<VoiceProxyOp
         Require(o.Limits.MaxBodyBytes is >= 1024 and <= 1048576, "Limits:MaxBodyBytes", "must be between 1024 and 1048576.");
         Require(o.Limits.PermitsPerSecond is >= 1 and <= 100000, "Limits:PermitsPerSecond", "must be between 1 and 100000.");
         Require(o.Limits.Burst is >= 1 and <= 100000, "Limits:Burst", "must be between 1 and 100000.");
+        var a = o.Limits.Anonymous;
+        Require(a.FailureBurst is >= 1 and <= 100000, "Limits:Anonymous:FailureBurst", "must be between 1 and 100000.");
+        Require(a.FailuresPerMinute is >= 1 and <= 1000000,
+            "Limits:Anonymous:FailuresPerMinute", "must be between 1 and 1000000.");
+        Require(a.HealthPermitsPerSecond is >= 1 and <= 100000,
+            "Limits:Anonymous:HealthPermitsPerSecond", "must be between 1 and 100000.");
+        Require(a.HealthBurst is >= 1 and <= 100000, "Limits:Anonymous:HealthBurst", "must be between 1 and 100000.");
+        Require(a.SignInFreeFailures is >= 1 and <= 1000, "Limits:Anonymous:SignInFreeFailures", "must be between 1 and 1000.");
+        Require(a.SignInLockoutSeconds is >= 1 and <= 3600,
+            "Limits:Anonymous:SignInLockoutSeconds", "must be between 1 and 3600.");
+        Require(a.SignInMaxLockoutSeconds >= a.SignInLockoutSeconds && a.SignInMaxLockoutSeconds <= 86400,
+            "Limits:Anonymous:SignInMaxLockoutSeconds", "must be between SignInLockoutSeconds and 86400.");
         Require(o.Audit.SealIntervalMilliseconds is >= 10 and <= 3_600_000,
             "Audit:SealIntervalMilliseconds", "must be between 10 and 3600000.");
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);

@@ -26,15 +26,35 @@ public sealed class TwilioOptions
     public TwilioMode EffectiveMode =>
         Mode ?? (string.IsNullOrEmpty(AccountSid) || string.IsNullOrEmpty(AuthToken) ? TwilioMode.Simulated : TwilioMode.Live);
     public string EffectiveAccountSid => string.IsNullOrEmpty(AccountSid) ? SimulatedAccountSid : AccountSid;
-    /// <summary>In Simulated mode without a token, webhooks are signed with this development-only token.</summary>
-    public string EffectiveAuthToken => string.IsNullOrEmpty(AuthToken) ? "simulated-auth-token" : AuthToken;
+    /// <summary>In Simulated mode without a token, webhooks are signed with this token: a fixed one in Development (so a
+    /// developer can sign a webhook by hand), a random one per process anywhere else, so nobody outside the process can
+    /// forge a webhook (an opt-out) to it.</summary>
+    public string EffectiveAuthToken => string.IsNullOrEmpty(AuthToken) ? SimulatedAuthToken : AuthToken;
+
+    /// <summary>Set at start-up by <see cref="TwilioOptionsSetup"/> from the environment.</summary>
+    internal string SimulatedAuthToken { get; set; } = DevelopmentSimulatedAuthToken;
+
+    internal const string DevelopmentSimulatedAuthToken = "simulated-auth-token";
 }
 
-internal sealed class TwilioOptionsValidator(IOptions<VoiceProxyOptions> voiceProxy) : IValidateOptions<TwilioOptions>
+/// <summary>Outside Development the simulated signing token is 256 random bits, made once per process.</summary>
+internal sealed class TwilioOptionsSetup(IHostEnvironment environment) : IPostConfigureOptions<TwilioOptions>
+{
+    public void PostConfigure(string? name, TwilioOptions o) => o.SimulatedAuthToken = environment.IsDevelopment()
+        ? TwilioOptions.DevelopmentSimulatedAuthToken
+        : Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+}
+
+internal sealed class TwilioOptionsValidator(IOptions<VoiceProxyOptions> voiceProxy, IHostEnvironment environment)
+    : IValidateOptions<TwilioOptions>
 {
     public ValidateOptionsResult Validate(string? name, TwilioOptions o)
     {
         var errors = new List<string>();
+        // Outside Development, Simulated mode is chosen, never fallen into: missing credentials are a mistake to stop on.
+        if (o.Mode is null && o.EffectiveMode == TwilioMode.Simulated && !environment.IsDevelopment())
+            errors.Add("Twilio:AccountSid and Twilio:AuthToken are required outside Development; set both for Live mode, " +
+                "or set Twilio:Mode=Simulated to run with no real calls.");
         if (o.EffectiveMode == TwilioMode.Live)
         {
             // Twilio's own SIDs are AC + 32 hex digits; a stand-in may use its own, so only a path-safe value is demanded.

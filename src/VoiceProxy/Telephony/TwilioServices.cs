@@ -12,6 +12,7 @@ internal static class TwilioServices
     {
         services.AddOptions<TwilioOptions>().Bind(config.GetSection(TwilioOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<TwilioOptions>, TwilioOptionsValidator>();
+        services.AddSingleton<IPostConfigureOptions<TwilioOptions>, TwilioOptionsSetup>();
         services.AddTwilioHttp();
         services.AddSingleton<ITwilioRestClient>(sp =>
         {
@@ -30,7 +31,12 @@ internal static class TwilioServices
     public static void LogTwilioMode(this WebApplication app)
     {
         var twilio = app.Services.GetRequiredService<IOptions<TwilioOptions>>().Value;
-        if (twilio.EffectiveMode == TwilioMode.Simulated)
+        if (twilio.EffectiveMode == TwilioMode.Simulated && !app.Environment.IsDevelopment())
+            app.Logger.LogWarning("Twilio mode is SIMULATED in {Environment} because Twilio:Mode=Simulated is set: " +
+                "NO REAL CALLS WILL BE PLACED, and webhooks are checked against a random per-process token. " +
+                "Remove Twilio:Mode and set Twilio:AccountSid and Twilio:AuthToken for Live mode.",
+                app.Environment.EnvironmentName);
+        else if (twilio.EffectiveMode == TwilioMode.Simulated)
             app.Logger.LogWarning("Twilio mode is SIMULATED: no real calls will be placed. " +
                 "Set Twilio:AccountSid and Twilio:AuthToken for Live mode.");
         else

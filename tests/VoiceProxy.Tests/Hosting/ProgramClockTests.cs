@@ -14,7 +14,7 @@ public sealed class ProgramClockTests
     {
         using var service = ServiceProcess.WithOwnStore(new TestSettings()
             .Set("ASPNETCORE_ENVIRONMENT", environment).Set("VoiceProxy:Testing:ClockOffsetHours", "5")
-            .OneSeller().ApiKey("caller", VoiceProxyApplication.AcmeKey, "Caller", "acme"));
+            .OneSeller().ApiKey("caller", VoiceProxyApplication.AcmeKey, "Caller", "acme").Set("Twilio:Mode", "Simulated"));
         await service.StartAsync(TimeSpan.FromSeconds(60));
         using var client = service.Client(VoiceProxyApplication.AcmeKey);
 

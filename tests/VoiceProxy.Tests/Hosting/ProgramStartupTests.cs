@@ -43,7 +43,9 @@ public sealed class ProgramStartupTests
             l => l.Contains("responded 500") || l.TrimStart().StartsWith("at ", StringComparison.Ordinal));
     }
 
-    /// <summary>One seller, "shop", and a caller key for it.</summary>
+    /// <summary>One seller, "shop", and a caller key for it; Production without Twilio credentials, so Simulated on
+    /// purpose.</summary>
     private static TestSettings Shop() =>
-        new TestSettings().OneSeller("shop", "Shop Inc").ApiKey("caller", VoiceProxyApplication.AcmeKey, "Caller", "shop");
+        new TestSettings().OneSeller("shop", "Shop Inc").ApiKey("caller", VoiceProxyApplication.AcmeKey, "Caller", "shop")
+            .Set("Twilio:Mode", "Simulated");
 }
