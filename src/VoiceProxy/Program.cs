@@ -47,6 +47,8 @@ builder.Services.AddApiDocs();
 var app = builder.Build();
 // Validate, migrate and load everything once, or exit with one line per problem.
 if (app.TryPrepareVoiceProxy() is { } startupError) return startupError;
+// Security headers on every response (nosniff, no framing, no referrer, a CSP per kind of response), whoever answers it.
+app.UseSecurityHeaders();
 // X-Forwarded-For/-Proto from the configured proxies only; then the request log, with the status sent.
 app.UseDeploymentForwardedHeaders();
 app.UseVoiceProxyRequestLogging();
@@ -59,8 +61,10 @@ app.UseExceptionHandler(new ExceptionHandlerOptions
 app.UseStatusCodePages();
 app.UseBodySizeLimit();
 app.UseStaticFiles();
-// Rate limits come after authentication because they are per key; anti-forgery guards the supervisor page's forms.
+// Rate limits come after authentication because they are per key; failures without a valid key are limited per address
+// before authorization answers 401 (a route without a policy needs a key); anti-forgery guards the supervisor page's forms.
 app.UseAuthentication();
+app.UseClientThrottle();
 app.UseAuthorization();
 app.UseRateLimiter();
 app.UseAntiforgery();

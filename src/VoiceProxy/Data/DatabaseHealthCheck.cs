@@ -4,18 +4,28 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 namespace VoiceProxy.Data;
 
 /// <summary>Ready only when the database can be written: a read-only database fails it as surely as a missing one. The probe
-/// is a unit of the group commit, so it never competes with the writer for the database's write lock, and readiness asked
-/// while a probe is under way shares that probe's answer.</summary>
-internal sealed class DatabaseHealthCheck(StoreWriter writer) : IHealthCheck
+/// is a unit of the group commit, so it never competes with the writer for the database's write lock. One probe answers
+/// every readiness request for a second from its start (and while it runs), so a flood of /health/ready (anonymous, from
+/// anyone) costs at most one write a second.</summary>
+internal sealed class DatabaseHealthCheck(StoreWriter writer, TimeProvider time) : IHealthCheck
 {
+    /// <summary>How long one probe's answer is given to later callers.</summary>
+    public static readonly TimeSpan Fresh = TimeSpan.FromSeconds(1);
+
     private readonly Lock _gate = new();
     private Task<HealthCheckResult>? _probe;
+    private DateTimeOffset _probedAt;
 
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken ct = default)
     {
         lock (_gate)
         {
-            if (_probe is null || _probe.IsCompleted) _probe = ProbeAsync();
+            var now = time.GetUtcNow();
+            if (_probe is null || (_probe.IsCompleted && now - _probedAt >= Fresh))
+            {
+                _probe = ProbeAsync();
+                _probedAt = now;
+            }
             return _probe;
         }
     }

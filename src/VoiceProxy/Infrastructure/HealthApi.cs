@@ -7,9 +7,12 @@ internal static class HealthApi
 {
     public static IEndpointRouteBuilder MapHealth(this IEndpointRouteBuilder routes)
     {
-        routes.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
+        // Public for probes and load balancers, under a per-address limit of their own (ClientThrottle).
+        routes.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false })
+            .AllowAnonymous().WithMetadata(ClientThrottle.HealthRoute);
         routes.MapHealthChecks("/health/ready",
-            new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready"), ResponseWriter = WriteChecks });
+                new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready"), ResponseWriter = WriteChecks })
+            .AllowAnonymous().WithMetadata(ClientThrottle.HealthRoute);
         return routes;
     }
 

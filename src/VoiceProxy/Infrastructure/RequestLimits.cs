@@ -5,13 +5,15 @@ using Microsoft.Extensions.Options;
 
 namespace VoiceProxy.Infrastructure;
 
-/// <summary>Per-key rate limiting and a cap on request bodies.</summary>
+/// <summary>Per-key rate limiting, per-address limits on failures and health, and a cap on request bodies.</summary>
 internal static class RequestLimits
 {
     /// <summary>A token bucket per API key (by its configured name; never the key itself); unauthenticated requests are not
     /// limited here (they are refused or are signed Twilio webhooks).</summary>
     public static IServiceCollection AddRequestLimits(this IServiceCollection services)
     {
+        // Traffic without a valid key is limited per client address instead (ClientThrottle, UseClientThrottle).
+        services.AddSingleton<ClientThrottle>();
         services.AddRateLimiter(o =>
         {
             o.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(http =>

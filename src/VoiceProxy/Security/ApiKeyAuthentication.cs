@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.Extensions.Options;
 using VoiceProxy.Infrastructure;
 
@@ -71,6 +72,9 @@ internal static class Policies
         services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
         services.AddAuthorizationBuilder()
+            // A route mapped without a policy is not public: it needs a signed-in key (or session). The public routes
+            // (health, Twilio's signed webhooks, the supervisor page's shell and sign-in, API docs) say AllowAnonymous.
+            .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build())
             .AddPolicy(Caller, p => p.RequireRole(nameof(ApiRole.Caller)))
             .AddPolicy(Supervisor, p => p.RequireRole(nameof(ApiRole.Supervisor), nameof(ApiRole.Admin)))
             .AddPolicy(Admin, p => p.RequireRole(nameof(ApiRole.Admin)))

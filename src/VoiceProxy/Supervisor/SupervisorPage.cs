@@ -25,9 +25,7 @@ internal static class SupervisorPage
     public const string CookieScheme = "SupervisorCookie";
     public const string CookieName = "voiceproxy-supervisor";
     private const string SelectorScheme = "ApiKeyOrSupervisorCookie";
-    private const string ContentSecurityPolicy =
-        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
-        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+    private const string ContentSecurityPolicy = SecurityHeaders.PagePolicy;
 
     /// <summary>Adds the cookie scheme and makes the default scheme pick Bearer keys or the cookie per request.
     /// Call after <see cref="Policies.AddApiKeyAuthentication"/>, whose default scheme this replaces.</summary>
@@ -72,7 +70,8 @@ internal static class SupervisorPage
 
     public static RouteGroupBuilder MapSupervisorPage(this IEndpointRouteBuilder routes)
     {
-        var group = routes.MapGroup("/supervisor").WithTags("Supervisor page").ExcludeFromDescription();
+        // The page shell, the session probe, sign-in and sign-out are open to anyone; the data behind them is /v1's.
+        var group = routes.MapGroup("/supervisor").WithTags("Supervisor page").ExcludeFromDescription().AllowAnonymous();
         group.MapGet("/", Page);
         group.MapGet("/session", Session);
         group.MapPost("/sign-in", SignIn);
@@ -103,14 +102,22 @@ internal static class SupervisorPage
             new AntiforgeryToken(options.Value.FormFieldName, tokens.RequestToken!)));
     }
 
-    /// <summary>Form post (anti-forgery checked by the framework because the handler binds a form).</summary>
+    /// <summary>Form post (anti-forgery checked by the framework because the handler binds a form). Refusals from one address
+    /// lock it out of signing in for a growing window (ClientThrottle), in which even a good key gets 429.</summary>
     private static async Task<Results<NoContent, ProblemHttpResult>> SignIn(
         [FromForm(Name = "key")] string? key, HttpContext http, ApiKeyStore keys, StoreWriter writer, Journal journal,
-        ILogger<SupervisorSession> log)
+        ClientThrottle throttle, ILogger<SupervisorSession> log)
     {
+        if (throttle.SignInLockedFor(http) is { } wait)
+        {
+            ClientThrottle.SetRetryAfter(http, wait);
+            return Problems.Create(429, "too-many-requests", "Too many requests",
+                $"Too many refused sign-ins from this address. Retry after {ClientThrottle.Seconds(wait)} s.");
+        }
         var match = keys.Match(key ?? "");
         if (match is null || match.Role is not (ApiRole.Supervisor or ApiRole.Admin))
         {
+            throttle.SignInFailed(http);
             log.LogWarning("Supervisor sign-in refused: {Why}",
                 match is null ? "unknown key" : $"key '{match.Name}' has role {match.Role}");
             return Problems.Create(401, "sign-in-refused", "Sign-in refused", "That is not a Supervisor key.");
@@ -118,6 +125,7 @@ internal static class SupervisorPage
 
         var identity = new ClaimsIdentity(
             [new(ClaimTypes.Name, match.Name), new(ClaimTypes.Role, nameof(ApiRole.Supervisor))], CookieScheme);
+        throttle.SignInSucceeded(http);
         await http.SignInAsync(CookieScheme, new ClaimsPrincipal(identity),
             new AuthenticationProperties { IsPersistent = false });
         await writer.WriteAsync(w => journal.Audit(w, "supervisor.signed_in", match.Name, null, null, new { channel = "web" }));

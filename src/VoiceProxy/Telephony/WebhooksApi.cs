@@ -4,10 +4,12 @@ namespace VoiceProxy.Telephony;
 
 internal static class WebhooksApi
 {
-    /// <summary>Twilio's callbacks. Every one is signature-checked; each answers TwiML (or 204 for status).</summary>
+    /// <summary>Twilio's callbacks. Every one is signature-checked; each answers TwiML (or 204 for status). No user signs in:
+    /// the signature is the authentication, so the group is anonymous to the authorization policies.</summary>
     public static RouteGroupBuilder MapTwilioWebhooks(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/twilio")
+            .AllowAnonymous()
             .AddEndpointFilter<TwilioSignatureFilter>()
             .DisableAntiforgery()
             .ExcludeFromDescription();

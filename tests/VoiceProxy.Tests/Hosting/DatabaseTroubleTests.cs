@@ -1,6 +1,7 @@
 using System.Net;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using VoiceProxy.Data;
 
 namespace VoiceProxy.Tests.Hosting;
 
@@ -23,6 +24,7 @@ public sealed class DatabaseTroubleTests : ApplicationTests
         UseConnection(trouble == "read-only" ? good + ";Mode=ReadOnly"
             : $"Data Source={Path.Combine(App.Folder, "gone", "x.db")};Mode=ReadWrite");
         var (status, problem) = await Acme.PostJsonAsync("/v1/calls", ApiHelpers.OrderUpdate(Phone));
+        App.Time.Advance(DatabaseHealthCheck.Fresh); // readiness answers from one probe a second
         var ready = await client.GetAsync("/health/ready");
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, status);
@@ -32,6 +34,7 @@ public sealed class DatabaseTroubleTests : ApplicationTests
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health/live")).StatusCode);
 
         UseConnection(good);
+        App.Time.Advance(DatabaseHealthCheck.Fresh);
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health/ready")).StatusCode);
         Assert.Equal(HttpStatusCode.Created, (await Acme.PostJsonAsync("/v1/calls", ApiHelpers.OrderUpdate(Phone))).Status);
         Assert.Single(App.CreateCallRequests);
