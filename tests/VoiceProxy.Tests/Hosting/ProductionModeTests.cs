@@ -85,7 +85,9 @@ public sealed class ProductionModeTests
             var project = Path.Combine(Repository.Root, "src", "VoiceProxy", "VoiceProxy.csproj");
             var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name; // bin/<Configuration>/net10.0
             using var publish = Process.Start(new ProcessStartInfo("dotnet",
-                ["publish", project, "--no-build", "--no-restore", "-c", configuration, "-o", output, "-nologo"])
+                // Without ReadyToRun: the build's own output is what is published, no compiling here.
+                ["publish", project, "--no-build", "--no-restore", "-c", configuration, "-o", output, "-nologo",
+                    "-p:PublishReadyToRun=false"])
             {
                 RedirectStandardOutput = true, RedirectStandardError = true,
             })!;
