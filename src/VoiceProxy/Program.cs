@@ -6,6 +6,7 @@ using VoiceProxy.Consent;
 using VoiceProxy.Data;
 using VoiceProxy.DoNotCall;
 using VoiceProxy.Infrastructure;
+using VoiceProxy.Privacy;
 using VoiceProxy.Security;
 using VoiceProxy.Supervisor;
 using VoiceProxy.Telephony;
@@ -38,6 +39,8 @@ builder.Services.AddCompliance();
 builder.Services.AddTwiml();
 builder.Services.AddTwilio(builder.Configuration);
 builder.Services.AddCalls();
+// Erasure of a person's data on request, and of everyone's after the retention period.
+builder.Services.AddPrivacy();
 // RFC 9457 errors: unreadable bodies 400, database down 503; the OpenAPI description of /v1 (served in Development).
 builder.Services.AddProblemDetails();
 builder.Services.AddExceptionHandler<ExceptionProblems>();
@@ -77,6 +80,8 @@ app.MapDoNotCall();
 app.MapAudit();
 app.MapReview();
 app.MapSupervisorPage();
+// /v1/privacy/erasures: an Admin erases a person's data.
+app.MapPrivacy();
 // /twilio/*: signed callbacks from Twilio; in Development, /openapi/v1.json and the Scalar UI at /scalar.
 app.MapTwilioWebhooks();
 app.MapApiDocs();

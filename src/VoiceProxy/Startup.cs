@@ -39,6 +39,7 @@ internal static class Startup
         var options = app.Services.GetRequiredService<IOptions<VoiceProxyOptions>>().Value;
         _ = app.Services.GetRequiredService<IOptions<TwilioOptions>>().Value;
         _ = app.Services.GetRequiredService<IOptions<DeploymentOptions>>().Value;
+        _ = app.Services.GetRequiredService<IOptions<PrivacyOptions>>().Value;
         app.MigrateDatabase();
         app.Services.GetRequiredService<TemplateCatalog>();
         app.WarnOfRuleDataEnding();

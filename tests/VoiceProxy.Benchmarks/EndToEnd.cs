@@ -80,6 +80,7 @@ internal sealed class EndToEnd(Dictionary<string, string> o)
         [
             "--urls", $"http://127.0.0.1:{port}", "--ConnectionStrings:VoiceProxy", $"Data Source={database}",
             "--VoiceProxy:PublicBaseUrl", $"http://127.0.0.1:{port}", "--VoiceProxy:Registry:Path", registry,
+            "--VoiceProxy:Privacy:PseudonymKey", "bWFkZS11cC1iZW5jaG1hcmstcHNldWRvbnltLWtleQ==",
             "--VoiceProxy:Sellers:0:Id", "acme", "--VoiceProxy:Sellers:0:LegalName", "Acme Outdoor Supply",
             "--VoiceProxy:Sellers:0:CallbackNumber", "+18005550199", "--VoiceProxy:Sellers:0:CallerIds:0", CallerId,
             "--VoiceProxy:ApiKeys:0:Name", "bench-app", "--VoiceProxy:ApiKeys:0:Key", Key,

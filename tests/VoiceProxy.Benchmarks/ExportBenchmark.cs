@@ -41,6 +41,7 @@ public class ExportBenchmark : IDisposable
                 dll, "--urls", $"http://127.0.0.1:{port}", "--ConnectionStrings:VoiceProxy", $"Data Source={_database}",
                 "--VoiceProxy:PublicBaseUrl", "https://voiceproxy.example.com",
                 "--VoiceProxy:Registry:Path", Path.Combine(_folder, "registry"),
+                "--VoiceProxy:Privacy:PseudonymKey", "bWFkZS11cC1iZW5jaG1hcmstcHNldWRvbnltLWtleQ==",
                 "--VoiceProxy:Sellers:0:Id", "acme", "--VoiceProxy:Sellers:0:LegalName", "Acme Outdoor Supply",
                 "--VoiceProxy:Sellers:0:CallbackNumber", "+18005550199", "--VoiceProxy:Sellers:0:CallerIds:0", "+14155550100",
                 "--VoiceProxy:ApiKeys:0:Name", "supervisor", "--VoiceProxy:ApiKeys:0:Key", Key,

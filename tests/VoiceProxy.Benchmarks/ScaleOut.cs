@@ -311,6 +311,7 @@ internal sealed class ScaleOut(Dictionary<string, string> o)
     [
         "--urls", $"http://127.0.0.1:{port}", "--ConnectionStrings:VoiceProxy", connection,
         "--VoiceProxy:Database:Provider", provider ?? "Sqlite",
+        "--VoiceProxy:Privacy:PseudonymKey", "bWFkZS11cC1iZW5jaG1hcmstcHNldWRvbnltLWtleQ==",
         "--VoiceProxy:PublicBaseUrl", "https://voiceproxy.example.com", "--VoiceProxy:Registry:Path", registry,
         "--VoiceProxy:Sellers:0:Id", "acme", "--VoiceProxy:Sellers:0:LegalName", "Acme Outdoor Supply",
         "--VoiceProxy:Sellers:0:CallbackNumber", "+18005550199", "--VoiceProxy:Sellers:0:CallerIds:0", "+14155550100",

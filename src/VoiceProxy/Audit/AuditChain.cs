@@ -11,11 +11,13 @@ namespace VoiceProxy.Audit;
 public sealed record AuditFault(long Id, string Type, DateTimeOffset At, string Problem);
 
 /// <summary>The result of walking the sealed chain: how many events checked out, the last good hash, the first bad event, and how
-/// many committed events still wait to be sealed (normally sealed within a second).</summary>
+/// many committed events still wait to be sealed (normally sealed within a second), and how much of the personal data the
+/// events refer to is kept or erased.</summary>
 public sealed record AuditVerification(
     bool Ok, long Events, string? Head,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] AuditFault? FirstBad = null,
-    long Unsealed = 0);
+    long Unsealed = 0,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] PersonalDataSummary? Personal = null);
 
 /// <summary>The hash chain over audit events: the event at position n stores SHA-256(canonical(event) including the hash of the
 /// event at position n-1).</summary>
@@ -93,7 +95,8 @@ public static class AuditChain
                 : new AuditFault(previous.Id, previous.Type, previous.At, problem);
             return new AuditVerification(false, count, previous?.Hash, fault, unsealed);
         }
-        return new AuditVerification(true, count, previous?.Hash, Unsealed: unsealed);
+        var (personal, changed) = await PersonalDataCheck.RunAsync(db, ct);
+        return new AuditVerification(changed is null, count, previous?.Hash, changed, unsealed, personal);
     }
 
     private static string Short(string? hash) => hash is null ? "(none)" : hash.Length > 12 ? hash[..12] + "…" : hash;

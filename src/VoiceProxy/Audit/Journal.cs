@@ -7,6 +7,8 @@ namespace VoiceProxy.Audit;
 /// The one way history is written. An event about a call is both an entry on the call's timeline and an audit event, with
 /// the same type, instant and payload, serialized once; an event about anything else is an audit event only. Audit events
 /// are committed with a sequence number (their id) and sealed into the hash chain afterwards by <see cref="AuditSealer"/>.
+/// Payloads carry no personal data: a person is named by a keyed pseudonym, and what must be kept about them (a number,
+/// consent evidence, words spoken) goes into an erasable <see cref="PersonalData"/> row through <see cref="Personal"/>.
 /// </summary>
 internal sealed class Journal(TimeProvider time)
 {
@@ -30,6 +32,22 @@ internal sealed class Journal(TimeProvider time)
     public void Audit(VoiceProxyDb db, string type, string actor, string? seller, string? subject, object payload) =>
         db.AuditEvents.Add(NewAuditEvent(
             time.GetUtcNow(), type, actor, seller, subject, JsonSerializer.Serialize(payload, StoredJson.Options)));
+
+    /// <summary>Keeps a person's data beside the events of this unit instead of in them (<see cref="PersonalData"/>): the row is
+    /// added to <paramref name="db"/>, and the returned reference goes into the event's payload as <c>personal</c>, with the
+    /// person's pseudonym as <c>person</c>. Written in the same unit as the event, so it costs no round trip of its
+    /// own.</summary>
+    public PersonalRef Personal(VoiceProxyDb db, string person, object data)
+    {
+        var (row, reference) = NewPersonal(person, data);
+        db.PersonalData.Add(row);
+        return reference;
+    }
+
+    /// <summary>As <see cref="Personal"/>, for a payload serialized before its unit runs: the caller adds the row in the
+    /// unit.</summary>
+    public (PersonalData Row, PersonalRef Ref) NewPersonal(string person, object data) =>
+        PersonalRecords.New(person, time.GetUtcNow(), data);
 
     private static AuditEvent NewAuditEvent(
         DateTimeOffset at, string type, string actor, string? seller, string? subject, string json) =>

@@ -22,13 +22,15 @@ public sealed record CallView(
     IReadOnlyDictionary<string, string> Variables, string Status, string? AnsweredBy, int? DurationSeconds, string? TwilioCallSid,
     bool OptedOut, DateTimeOffset RequestedAt, DateTimeOffset UpdatedAt, Decision Decision, IReadOnlyList<CallEventView> Events)
 {
-    internal static CallView Of(CallRecord c) => new(
+    internal static CallView Of(CallRecord c, IReadOnlyDictionary<string, PersonalData>? personal) => new(
         c.Id, c.Seller, c.To, c.From, c.Purpose, c.Template, c.Language,
         JsonSerializer.Deserialize<Dictionary<string, string>>(c.VariablesJson, StoredJson.Options)!,
         c.Status, c.AnsweredBy, c.DurationSeconds, c.TwilioCallSid, c.OptedOut, c.RequestedAt, c.UpdatedAt,
         JsonSerializer.Deserialize<Decision>(c.DecisionJson, StoredJson.Options)!,
         c.Events
             .OrderBy(e => e.Id)
-            .Select(e => new CallEventView(e.At, e.Type, JsonSerializer.Deserialize<JsonElement>(e.DetailJson)))
+            .Select(e => new CallEventView(e.At, e.Type, PersonalRecords.Reveal(e.DetailJson, personal ?? NoPersonalData)))
             .ToList());
+
+    private static readonly Dictionary<string, PersonalData> NoPersonalData = [];
 }

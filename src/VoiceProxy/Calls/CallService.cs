@@ -4,19 +4,22 @@ using VoiceProxy.Audit;
 using VoiceProxy.Compliance;
 using VoiceProxy.Consent;
 using VoiceProxy.Data;
+using VoiceProxy.Infrastructure;
 using VoiceProxy.Telephony;
 
 namespace VoiceProxy.Calls;
 
-/// <summary>How a call request ended, for the API to turn into a response.</summary>
+/// <summary>What a call request came to, for the API to turn into a response.</summary>
 public enum CallOutcome { Placed, Blocked, Conflict, TwilioFailed }
 
-public sealed record CallResult(CallOutcome Outcome, CallRecord? Call);
+/// <summary>How a call request ended, with the personal data its events refer to (shown in the answer).</summary>
+public sealed record CallResult(
+    CallOutcome Outcome, CallRecord? Call, IReadOnlyDictionary<string, PersonalData>? Personal = null);
 
 /// <summary>validate → gather facts → decide → commit the record → ask Twilio → record the answer.</summary>
 internal sealed class CallService(
     VoiceProxyDb db, FactGatherer facts, Gate gate, CallPlacer placer, StoreWriter writer, Journal journal, IPlacementLocks locks,
-    TimeProvider time, ILogger<CallService> log)
+    Pseudonyms pseudonyms, TimeProvider time, ILogger<CallService> log)
 {
     public async Task<Decision> DryRunAsync(ValidCallRequest request, DateTimeOffset at, CancellationToken ct) =>
         gate.Decide(request.Intent, await facts.GatherAsync(request.Intent, request.Customer, at, ct), at);
@@ -31,7 +34,7 @@ internal sealed class CallService(
             : [$"number|{intent.Seller}|{intent.To}", $"key|{intent.Seller}|{idempotencyKey}"];
         await using var held = await locks.AcquireAsync(keys, ct);
         if (idempotencyKey is not null && await FindByKeyAsync(intent.Seller, idempotencyKey, ct) is { } earlier)
-            return Replay(earlier, request);
+            return Replay(earlier, request) with { Personal = await PersonalOfAsync(earlier, ct) };
 
         var now = time.GetUtcNow();
         var decision = gate.Decide(intent, await facts.GatherAsync(intent, request.Customer, now, ct), now);
@@ -45,9 +48,12 @@ internal sealed class CallService(
             IdempotencyKey = idempotencyKey, RequestHash = request.RequestHash,
             Status = decision.Allowed ? CallStatus.Queued : CallStatus.Blocked, RequestedAt = now, UpdatedAt = now,
         };
+        // The number and where the customer is are personal data: the chained event names the person by pseudonym.
+        var person = pseudonyms.Of(call.To);
+        var (personalRow, personal) = journal.NewPersonal(person, new { call.To, request.Customer });
         var requested = JsonSerializer.Serialize(new
         {
-            actor, call.To, call.From, call.Purpose, call.Template, call.Language, idempotencyKey, request.Customer,
+            actor, call.From, call.Purpose, call.Template, call.Language, idempotencyKey, person, personal,
         }, StoredJson.Options);
         // The decision is committed before Twilio is asked: a crash from here on leaves a record to reconcile, never a lost call.
         var recorded = await writer.WriteAsync(w =>
@@ -55,6 +61,7 @@ internal sealed class CallService(
             // EF adds the tracked events to the record's list; a unit run again starts from an empty one.
             call.Events.Clear();
             w.Calls.Add(call);
+            w.PersonalData.Add(personalRow);
             return Task.FromResult<CallEvent[]>([
                 journal.CallJson(w, call, "call.requested", actor, requested),
                 journal.CallJson(w, call, "call.decided", actor, call.DecisionJson)]);
@@ -65,12 +72,15 @@ internal sealed class CallService(
         using var scope = log.BeginScope(new Dictionary<string, object> { ["CallId"] = call.Id });
         log.LogInformation(
             "Call decided: {Allowed} {Reasons}", call.Allowed, string.Join(",", decision.Reasons.Select(r => r.Code)));
-        if (!call.Allowed) return new CallResult(CallOutcome.Blocked, call);
+        var shown = new Dictionary<string, PersonalData> { [personalRow.Id] = personalRow };
+        if (!call.Allowed) return new CallResult(CallOutcome.Blocked, call, shown);
 
         var result = await placer.PlaceAsync(call);
         var answer = JsonSerializer.Serialize(new
         {
-            result.Status, result.CallSid, result.HttpStatus, result.Detail,
+            // Twilio's error text may quote the number it refused.
+            result.Status, result.CallSid, result.HttpStatus,
+            Detail = result.Detail.Replace(call.To, "[to]", StringComparison.Ordinal),
             request = result.Sent.Where(p => p.Key != "To").ToDictionary(),
         }, StoredJson.Options);
         // Twilio may call back before it answers us: a status a callback already recorded is newer than ours, so it stays.
@@ -82,11 +92,15 @@ internal sealed class CallService(
         call.TwilioCallSid = sid;
         call.Events.Add(created);
         log.LogInformation("Twilio answered: {Status} {CallSid} {Detail}", result.Status, result.CallSid, result.Detail);
-        return new CallResult(call.TwilioCallSid is null ? CallOutcome.TwilioFailed : CallOutcome.Placed, call);
+        return new CallResult(call.TwilioCallSid is null ? CallOutcome.TwilioFailed : CallOutcome.Placed, call, shown);
     }
 
     public Task<CallRecord?> FindAsync(string id, CancellationToken ct) =>
         db.Calls.AsNoTracking().Include(c => c.Events).FirstOrDefaultAsync(c => c.Id == id, ct);
+
+    /// <summary>The personal data the call's events refer to and that still exists.</summary>
+    public Task<Dictionary<string, PersonalData>> PersonalOfAsync(CallRecord call, CancellationToken ct) =>
+        PersonalRecords.LoadAsync(db, call.Events.Select(e => e.DetailJson), ct);
 
     private Task<CallRecord?> FindByKeyAsync(string seller, string key, CancellationToken ct) =>
         db.Calls.AsNoTracking()

@@ -38,7 +38,7 @@ internal static class CallsApi
         var call = result.Call!;
         return result.Outcome switch
         {
-            CallOutcome.Placed => TypedResults.Created($"/v1/calls/{call.Id}", CallView.Of(call)),
+            CallOutcome.Placed => TypedResults.Created($"/v1/calls/{call.Id}", CallView.Of(call, result.Personal)),
             CallOutcome.Blocked => Blocked(call),
             CallOutcome.Conflict => Problems.Create(409, "idempotency-conflict", "Idempotency key reused",
                 "This Idempotency-Key was used with a different request body.",
@@ -70,7 +70,7 @@ internal static class CallsApi
         var call = await calls.FindAsync(id, ct);
         // A Caller key is told nothing about another seller's calls, not even that they exist.
         if (call is null || (user.BoundSeller() is { } seller && seller != call.Seller)) return Problems.NotFound("The call");
-        return TypedResults.Ok(CallView.Of(call));
+        return TypedResults.Ok(CallView.Of(call, await calls.PersonalOfAsync(call, ct)));
     }
 
     private static async Task<Results<Ok<Decision>, ValidationProblem>> Check(

@@ -12,7 +12,7 @@ public sealed record CustomerLocation(string? State, string? TimeZone);
 
 /// <summary>Does all the I/O the decision needs, so that <see cref="Gate.Decide"/> stays pure.</summary>
 internal sealed class FactGatherer(
-    VoiceProxyDb db, IDncRegistry registry, NpaTable npa, Gate gate, IOptions<VoiceProxyOptions> options)
+    VoiceProxyDb db, IDncRegistry registry, NpaTable npa, Gate gate, Pseudonyms pseudonyms, IOptions<VoiceProxyOptions> options)
 {
     /// <summary>The instants of the calls the caps count. Compiled once: asked on every call and dry run.</summary>
     private static readonly PerModel<Func<
@@ -30,8 +30,9 @@ internal sealed class FactGatherer(
         var seller = options.Value.FindSeller(intent.Seller)!;
         // One connection for the three queries instead of three trips through the pool.
         await db.Database.OpenConnectionAsync(ct);
-        var consents = await ConsentLedger.HistoryAsync(db, intent.Seller, intent.To, ct);
-        var dnc = await InternalDnc.CurrentAsync(db, intent.Seller, intent.To, ct);
+        var number = pseudonyms.KeyOf(intent.To);
+        var consents = await ConsentLedger.HistoryAsync(db, intent.Seller, number, ct);
+        var dnc = await InternalDnc.CurrentAsync(db, intent.Seller, number, ct);
         var (_, window) = gate.Settings.CapFor(intent.Purpose);
         var since = at - window;
         var purpose = Purposes.Name(intent.Purpose);

@@ -40,7 +40,7 @@ internal static class ConsentApi
     }
 
     private static async Task<Results<Created<ConsentEntryView>, ValidationProblem>> Grant(
-        ConsentRequest body, ClaimsPrincipal user, StoreWriter writer, Journal journal, TimeProvider time)
+        ConsentRequest body, ClaimsPrincipal user, StoreWriter writer, Journal journal, Pseudonyms pseudonyms, TimeProvider time)
     {
         var now = time.GetUtcNow();
         var errors = new Dictionary<string, string[]>();
@@ -69,13 +69,20 @@ internal static class ConsentApi
         await writer.WriteAsync(w =>
         {
             w.Consents.Add(entry);
-            journal.Audit(w, "consent.granted", user.KeyName(), seller, body.Phone, body);
+            // The number, the evidence (address, browser, page, disclosure) and the source are personal data.
+            var person = pseudonyms.Of(body.Phone!);
+            journal.Audit(w, "consent.granted", user.KeyName(), seller, person, new
+            {
+                body.Scope, body.Kind, body.CapturedAt, person,
+                personal = journal.Personal(w, person, new { body.Phone, body.Source, body.Evidence }),
+            });
         });
         return TypedResults.Created($"/v1/consents/{Uri.EscapeDataString(entry.Phone)}", ConsentEntryView.From(entry));
     }
 
     private static async Task<Results<Created<ConsentEntryView>, ValidationProblem>> Revoke(
-        RevocationRequest body, ClaimsPrincipal user, StoreWriter writer, Journal journal, TimeProvider time)
+        RevocationRequest body, ClaimsPrincipal user, StoreWriter writer, Journal journal, Pseudonyms pseudonyms,
+        TimeProvider time)
     {
         var errors = new Dictionary<string, string[]>();
         if (Phone.ValidateUsNumber(body.Phone) is { } phoneError) errors["phone"] = [phoneError];
@@ -90,20 +97,24 @@ internal static class ConsentApi
         await writer.WriteAsync(w =>
         {
             w.Consents.Add(entry);
-            journal.Audit(w, "consent.revoked", user.KeyName(), entry.Seller, body.Phone, body);
+            var person = pseudonyms.Of(body.Phone!);
+            journal.Audit(w, "consent.revoked", user.KeyName(), entry.Seller, person, new
+            {
+                body.Scope, body.Channel, person, personal = journal.Personal(w, person, new { body.Phone, body.Note }),
+            });
         });
         return TypedResults.Created($"/v1/consents/{Uri.EscapeDataString(entry.Phone)}", ConsentEntryView.From(entry));
     }
 
     private static async Task<Results<Ok<ConsentView>, ValidationProblem, ProblemHttpResult>> Get(
-        string phone, string? seller, ClaimsPrincipal user, VoiceProxyDb db, IOptions<VoiceProxyOptions> options,
-        CancellationToken ct)
+        string phone, string? seller, ClaimsPrincipal user, VoiceProxyDb db, Pseudonyms pseudonyms,
+        IOptions<VoiceProxyOptions> options, CancellationToken ct)
     {
         if (Phone.ValidateUsNumber(phone) is { } phoneError) return Problems.Invalid("phone", phoneError);
         var (scope, problem) = SellerScope.Resolve(user, seller, options.Value);
         if (scope is null) return problem!;
 
-        var history = await ConsentLedger.HistoryAsync(db, scope, phone, ct);
+        var history = await ConsentLedger.HistoryAsync(db, scope, pseudonyms.KeyOf(phone), ct);
         var current = Purposes.Names.ToDictionary(s => s, s =>
         {
             var c = ConsentLedger.Current(history, s);

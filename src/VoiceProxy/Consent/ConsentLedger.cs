@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using VoiceProxy.Data;
+using VoiceProxy.Infrastructure;
 
 namespace VoiceProxy.Consent;
 
@@ -26,12 +27,13 @@ internal static class ConsentLedger
         history.OrderBy(e => e.EffectiveAt).ThenBy(e => e.Action).ThenBy(e => e.Id);
 
     // Compiled once: the gate asks this on every call and dry run.
-    private static readonly PerModel<Func<VoiceProxyDb, string, string, IAsyncEnumerable<ConsentEntry>>> History = new(() =>
-        EF.CompileAsyncQuery((VoiceProxyDb db, string seller, string phone) =>
-            db.Consents.AsNoTracking().Where(e => e.Seller == seller && e.Phone == phone)));
+    // The number's entries, and those whose personal data was erased (they hold the number's erased marker instead).
+    private static readonly PerModel<Func<VoiceProxyDb, string, string, string, IAsyncEnumerable<ConsentEntry>>> History =
+        new(() => EF.CompileAsyncQuery((VoiceProxyDb db, string seller, string phone, string erased) =>
+            db.Consents.AsNoTracking().Where(e => e.Seller == seller && (e.Phone == phone || e.Phone == erased))));
 
-    public static Task<List<ConsentEntry>> HistoryAsync(VoiceProxyDb db, string seller, string phone, CancellationToken ct) =>
-        History.For(db)(db, seller, phone).ToListAsync(ct).AsTask();
+    public static Task<List<ConsentEntry>> HistoryAsync(VoiceProxyDb db, string seller, PhoneKey number, CancellationToken ct) =>
+        History.For(db)(db, seller, number.Phone, number.Erased).ToListAsync(ct).AsTask();
 
     public static ConsentEntry NewRevocation(
         string seller, string phone, string? scope, string channel, string? note, string by, DateTimeOffset at) => new()

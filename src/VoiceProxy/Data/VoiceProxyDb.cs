@@ -18,6 +18,7 @@ public class VoiceProxyDb : DbContext
     public DbSet<DncEntry> DncEntries => Set<DncEntry>();
     public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
     public DbSet<AuditSeal> AuditSeals => Set<AuditSeal>();
+    public DbSet<PersonalData> PersonalData => Set<PersonalData>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -54,12 +55,15 @@ public class VoiceProxyDb : DbContext
             e.Property(c => c.Action).HasConversion<string>().HasMaxLength(10);
             e.Property(c => c.EvidenceJson).HasMaxLength(65536);
             e.HasIndex(c => new { c.Seller, c.Phone });
+            // The retention sweep finds the oldest.
+            e.HasIndex(c => c.RecordedAt);
         });
         modelBuilder.Entity<DncEntry>(e =>
         {
             e.ToTable("dnc_entries");
             e.Property(c => c.Action).HasConversion<string>().HasMaxLength(10);
             e.HasIndex(c => new { c.Seller, c.Phone });
+            e.HasIndex(c => c.At);
         });
         modelBuilder.Entity<AuditEvent>(e =>
         {
@@ -74,6 +78,17 @@ public class VoiceProxyDb : DbContext
         {
             e.ToTable("audit_seals");
             e.HasIndex(c => c.LastPosition).IsUnique();
+        });
+        modelBuilder.Entity<PersonalData>(e =>
+        {
+            e.ToTable("personal_data");
+            e.Property(c => c.Id).HasMaxLength(36);
+            e.Property(c => c.Person).HasMaxLength(64);
+            e.Property(c => c.Salt).HasMaxLength(32);
+            e.Property(c => c.Json).HasMaxLength(65536);
+            // An erasure finds a person's rows; the retention sweep finds the oldest.
+            e.HasIndex(c => c.Person);
+            e.HasIndex(c => c.At);
         });
     }
 

@@ -33,7 +33,7 @@ internal static class DncApi
 
     private static async Task<Results<Created<DncView>, ValidationProblem>> Add(
         DncRequest body, ClaimsPrincipal user, VoiceProxyDb db, StoreWriter writer, Journal journal, TimeProvider time,
-        IDncRegistry registry, CancellationToken ct)
+        IDncRegistry registry, Pseudonyms pseudonyms, CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>();
         if (Phone.ValidateUsNumber(body.Phone) is { } phoneError) errors["phone"] = [phoneError];
@@ -45,25 +45,28 @@ internal static class DncApi
         await writer.WriteAsync(w =>
         {
             w.DncEntries.Add(InternalDnc.NewAddition(seller, body.Phone!, body.Reason!, user.KeyName(), time.GetUtcNow()));
-            journal.Audit(w, "dnc.added", user.KeyName(), seller, body.Phone, body);
+            var person = pseudonyms.Of(body.Phone!);
+            journal.Audit(w, "dnc.added", user.KeyName(), seller, person,
+                new { person, personal = journal.Personal(w, person, new { body.Phone, body.Reason }) });
         });
         return TypedResults.Created(
-            $"/v1/dnc/{Uri.EscapeDataString(body.Phone!)}", await ViewAsync(db, registry, seller, body.Phone!, ct));
+            $"/v1/dnc/{Uri.EscapeDataString(body.Phone!)}", await ViewAsync(db, registry, pseudonyms, seller, body.Phone!, ct));
     }
 
     private static async Task<Results<Ok<DncView>, ValidationProblem, ProblemHttpResult>> Get(
-        string phone, string? seller, ClaimsPrincipal user, VoiceProxyDb db, IDncRegistry registry,
+        string phone, string? seller, ClaimsPrincipal user, VoiceProxyDb db, IDncRegistry registry, Pseudonyms pseudonyms,
         IOptions<VoiceProxyOptions> options, CancellationToken ct)
     {
         if (Phone.ValidateUsNumber(phone) is { } phoneError) return Problems.Invalid("phone", phoneError);
         var (scope, problem) = SellerScope.Resolve(user, seller, options.Value);
         if (scope is null) return problem!;
-        return TypedResults.Ok(await ViewAsync(db, registry, scope, phone, ct));
+        return TypedResults.Ok(await ViewAsync(db, registry, pseudonyms, scope, phone, ct));
     }
 
     private static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> Remove(
         string phone, string? seller, [FromBody] DncRemoval? body, ClaimsPrincipal user, VoiceProxyDb db,
-        StoreWriter writer, Journal journal, TimeProvider time, IOptions<VoiceProxyOptions> options, CancellationToken ct)
+        StoreWriter writer, Journal journal, Pseudonyms pseudonyms, TimeProvider time, IOptions<VoiceProxyOptions> options,
+        CancellationToken ct)
     {
         if (Phone.ValidateUsNumber(phone) is { } phoneError) return Problems.Invalid("phone", phoneError);
         if (string.IsNullOrWhiteSpace(body?.Reason) || body.Reason.Length > 1_000)
@@ -71,25 +74,28 @@ internal static class DncApi
                 "reason", "is required (at most 1000 characters): say why the number may be called again.");
         var (scope, problem) = SellerScope.Resolve(user, seller, options.Value);
         if (scope is null) return problem!;
-        if (await InternalDnc.CurrentAsync(db, scope, phone, ct) is null)
+        if (await InternalDnc.CurrentAsync(db, scope, pseudonyms.KeyOf(phone), ct) is not { } current)
             return Problems.NotFound("The number on this seller's do-not-call list");
 
         await writer.WriteAsync(w =>
         {
             w.DncEntries.Add(new DncEntry
             {
-                Seller = scope, Phone = phone, Action = DncAction.Remove, Reason = body.Reason, At = time.GetUtcNow(),
+                // Removed under the spelling that put it on the list: the number, or its erased marker.
+                Seller = scope, Phone = current.Phone, Action = DncAction.Remove, Reason = body.Reason, At = time.GetUtcNow(),
                 RecordedBy = user.KeyName(),
             });
-            journal.Audit(w, "dnc.removed", user.KeyName(), scope, phone, new { phone, body.Reason });
+            var person = pseudonyms.Of(phone);
+            journal.Audit(w, "dnc.removed", user.KeyName(), scope, person,
+                new { person, personal = journal.Personal(w, person, new { phone, body.Reason }) });
         });
         return TypedResults.NoContent();
     }
 
     private static async Task<DncView> ViewAsync(
-        VoiceProxyDb db, IDncRegistry registry, string seller, string phone, CancellationToken ct)
+        VoiceProxyDb db, IDncRegistry registry, Pseudonyms pseudonyms, string seller, string phone, CancellationToken ct)
     {
-        var entry = await InternalDnc.CurrentAsync(db, seller, phone, ct);
+        var entry = await InternalDnc.CurrentAsync(db, seller, pseudonyms.KeyOf(phone), ct);
         var national = registry.Check(RegistryLists.National, phone);
         var states = registry.Lists
             .Where(l => l != RegistryLists.National)

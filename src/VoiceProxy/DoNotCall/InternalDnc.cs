@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using VoiceProxy.Data;
+using VoiceProxy.Infrastructure;
 
 namespace VoiceProxy.DoNotCall;
 
@@ -7,17 +8,18 @@ namespace VoiceProxy.DoNotCall;
 internal static class InternalDnc
 {
     /// <summary>The entry that put the number on the list, or null when it is not on it now.</summary>
-    public static async Task<DncEntry?> CurrentAsync(VoiceProxyDb db, string seller, string phone, CancellationToken ct)
+    public static async Task<DncEntry?> CurrentAsync(VoiceProxyDb db, string seller, PhoneKey number, CancellationToken ct)
     {
-        var last = await Last.For(db)(db, seller, phone, ct);
+        var last = await Last.For(db)(db, seller, number.Phone, number.Erased, ct);
         return last is { Action: DncAction.Add } ? last : null;
     }
 
-    // Compiled once: the gate asks this on every call and dry run.
-    private static readonly PerModel<Func<VoiceProxyDb, string, string, CancellationToken, Task<DncEntry?>>> Last = new(() =>
-        EF.CompileAsyncQuery((VoiceProxyDb db, string seller, string phone, CancellationToken ct) =>
+    // Compiled once: the gate asks this on every call and dry run. Entries whose personal data was erased hold the number's
+    // erased marker instead of the number, and still count.
+    private static readonly PerModel<Func<VoiceProxyDb, string, string, string, CancellationToken, Task<DncEntry?>>> Last =
+        new(() => EF.CompileAsyncQuery((VoiceProxyDb db, string seller, string phone, string erased, CancellationToken ct) =>
             db.DncEntries.AsNoTracking()
-                .Where(e => e.Seller == seller && e.Phone == phone)
+                .Where(e => e.Seller == seller && (e.Phone == phone || e.Phone == erased))
                 .OrderByDescending(e => e.Id)
                 .FirstOrDefault()));
 

@@ -5,11 +5,16 @@ namespace VoiceProxy.Infrastructure;
 
 internal static class OptionsServices
 {
-    /// <summary>The VoiceProxy section, validated at start-up with messages that name the full key, and the clock.</summary>
+    /// <summary>The VoiceProxy section, validated at start-up with messages that name the full key, the pseudonyms and the
+    /// clock.</summary>
     public static IServiceCollection AddVoiceProxyOptions(this IServiceCollection services, IConfiguration config)
     {
         services.AddOptions<VoiceProxyOptions>().Bind(config.GetSection(VoiceProxyOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<VoiceProxyOptions>, VoiceProxyOptionsValidator>();
+        // The privacy settings and the keyed pseudonym that stands for a person in the audit chain and in erased records.
+        services.AddOptions<PrivacyOptions>().Bind(config.GetSection(PrivacyOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<PrivacyOptions>, PrivacyOptionsValidator>();
+        services.AddSingleton<Pseudonyms>();
         services.TryAddSingleton(sp => ClockFor(sp.GetRequiredService<IHostEnvironment>(), config));
         return services;
     }

@@ -14,7 +14,7 @@ namespace VoiceProxy.Telephony;
 /// opt-out line.</summary>
 internal sealed class CallWebhooks(
     VoiceProxyDb db, StoreWriter writer, Journal journal, TwimlRenderer twiml, TemplateCatalog templates, OptOutService optOut,
-    IOptions<VoiceProxyOptions> options, TimeProvider time, ILogger<CallWebhooks> log)
+    Pseudonyms pseudonyms, IOptions<VoiceProxyOptions> options, TimeProvider time, ILogger<CallWebhooks> log)
 {
     /// <summary>Twilio retries a webhook with the same I-Twilio-Idempotency-Token: a replay gets the same kind of answer and
     /// records nothing.</summary>
@@ -53,7 +53,9 @@ internal sealed class CallWebhooks(
         var recorded = await RecordAsync(call, token, async w =>
         {
             await TouchAsync(w, call, form, answeredBy: null);
-            journal.Call(w, call, "twilio.gather", "twilio", new { digits, speech, attempt }, token);
+            // What the customer said is theirs: kept beside the chained event, erasable.
+            var said = speech is null ? null : journal.Personal(w, pseudonyms.PersonOf(call.To), new { speech });
+            journal.Call(w, call, "twilio.gather", "twilio", new { digits, attempt, personal = said }, token);
             if (optingOut)
             {
                 journal.Call(w, call, "call.opted_out", "twilio", new { channel });
@@ -176,14 +178,17 @@ internal sealed class CallWebhooks(
     private async Task<string?> SuppressionAsync(CallRecord call, CancellationToken ct)
     {
         if (call.OptedOut) return "the customer already opted out on this call";
-        if (await InternalDnc.CurrentAsync(db, call.Seller, call.To, ct) is { } dnc)
+        var number = pseudonyms.KeyOf(call.To);
+        if (await InternalDnc.CurrentAsync(db, call.Seller, number, ct) is { } dnc)
             return $"the number was put on the do-not-call list at {dnc.At:O}";
-        var consent = ConsentLedger.Current(await ConsentLedger.HistoryAsync(db, call.Seller, call.To, ct), call.Purpose);
+        var consent = ConsentLedger.Current(await ConsentLedger.HistoryAsync(db, call.Seller, number, ct), call.Purpose);
         return consent.State == ConsentState.Revoked ? $"{call.Purpose} consent was revoked at {consent.Since:O}" : null;
     }
 
     private Rendered RenderMessage(CallRecord call, SellerOptions seller, int attempt)
     {
+        // A call whose personal data was erased has no variables left to say, and its number is on the do-not-call list.
+        if (Pseudonyms.IsErased(call.To)) return TwimlRenderer.Hangup();
         var template = templates.Find(call.Language, call.Template);
         var variables = JsonSerializer.Deserialize<Dictionary<string, string>>(call.VariablesJson, StoredJson.Options)!;
         return template is null ? TwimlRenderer.Hangup() : twiml.Message(call, seller, template, variables, attempt);
@@ -194,9 +199,11 @@ internal sealed class CallWebhooks(
     {
         if (rendered.Spoken.Length == 0) return;
         var template = templates.Find(call.Language, call.Template);
+        // The words spoken carry the call's variables (names, amounts): kept beside the chained event, erasable.
+        var personal = journal.Personal(w, pseudonyms.PersonOf(call.To), new { text = rendered.Spoken });
         journal.Call(w, call, "message.rendered", "twilio", new
         {
-            text = rendered.Spoken, template = call.Template, templateSha256 = template?.Sha256,
+            template = call.Template, templateSha256 = template?.Sha256, personal,
         });
     }
 

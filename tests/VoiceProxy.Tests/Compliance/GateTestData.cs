@@ -58,7 +58,7 @@ internal static class GateTestData
     /// <summary>The candidate location exactly as production builds it (FactGatherer.Locate: area code + customer state/zone).
     /// Locate only reads the NPA table, so the other dependencies are not needed.</summary>
     public static Location? Locate(string to, string? customerState = null, string? customerZone = null) =>
-        new FactGatherer(null!, null!, Npa, null!, null!).Locate(to, new CustomerLocation(customerState, customerZone));
+        new FactGatherer(null!, null!, Npa, null!, null!, null!).Locate(to, new CustomerLocation(customerState, customerZone));
 
     public static IReadOnlyList<Check> ChecksOf(this Decision d, string rule) => d.Checks.Where(c => c.Rule == rule).ToList();
 

@@ -7,7 +7,11 @@ namespace VoiceProxy.Tests.Support;
 /// numbered in the order they are added. The numbers, keys and tokens are made up.</summary>
 public sealed class TestSettings
 {
-    private readonly Dictionary<string, string> _values = [];
+    /// <summary>The pseudonym key every test instance gets (base64 of made-up bytes); a test that wants none removes
+    /// it.</summary>
+    public const string PseudonymKey = "bWFkZS11cC10ZXN0LXBzZXVkb255bS1rZXktMDAwMDE=";
+
+    private readonly Dictionary<string, string> _values = new() { ["VoiceProxy:Privacy:PseudonymKey"] = PseudonymKey };
     private int _sellers;
     private int _keys;
 
@@ -67,6 +71,12 @@ public sealed class TestSettings
         var prefix = $"VoiceProxy:ApiKeys:{_keys++}:";
         Set(prefix + "Name", name).Set(prefix + field, value).Set(prefix + "Role", role);
         return seller is null ? this : Set(prefix + "Seller", seller);
+    }
+
+    public TestSettings Remove(string key)
+    {
+        _values.Remove(key);
+        return this;
     }
 
     public Dictionary<string, string> Build() => new(_values);

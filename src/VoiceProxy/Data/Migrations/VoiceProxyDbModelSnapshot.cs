@@ -302,6 +302,8 @@ namespace VoiceProxy.Data.Migrations
 
                     b.HasKey("Id");
 
+                    b.HasIndex("RecordedAt");
+
                     b.HasIndex("Seller", "Phone");
 
                     b.ToTable("consent_entries", (string)null);
@@ -343,9 +345,44 @@ namespace VoiceProxy.Data.Migrations
 
                     b.HasKey("Id");
 
+                    b.HasIndex("At");
+
                     b.HasIndex("Seller", "Phone");
 
                     b.ToTable("dnc_entries", (string)null);
+                });
+
+            modelBuilder.Entity("VoiceProxy.Data.PersonalData", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(36)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("At")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Json")
+                        .IsRequired()
+                        .HasMaxLength(65536)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Person")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Salt")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("At");
+
+                    b.HasIndex("Person");
+
+                    b.ToTable("personal_data", (string)null);
                 });
 
             modelBuilder.Entity("VoiceProxy.Data.CallEvent", b =>
