@@ -36,6 +36,38 @@ public sealed class BothProvidersTests
     }
 
     [Theory, MemberData(nameof(Providers))]
+    public async Task Erasure_ClearsThePersonsRows_ChainVerifies_NumberStaysBlocked(string provider)
+    {
+        using var store = new StoreUnderTest(provider);
+        var acme = store.App.Acme();
+        var (_, granted) = await acme.PostJsonAsync("/v1/consents", new
+        {
+            phone = Phone, scope = "transactional", kind = "express", note = (string?)null,
+            evidence = new { ipAddress = "203.0.113.9", userAgent = "TestBrowser/2" },
+        });
+        await acme.PostJsonAsync("/v1/calls", ApiHelpers.OrderUpdate(Phone));
+        await acme.PostJsonAsync("/v1/dnc", new { phone = "+14155550125", reason = "asked by email" });
+
+        var (erased, result) = await store.App.ClientWithKey(VoiceProxyApplication.AdminKey)
+            .PostJsonAsync("/v1/privacy/erasures", new { phone = Phone, reason = "asked by letter" });
+        var left = store.App.Query(db => db.Calls.Count(c => c.To == Phone) + db.Consents.Count(c => c.Phone == Phone)
+            + db.PersonalData.Count(p => p.Json.Contains(Phone) || p.Json.Contains("203.0.113.9")));
+        // A later request names the number again, and is blocked.
+        var (blocked, problem) = await acme.PostJsonAsync("/v1/calls", ApiHelpers.OrderUpdate(Phone));
+        var (_, verified) = await store.App.ClientWithKey(VoiceProxyApplication.SupervisorKey).VerifySealedAsync();
+
+        Assert.Equal(HttpStatusCode.OK, erased);
+        Assert.Equal(1, (int)result["calls"]!);
+        Assert.Equal(1, (int)result["consentEntries"]!);
+        Assert.Equal((HttpStatusCode)422, blocked);
+        Assert.Contains("dnc_internal", problem.ReasonCodes());
+        Assert.True((bool)verified["ok"]!, verified.ToJsonString());
+        Assert.Equal(0, left);
+        Assert.Equal("erased", store.App.Query(db => db.Consents.OrderBy(c => c.Id).First().EvidenceJson!.Trim('"')));
+        Assert.Equal(1, store.App.Query(db => db.DncEntries.Count(d => d.Phone == "+14155550125")));
+    }
+
+    [Theory, MemberData(nameof(Providers))]
     public async Task ConsentRevokedThenDnc_NextCallsBlockedWithTheirReasons(string provider)
     {
         using var store = new StoreUnderTest(provider);

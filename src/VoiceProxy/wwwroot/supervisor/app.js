@@ -188,7 +188,9 @@ async function showCall(id) {
     el("td", { "data-label": "Outcome" }, badge(c.outcome.replace("_", " "), c.outcome)),
     el("td", { "data-label": "Citation" }, c.citation), el("td", { "data-label": "Detail" }, c.detail))));
   const spoken = call.events.filter((e) => e.type === "message.rendered" && e.detail?.text).map((e) => e.detail.text);
+  const erased = call.events.some((e) => e.type === "message.rendered" && e.detail?.personal === "erased");
   $("d-message").textContent = spoken.length ? spoken.join("\n\n— repeated —\n\n")
+    : erased ? "Erased: the words spoken held personal data, erased on request or after the retention period."
     : (call.allowed
       ? "No message was recorded: the call was not answered by a person or has not reached that point."
       : "None: the call was blocked and never placed.");
