@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Serialization;
 using Microsoft.EntityFrameworkCore;
@@ -19,8 +18,9 @@ public sealed record AuditVerification(
     long Unsealed = 0,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] PersonalDataSummary? Personal = null);
 
-/// <summary>The hash chain over audit events: the event at position n stores SHA-256(canonical(event) including the hash of the
-/// event at position n-1).</summary>
+/// <summary>The keyed hash chain over audit events: the event at position n stores HMAC-SHA256(key, canonical(event) including
+/// the hash of the event at position n-1), with the key named by the seal that covers position n. Without the key nobody can
+/// compute a hash that verifies, so an edited event cannot be rehashed to match.</summary>
 public static class AuditChain
 {
     /// <summary>The previous hash of the first event.</summary>
@@ -51,52 +51,80 @@ public static class AuditChain
         return Encoding.UTF8.GetBytes(text.ToString());
     }
 
-    public static string HashOf(AuditEvent e, string previousHash) =>
-        Convert.ToHexStringLower(SHA256.HashData(Canonical(e, previousHash)));
+    public static string HashOf(AuditEvent e, string previousHash, AuditKey key) => key.Mac(Canonical(e, previousHash));
 
-    /// <summary>Walks the sealed events in chain order without loading them all, and stops at the first that fails. The latest
-    /// seal, read first (seals and sealed events only ever grow), must match the event at its last position, so events cut
-    /// from the end are found too.</summary>
-    public static async Task<AuditVerification> VerifyAsync(VoiceProxyDb db, CancellationToken ct)
+    /// <summary>Events (and the seals covering them) read per query: each read is short, so a walk of a long chain never holds
+    /// SQLite's log from being checkpointed.</summary>
+    public const int ChunkSize = 2000;
+
+    /// <summary>Walks the sealed events in chain order, <see cref="ChunkSize"/> at a time, and stops at the first that fails.
+    /// Each event must carry the previous event's hash and its own keyed hash, computed with the key its seal names; each
+    /// seal's head must be the hash of the event at its last position. The latest seal, read first (seals and sealed events
+    /// only ever grow), must be reached, so events cut from the end past it are found too; a <paramref name="checkpoint"/>
+    /// (already checked genuine) must be reached with its hash, which finds events cut together with their seals.</summary>
+    public static async Task<AuditVerification> VerifyAsync(
+        VoiceProxyDb db, AuditKeys keys, CancellationToken ct, AuditCheckpoint? checkpoint = null)
     {
         var seal = await db.AuditSeals.AsNoTracking().OrderByDescending(s => s.LastPosition).FirstOrDefaultAsync(ct);
+        var end = await db.AuditEvents.Where(e => e.Position != null).MaxAsync(e => e.Position, ct) ?? 0;
         var unsealed = await db.AuditEvents.LongCountAsync(e => e.Position == null, ct);
         long count = 0;
         AuditEvent? previous = null;
-        await foreach (var e in db.AuditEvents.AsNoTracking().Where(e => e.Position != null).OrderBy(e => e.Position)
-            .AsAsyncEnumerable().WithCancellation(ct))
+        AuditVerification Broken(AuditEvent? at, string problem, DateTimeOffset when) => new(false, count, previous?.Hash,
+            at is null ? new AuditFault(0, "(none)", when, problem) : new AuditFault(at.Id, at.Type, at.At, problem), unsealed);
+
+        while (count < end)
         {
-            var expectedPosition = count + 1;
-            var expectedPrevious = previous?.Hash ?? Genesis;
-            var problem =
-                e.Position != expectedPosition
-                    ? $"Events at chain positions {expectedPosition} to {e.Position - 1} are missing: "
-                        + $"the chain jumps to {e.Position}."
-                : e.PreviousHash != expectedPrevious
-                    ? $"Its previous hash {Short(e.PreviousHash)} does not match "
-                        + $"the hash {Short(expectedPrevious)} of the event before it."
-                : e.Hash != HashOf(e, expectedPrevious)
-                    ? "Its stored hash does not match its contents: the event was changed after it was written."
-                : e.Position == seal?.LastPosition && e.Hash != seal.HeadHash
-                    ? $"The seal of {seal.At:O} records head {Short(seal.HeadHash)} at position {seal.LastPosition}, "
-                        + "not this event's hash."
-                : null;
-            if (problem is not null)
-                return new AuditVerification(false, count, previous?.Hash, new AuditFault(e.Id, e.Type, e.At, problem), unsealed);
-            previous = e;
-            count++;
+            var after = count;
+            var chunk = await db.AuditEvents.AsNoTracking()
+                .Where(e => e.Position > after && e.Position <= end).OrderBy(e => e.Position).Take(ChunkSize).ToListAsync(ct);
+            if (chunk.Count == 0) break;
+            var (low, high) = (chunk[0].Position, chunk[^1].Position);
+            var seals = await db.AuditSeals.AsNoTracking()
+                .Where(s => s.LastPosition >= low && s.FirstPosition <= high).OrderBy(s => s.LastPosition).ToListAsync(ct);
+            var s = 0;
+            foreach (var e in chunk)
+            {
+                while (s < seals.Count && seals[s].LastPosition < e.Position) s++;
+                var cover = s < seals.Count && seals[s].FirstPosition <= e.Position ? seals[s] : null;
+                if (Check(e, count + 1, previous?.Hash ?? Genesis, cover, keys, checkpoint) is { } problem)
+                    return Broken(e, problem, e.At);
+                previous = e;
+                count++;
+            }
         }
         if (seal is not null && seal.LastPosition > count)
-        {
-            var problem = $"The seal of {seal.At:O} covers positions up to {seal.LastPosition}, "
-                + $"but the chain ends at {count}: events were removed.";
-            var fault = previous is null
-                ? new AuditFault(0, "(none)", seal.At, problem)
-                : new AuditFault(previous.Id, previous.Type, previous.At, problem);
-            return new AuditVerification(false, count, previous?.Hash, fault, unsealed);
-        }
+            return Broken(previous, $"The seal of {seal.At:O} covers positions up to {seal.LastPosition}, "
+                + $"but the chain ends at {count}: events were removed.", seal.At);
+        if (checkpoint is not null && checkpoint.Position > count)
+            return Broken(previous, $"The checkpoint of {checkpoint.SealedAt:O} records position {checkpoint.Position}, "
+                + $"but the chain ends at {count}: events were removed after it was taken.", checkpoint.SealedAt);
         var (personal, changed) = await PersonalDataCheck.RunAsync(db, ct);
         return new AuditVerification(changed is null, count, previous?.Hash, changed, unsealed, personal);
+    }
+
+    private static string? Check(
+        AuditEvent e, long position, string previousHash, AuditSeal? seal, AuditKeys keys, AuditCheckpoint? checkpoint)
+    {
+        if (e.Position != position)
+            return $"Events at chain positions {position} to {e.Position - 1} are missing: the chain jumps to {e.Position}.";
+        if (e.PreviousHash != previousHash)
+            return $"Its previous hash {Short(e.PreviousHash)} does not match the hash {Short(previousHash)} of the event before it.";
+        if (seal is null)
+            return $"No seal record covers chain position {position}: the seal records were changed.";
+        if (keys.Find(seal.KeyId) is not { } key)
+            return $"It was sealed with another key (id '{seal.KeyId}'), not one configured here "
+                + $"({string.Join(", ", keys.Ids)}); add that key to VoiceProxy:Audit:RetiredKeys to verify it.";
+        if (e.Hash != HashOf(e, previousHash, key))
+            return "Its stored hash does not match its contents with the audit key: the event was changed after it was "
+                + "written (and rehashed without the key, if the events after it still link to it).";
+        if (e.Position == seal.LastPosition && e.Hash != seal.HeadHash)
+            return $"The seal of {seal.At:O} records head {Short(seal.HeadHash)} at position {seal.LastPosition}, "
+                + "not this event's hash.";
+        if (e.Position == checkpoint?.Position && e.Hash != checkpoint.Hash)
+            return $"The checkpoint of {checkpoint.SealedAt:O} records hash {Short(checkpoint.Hash)} at position "
+                + $"{checkpoint.Position}, not this event's hash: the chain was rewritten after it was taken.";
+        return null;
     }
 
     private static string Short(string? hash) => hash is null ? "(none)" : hash.Length > 12 ? hash[..12] + "…" : hash;

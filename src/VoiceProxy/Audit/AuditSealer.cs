@@ -8,7 +8,8 @@ namespace VoiceProxy.Audit;
 
 /// <summary>
 /// Sequence now, seal soon. Requests commit audit events with a sequence number (their id) and take no chain-wide lock; this
-/// background service links the committed, unsealed events into the hash chain in id order and records each seal. Events
+/// background service links the committed, unsealed events into the keyed hash chain in id order (with the current audit
+/// key, whose id each seal records) and records each seal. Events
 /// are chosen by "not yet sealed", never by "after the last sealed id", so an event whose transaction committed late (a
 /// lower id seen after higher ones, as PostgreSQL sequences allow) is sealed in the next pass, after the others, and never
 /// skipped. A pass runs as one unit of the group commit; on PostgreSQL it first takes a transaction-scoped advisory lock,
@@ -16,7 +17,7 @@ namespace VoiceProxy.Audit;
 /// sealed when the next process starts.
 /// </summary>
 internal sealed class AuditSealer(
-    StoreWriter writer, TimeProvider time, IOptions<VoiceProxyOptions> options, ILogger<AuditSealer> log)
+    StoreWriter writer, AuditKeys keys, TimeProvider time, IOptions<VoiceProxyOptions> options, ILogger<AuditSealer> log)
     : BackgroundService
 {
     /// <summary>Events sealed in one pass at most; a longer backlog takes several passes straight after each other.</summary>
@@ -61,6 +62,7 @@ internal sealed class AuditSealer(
             .Select(e => new { e.Position, e.Hash }).FirstOrDefaultAsync();
         var (position, hash) = (head?.Position ?? 0, head?.Hash ?? AuditChain.Genesis);
         var first = position + 1;
+        var key = keys.Current;
 
         await using var command = db.Command(SealEvent);
         var (pPosition, pPrevious, pHash, pId) = (command.Parameter("@position", DbType.Int64),
@@ -69,13 +71,13 @@ internal sealed class AuditSealer(
         foreach (var e in pending)
         {
             (pPosition.Value, pPrevious.Value, pId.Value) = (++position, hash, e.Id);
-            pHash.Value = hash = AuditChain.HashOf(e, hash);
+            pHash.Value = hash = AuditChain.HashOf(e, hash, key);
             if (await command.ExecuteNonQueryAsync() != 1)
                 throw new InvalidOperationException($"Audit event {e.Id} was sealed by someone else during this pass.");
         }
         db.AuditSeals.Add(new AuditSeal
         {
-            At = time.GetUtcNow(), FirstPosition = first, LastPosition = position, HeadHash = hash,
+            At = time.GetUtcNow(), FirstPosition = first, LastPosition = position, HeadHash = hash, KeyId = key.Id,
         });
         return pending.Count;
     });

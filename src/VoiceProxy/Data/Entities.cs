@@ -15,6 +15,9 @@ public sealed class CallRecord
     public string? CustomerTimeZone { get; init; }
     public required bool Allowed { get; init; }
     public required string DecisionJson { get; init; }
+    /// <summary>A blocked call's distinct reason codes in the decision's order, separated by spaces (what the review list,
+    /// export and figures read instead of the decision); null for an allowed call.</summary>
+    public string? ReasonCodes { get; init; }
     public string? IdempotencyKey { get; init; }
     public string? RequestHash { get; init; }
     public required string Status { get; set; }
@@ -101,4 +104,6 @@ public sealed class AuditSeal
     public required long FirstPosition { get; init; }
     public required long LastPosition { get; init; }
     public required string HeadHash { get; init; }
+    /// <summary>Names the key that sealed these positions (a digest of it, never the key): see AuditKey.Id.</summary>
+    public string KeyId { get; init; } = "";
 }

@@ -37,6 +37,7 @@ public class VoiceProxyDb : DbContext
             e.Property(c => c.Id).HasMaxLength(40);
             e.Property(c => c.VariablesJson).HasMaxLength(65536);
             e.Property(c => c.DecisionJson).HasMaxLength(65536);
+            e.Property(c => c.ReasonCodes).HasMaxLength(1000);
             e.HasIndex(c => new { c.Seller, c.To, c.RequestedAt });
             e.HasIndex(c => c.RequestedAt);
             e.HasIndex(c => new { c.Seller, c.IdempotencyKey }).IsUnique();
@@ -78,6 +79,7 @@ public class VoiceProxyDb : DbContext
         {
             e.ToTable("audit_seals");
             e.HasIndex(c => c.LastPosition).IsUnique();
+            e.Property(c => c.KeyId).HasMaxLength(32);
         });
         modelBuilder.Entity<PersonalData>(e =>
         {

@@ -128,6 +128,17 @@ public sealed class AuditOptions
 {
     /// <summary>How often committed audit events are sealed into the hash chain, in milliseconds. Default 250.</summary>
     public int SealIntervalMilliseconds { get; set; } = 250;
+    /// <summary>The sealing key: base64 of at least 32 random bytes. Or give <see cref="KeyFile"/>. Required outside
+    /// Development and Testing.</summary>
+    public string? Key { get; set; }
+    /// <summary>A file holding the sealing key as base64 text (what <c>openssl rand -base64 32</c> prints).</summary>
+    public string? KeyFile { get; set; }
+    /// <summary>Earlier sealing keys (base64), used only to verify what they sealed.</summary>
+    public List<string> RetiredKeys { get; set; } = [];
+    /// <summary>Folder the signed checkpoints of the chain's head are written to. Optional.</summary>
+    public string? CheckpointDirectory { get; set; }
+    /// <summary>How often a checkpoint is written when the head has moved, in seconds. Default 300.</summary>
+    public int CheckpointIntervalSeconds { get; set; } = 300;
 }
 
 public sealed class LimitOptions
@@ -140,6 +151,10 @@ public sealed class LimitOptions
     public int Burst { get; set; } = 100;
     /// <summary>Per-client-address limits on what carries no valid key: failures, sign-in and health.</summary>
     public AnonymousLimitOptions Anonymous { get; set; } = new();
+    /// <summary>Exports, figures and audit verifications one key may run at once. Default 2.</summary>
+    public int ConcurrentLongReadsPerKey { get; set; } = 2;
+    /// <summary>Longest range an export or figures request may cover, in days. Default 31.</summary>
+    public int MaxReviewRangeDays { get; set; } = 31;
 }
 
 /// <summary>Limits per client address (after the trusted proxies' X-Forwarded-For) on traffic without a valid key. Only
@@ -233,8 +248,13 @@ internal sealed class VoiceProxyOptionsValidator(IHostEnvironment environment) :
             "Limits:Anonymous:SignInLockoutSeconds", "must be between 1 and 3600.");
         Require(a.SignInMaxLockoutSeconds >= a.SignInLockoutSeconds && a.SignInMaxLockoutSeconds <= 86400,
             "Limits:Anonymous:SignInMaxLockoutSeconds", "must be between SignInLockoutSeconds and 86400.");
+        Require(o.Limits.ConcurrentLongReadsPerKey is >= 1 and <= 100,
+            "Limits:ConcurrentLongReadsPerKey", "must be between 1 and 100.");
+        Require(o.Limits.MaxReviewRangeDays is >= 1 and <= 366, "Limits:MaxReviewRangeDays", "must be between 1 and 366.");
         Require(o.Audit.SealIntervalMilliseconds is >= 10 and <= 3_600_000,
             "Audit:SealIntervalMilliseconds", "must be between 10 and 3600000.");
+        Require(o.Audit.CheckpointIntervalSeconds is >= 1 and <= 86_400,
+            "Audit:CheckpointIntervalSeconds", "must be between 1 and 86400.");
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }

@@ -31,7 +31,7 @@ internal static class CallCsv
             cells[6] = r.Template;
             cells[7] = r.Language;
             cells[8] = r.Allowed ? "true" : "false";
-            cells[9] = r.DecisionJson is null ? "" : string.Join(';', ReviewApi.ReasonCodesOf(r.DecisionJson));
+            cells[9] = string.Join(';', ReviewApi.Split(r.ReasonCodes));
             cells[10] = r.Status;
             cells[11] = r.AnsweredBy;
             cells[12] = r.DurationSeconds?.ToString(CultureInfo.InvariantCulture);

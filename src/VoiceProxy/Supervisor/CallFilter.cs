@@ -47,6 +47,25 @@ public sealed record CallFilter(
     public const int DefaultLimit = 50;
     public const int MaxLimit = 200;
 
+    /// <summary>The range an export or figures cover when <c>from</c> is not given: this many hours before <c>to</c> (or
+    /// now).</summary>
+    public const int DefaultRangeHours = 24;
+
+    /// <summary>This filter with a bounded range for a long read (export, figures): <c>from</c> defaults to
+    /// <see cref="DefaultRangeHours"/> before <c>to</c> or now; null when the range is longer than
+    /// <c>VoiceProxy:Limits:MaxReviewRangeDays</c>.</summary>
+    public CallFilter? Bounded(VoiceProxyOptions options, TimeProvider time)
+    {
+        var to = To ?? time.GetUtcNow();
+        var from = From ?? to - TimeSpan.FromHours(DefaultRangeHours);
+        return to - from > TimeSpan.FromDays(options.Limits.MaxReviewRangeDays) ? null : this with { From = from };
+    }
+
+    public static Dictionary<string, string[]> RangeTooLong(VoiceProxyOptions options) => new()
+    {
+        ["from"] = [$"The range from 'from' to 'to' (or now) is longer than {options.Limits.MaxReviewRangeDays} days, the "
+            + "most an export or figures may cover (VoiceProxy:Limits:MaxReviewRangeDays): ask for shorter ranges."],
+    };
 
     public static (CallFilter? Filter, int Limit, CallCursor? Cursor, Dictionary<string, string[]> Errors) Parse(
         CallQuery q, VoiceProxyOptions options)

@@ -1,9 +1,7 @@
 using System.Globalization;
-using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
-using VoiceProxy.Compliance;
 using VoiceProxy.Data;
 using VoiceProxy.Infrastructure;
 using VoiceProxy.Security;
@@ -32,8 +30,8 @@ internal static class ReviewApi
         // Literal segments outrank the "{id}" parameter of GET /v1/calls/{id}, so these never reach it.
         var group = routes.MapGroup("/v1/calls").WithTags("Review").RequireAuthorization(Policies.Supervisor);
         group.MapGet("/", List);
-        group.MapGet("/export", Export);
-        group.MapGet("/figures", Figures);
+        group.MapGet("/export", Export).LimitLongReads();
+        group.MapGet("/figures", Figures).LimitLongReads();
         return group;
     }
 
@@ -50,6 +48,10 @@ internal static class ReviewApi
         return TypedResults.Ok(new CallPage(items, next));
     }
 
+    /// <summary>Rows read per query while an export streams: each read is short, so a long export never holds SQLite's log
+    /// from being checkpointed, and the writer never waits behind it.</summary>
+    public const int ExportChunk = 1000;
+
     private static Results<PushStreamHttpResult, ValidationProblem> Export(
         [AsParameters] CallQuery query, VoiceProxyDb db, IOptions<VoiceProxyOptions> options, TimeProvider time, HttpContext http)
     {
@@ -57,18 +59,35 @@ internal static class ReviewApi
             return Problems.Invalid("limit", "The export has every matching call; it takes no limit or cursor.");
         var (filter, _, _, errors) = CallFilter.Parse(query, options.Value);
         if (filter is null) return Problems.Invalid(errors);
-        var rows = Rows(CallFilter.NewestFirst(filter.Apply(db.Calls.AsNoTracking()), null)).AsAsyncEnumerable();
+        if (filter.Bounded(options.Value, time) is not { } bounded) return Problems.Invalid(CallFilter.RangeTooLong(options.Value));
+        var rows = InChunks(db, bounded, http.RequestAborted);
         var name = string.Create(CultureInfo.InvariantCulture, $"calls-{time.GetUtcNow():yyyyMMdd-HHmmss}.csv");
         http.Response.Headers.CacheControl = "no-store";
         return TypedResults.Stream(body => CallCsv.WriteAsync(body, rows, http.RequestAborted), "text/csv; charset=utf-8", name);
     }
 
+    private static async IAsyncEnumerable<CallRow> InChunks(
+        VoiceProxyDb db, CallFilter filter, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    {
+        CallCursor? after = null;
+        while (true)
+        {
+            var chunk = await Rows(CallFilter.NewestFirst(filter.Apply(db.Calls.AsNoTracking()), after))
+                .Take(ExportChunk).ToListAsync(ct);
+            foreach (var row in chunk) yield return row;
+            if (chunk.Count < ExportChunk) yield break;
+            after = new CallCursor(chunk[^1].RequestedAt, chunk[^1].Id);
+        }
+    }
+
     private static async Task<Results<Ok<CallFigures>, ValidationProblem>> Figures(
-        [AsParameters] CallQuery query, VoiceProxyDb db, IOptions<VoiceProxyOptions> options, CancellationToken ct)
+        [AsParameters] CallQuery query, VoiceProxyDb db, IOptions<VoiceProxyOptions> options, TimeProvider time,
+        CancellationToken ct)
     {
         var (filter, _, _, errors) = CallFilter.Parse(query with { Limit = null, Cursor = null }, options.Value);
         if (filter is null) return Problems.Invalid(errors);
-        var calls = filter.Apply(db.Calls.AsNoTracking());
+        if (filter.Bounded(options.Value, time) is not { } bounded) return Problems.Invalid(CallFilter.RangeTooLong(options.Value));
+        var calls = bounded.Apply(db.Calls.AsNoTracking());
         var counts = await calls.GroupBy(_ => 1).Select(g => new
         {
             Requested = g.Count(),
@@ -81,39 +100,36 @@ internal static class ReviewApi
             Machine = g.Count(c => c.AnsweredBy != null && c.AnsweredBy.StartsWith("machine")),
 #pragma warning restore CA1310
         }).FirstOrDefaultAsync(ct);
+        // Counted by the database per combination of codes (a handful of rows), never from the decisions themselves.
         var byReason = new SortedDictionary<string, int>(StringComparer.Ordinal);
-        var decisions = calls.Where(c => !c.Allowed).Select(c => c.DecisionJson).AsAsyncEnumerable();
-        await foreach (var json in decisions.WithCancellation(ct))
-            foreach (var code in ReasonCodesOf(json).Distinct())
-                byReason[code] = byReason.GetValueOrDefault(code) + 1;
+        var combinations = await calls.Where(c => !c.Allowed).GroupBy(c => c.ReasonCodes)
+            .Select(g => new { Codes = g.Key, Count = g.Count() }).ToListAsync(ct);
+        foreach (var combination in combinations)
+            foreach (var code in Split(combination.Codes))
+                byReason[code] = byReason.GetValueOrDefault(code) + combination.Count;
         return TypedResults.Ok(counts is null
             ? new CallFigures(0, 0, 0, byReason, 0, new AnsweredFigures(0, 0))
             : new CallFigures(counts.Requested, counts.Placed, counts.Blocked, byReason, counts.OptedOut,
                 new AnsweredFigures(counts.Human, counts.Machine)));
     }
 
-    /// <summary>Only the columns a list line or an export row needs; the decision is read only for blocked calls, the
-    /// only ones with reasons.</summary>
+    /// <summary>Only the columns a list line or an export row needs; never the decision (its codes have their own
+    /// column).</summary>
     private static IQueryable<CallRow> Rows(IQueryable<CallRecord> calls) => calls.Select(c => new CallRow(
-        c.Id, c.Seller, c.To, c.From, c.Purpose, c.Template, c.Language, c.Status, c.Allowed, c.Allowed ? null : c.DecisionJson,
+        c.Id, c.Seller, c.To, c.From, c.Purpose, c.Template, c.Language, c.Status, c.Allowed, c.ReasonCodes,
         c.AnsweredBy, c.DurationSeconds, c.OptedOut, c.TwilioCallSid, c.RequestedAt, c.UpdatedAt));
 
-    internal static IReadOnlyList<string> ReasonCodesOf(string? decisionJson) =>
-        decisionJson is null
-            ? []
-            : JsonSerializer.Deserialize<DecisionReasons>(decisionJson, StoredJson.Options)?.Reasons?.Select(r => r.Code).ToList()
-                ?? [];
-
-    private sealed record DecisionReasons(IReadOnlyList<Reason>? Reasons);
+    internal static string[] Split(string? reasonCodes) =>
+        reasonCodes?.Split(' ', StringSplitOptions.RemoveEmptyEntries) ?? [];
 }
 
 /// <summary>A call as the list and the export read it.</summary>
 internal sealed record CallRow(
     string Id, string Seller, string To, string From, string Purpose, string Template, string Language, string Status,
-    bool Allowed, string? DecisionJson, string? AnsweredBy, int? DurationSeconds, bool OptedOut, string? TwilioCallSid,
+    bool Allowed, string? ReasonCodes, string? AnsweredBy, int? DurationSeconds, bool OptedOut, string? TwilioCallSid,
     DateTimeOffset RequestedAt, DateTimeOffset UpdatedAt)
 {
     public CallSummary ToSummary() => new(
-        Id, Seller, To, From, Purpose, Template, Language, Status, Allowed, ReviewApi.ReasonCodesOf(DecisionJson),
+        Id, Seller, To, From, Purpose, Template, Language, Status, Allowed, ReviewApi.Split(ReasonCodes),
         AnsweredBy, DurationSeconds, OptedOut, TwilioCallSid, RequestedAt, UpdatedAt);
 }

@@ -244,7 +244,7 @@ public sealed class BothProvidersTests
         var connection = store.ConnectionString ?? $"Data Source={Path.Combine(store.App.Folder, "voiceproxy.db")}";
 
         var exit = await VoiceProxy.Audit.AuditCli.RunAsync(["verify", $"--ConnectionStrings:VoiceProxy={connection}",
-            $"--VoiceProxy:Database:Provider={provider}"]);
+            $"--VoiceProxy:Database:Provider={provider}", $"--VoiceProxy:Audit:Key={VoiceProxyApplication.AuditKey}"]);
 
         Assert.Equal(0, exit);
     }

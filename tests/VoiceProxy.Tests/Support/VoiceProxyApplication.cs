@@ -26,6 +26,9 @@ public sealed class VoiceProxyApplication : WebApplicationFactory<Program>
     public const string SupervisorKey = "test-supervisor-key-0000001";
     public const string AdminKey = "test-admin-key-000000000001";
     public const string AcmeCallerId = "+14155550100";
+    /// <summary>A made-up audit sealing key (base64 of 32 bytes), and another one for "a different key".</summary>
+    public const string AuditKey = "TwJ7hnSS/A3CNUK7lA4ezx8p3dzCL3nh7p1SuoYYMco=";
+    public const string OtherAuditKey = "Rm/gq/sCRqB//2u48FsqAcUnbtzOSCsHrH2yNlScZts=";
 
     /// <summary>Monday 30 November 2026, 18:00 UTC: 10:00 in California, 13:00 in New York.</summary>
     public static readonly DateTimeOffset MondayMidday = new(2026, 11, 30, 18, 0, 0, TimeSpan.Zero);
@@ -43,6 +46,7 @@ public sealed class VoiceProxyApplication : WebApplicationFactory<Program>
             .StoreIn(Folder)
             .Twilio(Twilio.Url!, AuthToken)
             .Set("VoiceProxy:PublicBaseUrl", PublicBaseUrl)
+            .Set("VoiceProxy:Audit:Key", AuditKey)
             .Seller("acme", "Acme Outdoor Supply", "+18005550199", [AcmeCallerId, "+14155550101"], optOutNumber: "+18005550198")
             .Seller("globex", "Globex Home Goods", "+18885550177", ["+12125550100"], writtenConsentExemptsRegistry: false)
             .ApiKey("acme-app", AcmeKey, "Caller", "acme")

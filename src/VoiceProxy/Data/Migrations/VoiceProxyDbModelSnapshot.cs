@@ -90,6 +90,11 @@ namespace VoiceProxy.Data.Migrations
                         .HasMaxLength(4000)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("KeyId")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
                     b.Property<long>("LastPosition")
                         .HasColumnType("INTEGER");
 
@@ -189,6 +194,10 @@ namespace VoiceProxy.Data.Migrations
                     b.Property<string>("Purpose")
                         .IsRequired()
                         .HasMaxLength(4000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ReasonCodes")
+                        .HasMaxLength(1000)
                         .HasColumnType("TEXT");
 
                     b.Property<string>("RequestHash")
