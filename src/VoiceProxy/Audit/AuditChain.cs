@@ -109,7 +109,8 @@ public static class AuditChain
         if (e.Position != position)
             return $"Events at chain positions {position} to {e.Position - 1} are missing: the chain jumps to {e.Position}.";
         if (e.PreviousHash != previousHash)
-            return $"Its previous hash {Short(e.PreviousHash)} does not match the hash {Short(previousHash)} of the event before it.";
+            return $"Its previous hash {Short(e.PreviousHash)} does not match the hash {Short(previousHash)} "
+                + "of the event before it.";
         if (seal is null)
             return $"No seal record covers chain position {position}: the seal records were changed.";
         if (keys.Find(seal.KeyId) is not { } key)

@@ -102,7 +102,8 @@ internal sealed class AuditCheckpointWriter(
         var db = scope.ServiceProvider.GetRequiredService<VoiceProxyDb>();
         if (await AuditCheckpoint.OfHeadAsync(db, keys, ct) is not { } checkpoint || checkpoint.Position == _written) return;
         Directory.CreateDirectory(folder);
-        var path = Path.Combine(folder, string.Create(CultureInfo.InvariantCulture, $"checkpoint-{checkpoint.Position:D12}.json"));
+        var name = string.Create(CultureInfo.InvariantCulture, $"checkpoint-{checkpoint.Position:D12}.json");
+        var path = Path.Combine(folder, name);
         var temporary = path + ".tmp";
         await File.WriteAllTextAsync(temporary, JsonSerializer.Serialize(checkpoint, StoredJson.Options), ct);
         File.Move(temporary, path, overwrite: true);

@@ -59,7 +59,8 @@ internal static class ReviewApi
             return Problems.Invalid("limit", "The export has every matching call; it takes no limit or cursor.");
         var (filter, _, _, errors) = CallFilter.Parse(query, options.Value);
         if (filter is null) return Problems.Invalid(errors);
-        if (filter.Bounded(options.Value, time) is not { } bounded) return Problems.Invalid(CallFilter.RangeTooLong(options.Value));
+        if (filter.Bounded(options.Value, time) is not { } bounded)
+            return Problems.Invalid(CallFilter.RangeTooLong(options.Value));
         var rows = InChunks(db, bounded, http.RequestAborted);
         var name = string.Create(CultureInfo.InvariantCulture, $"calls-{time.GetUtcNow():yyyyMMdd-HHmmss}.csv");
         http.Response.Headers.CacheControl = "no-store";
@@ -86,7 +87,8 @@ internal static class ReviewApi
     {
         var (filter, _, _, errors) = CallFilter.Parse(query with { Limit = null, Cursor = null }, options.Value);
         if (filter is null) return Problems.Invalid(errors);
-        if (filter.Bounded(options.Value, time) is not { } bounded) return Problems.Invalid(CallFilter.RangeTooLong(options.Value));
+        if (filter.Bounded(options.Value, time) is not { } bounded)
+            return Problems.Invalid(CallFilter.RangeTooLong(options.Value));
         var calls = bounded.Apply(db.Calls.AsNoTracking());
         var counts = await calls.GroupBy(_ => 1).Select(g => new
         {

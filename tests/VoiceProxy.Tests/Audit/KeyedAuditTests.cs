@@ -163,7 +163,8 @@ public sealed class KeyedAuditTests : ApplicationTests
 
         var intact = await AuditCli.RunAsync(args);
         var withoutKey = await AuditCli.RunAsync(args[..^1]);
-        var withOtherKey = await AuditCli.RunAsync([.. args[..^1], $"--VoiceProxy:Audit:Key={VoiceProxyApplication.OtherAuditKey}"]);
+        var withOtherKey =
+            await AuditCli.RunAsync([.. args[..^1], $"--VoiceProxy:Audit:Key={VoiceProxyApplication.OtherAuditKey}"]);
         AuditTampering.Sqlite(DatabaseFile, AuditTampering.TruncateTo(4));
         var truncated = await AuditCli.RunAsync(args);
         var truncatedNoCheckpoint = await AuditCli.RunAsync(["verify", .. args[3..]]);

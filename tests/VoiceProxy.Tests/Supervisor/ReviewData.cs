@@ -38,7 +38,8 @@ internal static class ReviewData
         {
             Id = Guid.CreateVersion7(at).ToString(), Seller = seller, To = to, From = "+14155550100", Purpose = "transactional",
             Template = template ?? "order-update", Language = "en-US", VariablesJson = "{}", Allowed = allowed,
-            DecisionJson = JsonSerializer.Serialize(decision, Json), ReasonCodes = allowed ? null : ReasonCodes.DncInternal, Status = allowed ? "completed" : "blocked",
+            DecisionJson = JsonSerializer.Serialize(decision, Json), ReasonCodes = allowed ? null : ReasonCodes.DncInternal,
+            Status = allowed ? "completed" : "blocked",
             TwilioCallSid = allowed ? "CA" + Guid.NewGuid().ToString("N") : null, AnsweredBy = answeredBy, OptedOut = optedOut,
             DurationSeconds = allowed ? 30 : null, RequestedAt = at, UpdatedAt = at,
         };

@@ -40,7 +40,8 @@ public sealed class ServiceProcess(IReadOnlyDictionary<string, string> settings)
             WorkingDirectory = AppContext.BaseDirectory,
         };
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
-        start.Environment["VoiceProxy__Audit__Key"] = VoiceProxyApplication.AuditKey; // Production needs one; settings may override
+        // Production needs an audit key; the settings may replace it.
+        start.Environment["VoiceProxy__Audit__Key"] = VoiceProxyApplication.AuditKey;
         foreach (var (key, value) in Settings) start.Environment[key.Replace(":", "__")] = value;
         _process = Process.Start(start)!;
         _process.OutputDataReceived += (_, e) => { if (e.Data is not null) Output.Enqueue(e.Data); };
