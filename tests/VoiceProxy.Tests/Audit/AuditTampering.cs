@@ -76,6 +76,14 @@ internal static class AuditTampering
         $"DELETE FROM audit_events WHERE \"Position\" > {keep}",
     ];
 
+    /// <summary>Runs one statement as written (no placeholders) on <paramref name="db"/>'s connection.</summary>
+    public static void Execute(DbContext db, string sql)
+    {
+        var connection = db.Database.GetDbConnection();
+        if (connection.State != System.Data.ConnectionState.Open) connection.Open();
+        Run(connection, [sql]);
+    }
+
     private static string Quote(string text) => "'" + text.Replace("'", "''", StringComparison.Ordinal) + "'";
 
     private static void Run(DbConnection connection, IEnumerable<string> statements)

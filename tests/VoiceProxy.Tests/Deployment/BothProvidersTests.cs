@@ -1,8 +1,13 @@
+using System.Data.Common;
 using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using VoiceProxy.Audit;
 using VoiceProxy.Data;
+using VoiceProxy.Tests.Audit;
 using VoiceProxy.Tests.Calls;
 
 namespace VoiceProxy.Tests.Deployment;
@@ -247,5 +252,87 @@ public sealed class BothProvidersTests
             $"--VoiceProxy:Database:Provider={provider}", $"--VoiceProxy:Audit:Key={VoiceProxyApplication.AuditKey}"]);
 
         Assert.Equal(0, exit);
+    }
+
+    [Theory, MemberData(nameof(Providers))]
+    public async Task KeyedAuditChain_RehashedWithoutTheKeyOrCutWithItsSeals_CaughtWithTheKeyAndACheckpoint(string provider)
+    {
+        using var store = new StoreUnderTest(provider);
+        var supervisor = store.App.ClientWithKey(VoiceProxyApplication.SupervisorKey);
+        for (var i = 0; i < 6; i++)
+        {
+            await store.App.Acme().GrantAsync($"+1415555013{i}", "transactional");
+            await supervisor.VerifySealedAsync();
+        }
+        var (_, checkpoint) = await supervisor.GetJsonAsync("/v1/audit/checkpoint");
+        var restored = store.App.Query(db => db.AuditEvents.AsNoTracking().OrderBy(e => e.Position).ToList());
+
+        // The database itself refuses the edit while its triggers are on.
+        var refused = Assert.ThrowsAny<DbException>(() => store.App.Query(db =>
+        {
+            AuditTampering.Execute(db, "UPDATE audit_events SET \"PayloadJson\" = '{}' WHERE \"Position\" = 2");
+            return 0;
+        }));
+        AuditTampering.Store(store, store.App.Query(db => AuditTampering.EditAndRehash(db, restored[1].Id,
+            p => p.Replace("transactional", "marketing", StringComparison.Ordinal),
+            c => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(c)))));
+        var (_, rehashed) = await supervisor.GetJsonAsync("/v1/audit/verify");
+        AuditTampering.Store(store, [.. restored.Select(e =>
+            $"UPDATE audit_events SET \"PayloadJson\" = '{e.PayloadJson.Replace("'", "''", StringComparison.Ordinal)}', "
+                + $"\"PreviousHash\" = '{e.PreviousHash}', \"Hash\" = '{e.Hash}' WHERE \"Id\" = {e.Id}"),
+            .. restored.Select(e => $"UPDATE audit_seals SET \"HeadHash\" = '{e.Hash}' WHERE \"LastPosition\" = {e.Position}"),
+            .. AuditTampering.TruncateTo(4)]);
+        var (_, truncated) = await supervisor.GetJsonAsync("/v1/audit/verify");
+        var against = await supervisor.PostAsJsonAsync("/v1/audit/verify", checkpoint);
+        var verdict = JsonNode.Parse(await against.Content.ReadAsStringAsync())!;
+        // Restarted with the same key over the same store (the truncated chain is still a valid one on its own).
+        using var again = new VoiceProxyApplication(new()
+        {
+            ["ConnectionStrings:VoiceProxy"] = store.ConnectionString
+                ?? $"Data Source={Path.Combine(store.App.Folder, "voiceproxy.db")}",
+            ["VoiceProxy:Database:Provider"] = provider,
+        });
+        var (_, restarted) = await again.ClientWithKey(VoiceProxyApplication.SupervisorKey).VerifySealedAsync();
+
+        Assert.Contains("append-only", refused.ToString());
+        Assert.False((bool)rehashed["ok"]!, rehashed.ToJsonString());
+        Assert.Equal(restored[1].Id, (long)rehashed["firstBad"]!["id"]!);
+        Assert.True((bool)truncated["ok"]!, truncated.ToJsonString());
+        Assert.Equal(4, (long)truncated["events"]!);
+        Assert.False((bool)verdict["ok"]!, verdict.ToJsonString());
+        Assert.Contains("removed after it was taken", (string?)verdict["firstBad"]!["problem"]);
+        Assert.True((bool)restarted["ok"]!, restarted.ToJsonString());
+    }
+
+    [Theory, MemberData(nameof(Providers))]
+    public void Migration_BlockedCallsRecordedBefore_GetTheirReasonCodesBackfilled(string provider)
+    {
+        using var store = new StoreUnderTest(provider);
+        var sqlite = store.ConnectionString is null;
+        using var db = sqlite
+            ? new VoiceProxyDb(new DbContextOptionsBuilder<VoiceProxyDb>()
+                .UseSqlite($"Data Source={Path.Combine(store.App.Folder, "voiceproxy.db")}").Options)
+            : new PostgresVoiceProxyDb(new DbContextOptionsBuilder<VoiceProxyDb>().UseNpgsql(store.ConnectionString).Options);
+        var migrator = db.GetService<Microsoft.EntityFrameworkCore.Migrations.IMigrator>();
+        var before = db.Database.GetMigrations().Single(m => m.EndsWith("_SequencedAuditChain", StringComparison.Ordinal));
+        migrator.Migrate(before);
+        string Insert(string id, bool allowed, string reasons) =>
+            "INSERT INTO calls (\"Id\", \"Seller\", \"To\", \"From\", \"Purpose\", \"Template\", \"Language\", "
+            + "\"VariablesJson\", \"Allowed\", \"DecisionJson\", \"Status\", \"OptedOut\", \"LastSequenceNumber\", "
+            + "\"RequestedAt\", \"UpdatedAt\") VALUES "
+            + $"('{id}', 'acme', '+14155550123', '+14155550100', 'marketing', 'promo', 'en-US', '{{}}', "
+            + $"{(allowed ? "TRUE" : "FALSE")}, '{{\"allowed\":{(allowed ? "true" : "false")},\"reasons\":[{reasons}]}}', "
+            + $"'{(allowed ? "completed" : "blocked")}', FALSE, -1, {(sqlite ? "0, 0" : "now(), now()")})";
+        AuditTampering.Execute(db, Insert("blocked-two", false,
+            "{\"code\":\"dnc_national\",\"rule\":\"r\",\"message\":\"m\"},"
+            + "{\"code\":\"calling_hours\",\"rule\":\"r\",\"message\":\"m\"},"
+            + "{\"code\":\"dnc_national\",\"rule\":\"r2\",\"message\":\"m\"}"));
+        AuditTampering.Execute(db, Insert("allowed", true, ""));
+
+        migrator.Migrate();
+        var codes = db.Calls.AsNoTracking().OrderBy(c => c.Id).Select(c => new { c.Id, c.ReasonCodes }).ToList();
+
+        (string, string?)[] expected = [("allowed", null), ("blocked-two", "dnc_national calling_hours")];
+        Assert.Equal(expected, codes.Select(c => (c.Id, c.ReasonCodes)));
     }
 }
