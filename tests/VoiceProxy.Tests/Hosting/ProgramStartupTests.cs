@@ -23,6 +23,23 @@ public sealed class ProgramStartupTests
         Assert.DoesNotContain(service.Output, line => line.TrimStart().StartsWith("at ", StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData("", "error: VoiceProxy:Audit:Key is not set")]
+    [InlineData("c2hvcnQta2V5", "error: VoiceProxy:Audit:Key must be base64 of at least 32 random bytes")]
+    [InlineData(VoiceProxy.Audit.AuditKeys.DevelopmentKey, "error: VoiceProxy:Audit:Key is the public development key")]
+    public async Task Production_MissingOrWeakAuditKey_OneLineSayingHowToMakeOne(string key, string expected)
+    {
+        using var service = new ServiceProcess(Shop().Set("ConnectionStrings:VoiceProxy", "Data Source=:memory:")
+            .Set("VoiceProxy:Audit:Key", key).Build());
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => service.StartAsync(TimeSpan.FromSeconds(60)));
+
+        Assert.Contains("VoiceProxy exited with 1", error.Message);
+        var line = Assert.Single(service.Output, l => l.StartsWith(expected, StringComparison.Ordinal));
+        Assert.Contains("openssl rand -base64 32", line);
+        Assert.DoesNotContain(service.Output, l => l.TrimStart().StartsWith("at ", StringComparison.Ordinal));
+    }
+
     [Fact]
     public async Task MalformedBody_LoggedAs400WithoutStackTrace()
     {
