@@ -132,7 +132,8 @@ async function loadFigures() {
   const params = new URLSearchParams(state.filters);
   const f = await api(`/v1/calls/figures${params.toString() ? "?" + params : ""}`);
   const from = state.filters.get("from"), to = state.filters.get("to");
-  $("figures-range").textContent = from || to ? `${from ? utc(from) : "start"} – ${to ? utc(to) : "now"} UTC` : "all time";
+  $("figures-range").textContent =
+    from || to ? `${from ? utc(from) : "24 h before"} – ${to ? utc(to) : "now"} UTC` : "last 24 hours";
   const figure = (label, value) => el("div", {}, el("dt", {}, label), el("dd", {}, value.toLocaleString("en-US")));
   $("figures").replaceChildren(
     figure("Requested", f.requested), figure("Placed", f.placed), figure("Blocked", f.blocked),
