@@ -66,8 +66,9 @@ public static class AuditChain
         VoiceProxyDb db, AuditKeys keys, CancellationToken ct, AuditCheckpoint? checkpoint = null)
     {
         var seal = await db.AuditSeals.AsNoTracking().OrderByDescending(s => s.LastPosition).FirstOrDefaultAsync(ct);
-        var end = await db.AuditEvents.Where(e => e.Position != null).MaxAsync(e => e.Position, ct) ?? 0;
+        // Counted before the end is read: whatever was unsealed then and sealed since is walked, never missed from both.
         var unsealed = await db.AuditEvents.LongCountAsync(e => e.Position == null, ct);
+        var end = await db.AuditEvents.Where(e => e.Position != null).MaxAsync(e => e.Position, ct) ?? 0;
         long count = 0;
         AuditEvent? previous = null;
         AuditVerification Broken(AuditEvent? at, string problem, DateTimeOffset when) => new(false, count, previous?.Hash,

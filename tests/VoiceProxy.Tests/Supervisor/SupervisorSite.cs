@@ -192,6 +192,7 @@ public sealed class SupervisorSite : IAsyncLifetime
             Template = blocked.Template, Language = blocked.Language, VariablesJson = blocked.VariablesJson, Allowed = false,
             Purpose = "marketing",
             DecisionJson = JsonSerializer.Serialize(new Decision(false, at, checks, reasons, null, []), web),
+            ReasonCodes = string.Join(' ', reasons.Select(r => r.Code).Distinct()), // as the service writes them
             Status = blocked.Status, RequestedAt = at, UpdatedAt = at,
         };
         twice.Events.Add(new CallEvent
