@@ -85,6 +85,8 @@ internal sealed class EndToEnd(Dictionary<string, string> o)
             "--VoiceProxy:Sellers:0:CallbackNumber", "+18005550199", "--VoiceProxy:Sellers:0:CallerIds:0", CallerId,
             "--VoiceProxy:ApiKeys:0:Name", "bench-app", "--VoiceProxy:ApiKeys:0:Key", Key,
             "--VoiceProxy:ApiKeys:0:Role", "Caller", "--VoiceProxy:ApiKeys:0:Seller", "acme",
+            // Made up: Production refuses to start without an audit key.
+            "--VoiceProxy:Audit:Key", "YmVuY2htYXJrLW1hZGUtdXAtYXVkaXQta2V5LTAwMDE=",
             // The default per-key limits (50/s, burst 100) would measure the limiter, not the gate.
             "--VoiceProxy:Limits:PermitsPerSecond", "100000", "--VoiceProxy:Limits:Burst", "100000",
             "--Twilio:AccountSid", AccountSid, "--Twilio:AuthToken", AuthToken, "--Twilio:ApiBaseUrl", standIn.BaseUrl,

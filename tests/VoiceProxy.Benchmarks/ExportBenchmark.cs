@@ -48,6 +48,9 @@ public class ExportBenchmark : IDisposable
                 "--VoiceProxy:ApiKeys:0:Role", "Supervisor",
                 // Production without Twilio credentials: Simulated must be asked for (no call is placed here anyway).
                 "--Twilio:Mode", "Simulated",
+                "--VoiceProxy:Audit:Key", "YmVuY2htYXJrLW1hZGUtdXAtYXVkaXQta2V5LTAwMDE=", // made up; Production needs one
+                // The seeded calls span 347 days; an export is otherwise bounded to 31.
+                "--VoiceProxy:Limits:MaxReviewRangeDays", "366",
                 "--Serilog:MinimumLevel:Default", "Warning",
             },
             RedirectStandardOutput = true, RedirectStandardError = true,
@@ -72,7 +75,7 @@ public class ExportBenchmark : IDisposable
         using var command = connection.CreateCommand();
         command.CommandText = """
             SELECT Id, Seller, "To", "From", Purpose, Template, Language, Status, Allowed,
-                   CASE WHEN Allowed THEN NULL ELSE DecisionJson END,
+                   ReasonCodes,
                    AnsweredBy, DurationSeconds, OptedOut, TwilioCallSid, RequestedAt, UpdatedAt
             FROM calls ORDER BY RequestedAt DESC, Id DESC
             """;
@@ -87,7 +90,8 @@ public class ExportBenchmark : IDisposable
     [Benchmark]
     public async Task<long> HttpExport()
     {
-        using var response = await _http.GetAsync("/v1/calls/export", HttpCompletionOption.ResponseHeadersRead);
+        using var response = await _http.GetAsync(
+            "/v1/calls/export?from=2026-01-01&to=2027-01-01", HttpCompletionOption.ResponseHeadersRead);
         response.EnsureSuccessStatusCode();
         await using var body = await response.Content.ReadAsStreamAsync();
         var buffer = new byte[81920];
@@ -125,13 +129,14 @@ public class ExportBenchmark : IDisposable
         using var insert = connection.CreateCommand();
         insert.CommandText = """
             INSERT INTO calls (Id, Seller, "To", "From", Purpose, Template, Language, VariablesJson, Allowed, DecisionJson,
-                               Status, AnsweredBy, DurationSeconds, TwilioCallSid, OptedOut, LastSequenceNumber,
+                               ReasonCodes, Status, AnsweredBy, DurationSeconds, TwilioCallSid, OptedOut, LastSequenceNumber,
                                RequestedAt, UpdatedAt)
             VALUES ($id, 'acme', $to, '+14155550100', 'transactional', 'order-update', 'en-US', '{"orderNumber":"A-1001"}',
-                    $allowed, $decision, $status, $answered, $duration, $sid, $optedOut, -1, $at, $at)
+                    $allowed, $decision, $reasons, $status, $answered, $duration, $sid, $optedOut, -1, $at, $at)
             """;
         var p = new Dictionary<string, SqliteParameter>();
-        string[] names = ["$id", "$to", "$allowed", "$decision", "$status", "$answered", "$duration", "$sid", "$optedOut", "$at"];
+        string[] names =
+            ["$id", "$to", "$allowed", "$decision", "$reasons", "$status", "$answered", "$duration", "$sid", "$optedOut", "$at"];
         foreach (var name in names)
             p[name] = insert.Parameters.Add(new SqliteParameter { ParameterName = name });
         // Each one line of JSON, as the service stores a decision; the literals are wrapped only to keep lines short.
@@ -160,6 +165,7 @@ public class ExportBenchmark : IDisposable
             p["$to"].Value = "+1415" + random.Next(2_000_000, 9_999_999).ToString(CultureInfo.InvariantCulture);
             p["$allowed"].Value = allowed;
             p["$decision"].Value = allowed ? allowedDecision : blockedDecision;
+            p["$reasons"].Value = allowed ? DBNull.Value : "consent_missing dnc_internal";
             p["$status"].Value = allowed ? "completed" : "blocked";
             p["$answered"].Value = allowed ? (random.Next(4) == 0 ? "machine_end_beep" : "human") : DBNull.Value;
             p["$duration"].Value = allowed ? random.Next(5, 120) : DBNull.Value;

@@ -317,6 +317,7 @@ internal sealed class ScaleOut(Dictionary<string, string> o)
         "--VoiceProxy:Sellers:0:CallbackNumber", "+18005550199", "--VoiceProxy:Sellers:0:CallerIds:0", "+14155550100",
         "--VoiceProxy:ApiKeys:0:Name", "bench-app", "--VoiceProxy:ApiKeys:0:Key", Key, "--VoiceProxy:ApiKeys:0:Role", "Caller",
         "--VoiceProxy:ApiKeys:0:Seller", "acme",
+        "--VoiceProxy:Audit:Key", "YmVuY2htYXJrLW1hZGUtdXAtYXVkaXQta2V5LTAwMDE=", // made up; Production needs one
         "--VoiceProxy:Limits:PermitsPerSecond", "100000", "--VoiceProxy:Limits:Burst", "100000",
         // Numbers repeat every --numbers calls; the cap must not be what is measured.
         "--VoiceProxy:Caps:TransactionalMaxCalls", "100",

@@ -116,8 +116,11 @@ public sealed record CallFilter(
         {
             var (at, id) = (after.RequestedAt, after.Id);
             // EF Core translates string.Compare to SQL's '<' (ordinal for these ASCII ids); CompareOrdinal has no translation.
+            // Written as a range on RequestedAt first, so the database seeks its index to the cursor and reads on from there;
+            // "< at OR (= at AND …)" made SQLite gather and sort every row before the cursor for each page (each chunk of an
+            // export).
 #pragma warning disable CA1309
-            calls = calls.Where(c => c.RequestedAt < at || (c.RequestedAt == at && string.Compare(c.Id, id) < 0));
+            calls = calls.Where(c => c.RequestedAt <= at && (c.RequestedAt < at || string.Compare(c.Id, id) < 0));
 #pragma warning restore CA1309
         }
         return calls.OrderByDescending(c => c.RequestedAt).ThenByDescending(c => c.Id);
