@@ -65,6 +65,11 @@ public sealed class AuditKeys
         else if (o.KeyFile is { Length: > 0 })
         {
             source = prefix + "KeyFile";
+            const UnixFileMode others = UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.GroupWrite;
+            if (!development && !OperatingSystem.IsWindows() && File.Exists(o.KeyFile)
+                && (File.GetUnixFileMode(o.KeyFile) & others) != 0)
+                problems.Add($"{source} {o.KeyFile} may be read or written by other users; "
+                    + "make it readable by the service only (chmod 600), or " + MakeOne + ".");
             try { text = File.ReadAllText(o.KeyFile); }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {

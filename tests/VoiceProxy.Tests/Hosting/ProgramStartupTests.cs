@@ -40,6 +40,36 @@ public sealed class ProgramStartupTests
         Assert.DoesNotContain(service.Output, l => l.TrimStart().StartsWith("at ", StringComparison.Ordinal));
     }
 
+    [Fact, System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public async Task Production_AuditKeyFileOthersCanRead_RefusedThenAcceptedOnceItIsTheServicesOnly()
+    {
+        var folder = Directory.CreateTempSubdirectory("voiceproxy-key-").FullName;
+        try
+        {
+            var file = Path.Combine(folder, "audit.key");
+            await File.WriteAllTextAsync(file, VoiceProxyApplication.AuditKey + "\n");
+            File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.OtherRead);
+            var settings = Shop().Set("ConnectionStrings:VoiceProxy", $"Data Source={Path.Combine(folder, "voiceproxy.db")}")
+                .Set("VoiceProxy:Registry:Path", Path.Combine(folder, "registry"))
+                .Set("VoiceProxy:Audit:Key", "").Set("VoiceProxy:Audit:KeyFile", file).Build();
+            using var readable = new ServiceProcess(settings);
+
+            await Assert.ThrowsAsync<InvalidOperationException>(() => readable.StartAsync(TimeSpan.FromSeconds(60)));
+            File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            using var own = new ServiceProcess(settings);
+            await own.StartAsync(TimeSpan.FromSeconds(60));
+            own.Kill();
+
+            Assert.Single(readable.Output,
+                l => l.StartsWith("error: VoiceProxy:Audit:KeyFile ", StringComparison.Ordinal) && l.Contains("chmod 600"));
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
     [Fact]
     public async Task MalformedBody_LoggedAs400WithoutStackTrace()
     {
