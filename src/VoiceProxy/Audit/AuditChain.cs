@@ -81,8 +81,13 @@ public static class AuditChain
                 .Where(e => e.Position > after && e.Position <= end).OrderBy(e => e.Position).Take(ChunkSize).ToListAsync(ct);
             if (chunk.Count == 0) break;
             var (low, high) = (chunk[0].Position, chunk[^1].Position);
+            // The seals ending inside the chunk, and the one seal (if any) that covers its last events and ends after it: two
+            // range reads of the LastPosition index, never a scan of every later seal.
             var seals = await db.AuditSeals.AsNoTracking()
-                .Where(s => s.LastPosition >= low && s.FirstPosition <= high).OrderBy(s => s.LastPosition).ToListAsync(ct);
+                .Where(s => s.LastPosition >= low && s.LastPosition <= high).OrderBy(s => s.LastPosition).ToListAsync(ct);
+            if (await db.AuditSeals.AsNoTracking().Where(s => s.LastPosition > high).OrderBy(s => s.LastPosition)
+                    .FirstOrDefaultAsync(ct) is { } straddling && straddling.FirstPosition <= high)
+                seals.Add(straddling);
             var s = 0;
             foreach (var e in chunk)
             {

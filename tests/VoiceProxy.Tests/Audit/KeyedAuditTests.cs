@@ -3,7 +3,9 @@ using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
 using VoiceProxy.Audit;
+using VoiceProxy.Data;
 
 namespace VoiceProxy.Tests.Audit;
 
@@ -256,5 +258,38 @@ public sealed class KeyedAuditTests : ApplicationTests
             Assert.Contains("append-only", e.Message);
         }
         Assert.True((bool)(await VerifyAsync())["ok"]!);
+    }
+
+    [Fact]
+    public async Task Verify_ChainLongerThanOneRead_SealsAcrossReadBoundaries_OkThenEditFoundInTheSecondRead()
+    {
+        // Sealed only when this test asks: 1500 events, then 1000 more, so the second seal straddles the first read's end.
+        using var app = new VoiceProxyApplication(new() { ["VoiceProxy:Audit:SealIntervalMilliseconds"] = "3600000" });
+        var supervisor = app.ClientWithKey(VoiceProxyApplication.SupervisorKey);
+        await supervisor.GetAsync("/health/ready");
+        var writer = app.Services.GetRequiredService<StoreWriter>();
+        var journal = app.Services.GetRequiredService<Journal>();
+        var sealer = app.Services.GetRequiredService<AuditSealer>();
+        foreach (var (from, count) in new[] { (0, 1500), (1500, 1000) })
+        {
+            await writer.WriteAsync(w =>
+            {
+                for (var i = from; i < from + count; i++) journal.Audit(w, "test.bulk", "test", "acme", $"n-{i}", new { i });
+            });
+            while (await sealer.SealOnceAsync() > 0) { }
+        }
+        var intact = await VerifyAsync(supervisor);
+        var target = app.Query(db => db.AuditEvents.Single(e => e.Position == AuditChain.ChunkSize + 100).Id);
+        AuditTampering.Sqlite(Path.Combine(app.Folder, "voiceproxy.db"),
+            app.Query(db => AuditTampering.EditAndRehash(db, target, p => "{\"forged\":true," + p[1..], Sha256)));
+
+        var edited = await VerifyAsync(supervisor);
+
+        Assert.True((bool)intact["ok"]!, intact.ToJsonString());
+        Assert.Equal(2500, (long)intact["events"]!);
+        Assert.Equal(2, app.Query(db => db.AuditSeals.Count(s => s.KeyId == ServiceKey.Id)));
+        Assert.False((bool)edited["ok"]!);
+        Assert.Equal(target, (long)edited["firstBad"]!["id"]!);
+        Assert.Equal(AuditChain.ChunkSize + 99, (long)edited["events"]!);
     }
 }
