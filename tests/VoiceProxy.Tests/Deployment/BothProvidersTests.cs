@@ -314,7 +314,8 @@ public sealed class BothProvidersTests
                 .UseSqlite($"Data Source={Path.Combine(store.App.Folder, "voiceproxy.db")}").Options)
             : new PostgresVoiceProxyDb(new DbContextOptionsBuilder<VoiceProxyDb>().UseNpgsql(store.ConnectionString).Options);
         var migrator = db.GetService<Microsoft.EntityFrameworkCore.Migrations.IMigrator>();
-        var before = db.Database.GetMigrations().Single(m => m.EndsWith("_SequencedAuditChain", StringComparison.Ordinal));
+        var migrations = db.Database.GetMigrations().ToList();
+        var before = migrations[migrations.FindIndex(m => m.EndsWith("_KeyedAuditAndReasonCodes", StringComparison.Ordinal)) - 1];
         migrator.Migrate(before);
         string Insert(string id, bool allowed, string reasons) =>
             "INSERT INTO calls (\"Id\", \"Seller\", \"To\", \"From\", \"Purpose\", \"Template\", \"Language\", "

@@ -12,7 +12,7 @@ using VoiceProxy.Data;
 namespace VoiceProxy.Data.Migrations.Postgres
 {
     [DbContext(typeof(PostgresVoiceProxyDb))]
-    [Migration("20261202092354_KeyedAuditAndReasonCodes")]
+    [Migration("20261202102147_KeyedAuditAndReasonCodes")]
     partial class KeyedAuditAndReasonCodes
     {
         /// <inheritdoc />
@@ -328,6 +328,8 @@ namespace VoiceProxy.Data.Migrations.Postgres
 
                     b.HasKey("Id");
 
+                    b.HasIndex("RecordedAt");
+
                     b.HasIndex("Seller", "Phone");
 
                     b.ToTable("consent_entries", (string)null);
@@ -371,9 +373,44 @@ namespace VoiceProxy.Data.Migrations.Postgres
 
                     b.HasKey("Id");
 
+                    b.HasIndex("At");
+
                     b.HasIndex("Seller", "Phone");
 
                     b.ToTable("dnc_entries", (string)null);
+                });
+
+            modelBuilder.Entity("VoiceProxy.Data.PersonalData", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(36)
+                        .HasColumnType("character varying(36)");
+
+                    b.Property<DateTimeOffset>("At")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Json")
+                        .IsRequired()
+                        .HasMaxLength(65536)
+                        .HasColumnType("character varying(65536)");
+
+                    b.Property<string>("Person")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("Salt")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("At");
+
+                    b.HasIndex("Person");
+
+                    b.ToTable("personal_data", (string)null);
                 });
 
             modelBuilder.Entity("VoiceProxy.Data.CallEvent", b =>

@@ -10,7 +10,7 @@ using VoiceProxy.Data;
 namespace VoiceProxy.Data.Migrations
 {
     [DbContext(typeof(VoiceProxyDb))]
-    [Migration("20261202092336_KeyedAuditAndReasonCodes")]
+    [Migration("20261202102118_KeyedAuditAndReasonCodes")]
     partial class KeyedAuditAndReasonCodes
     {
         /// <inheritdoc />
@@ -314,6 +314,8 @@ namespace VoiceProxy.Data.Migrations
 
                     b.HasKey("Id");
 
+                    b.HasIndex("RecordedAt");
+
                     b.HasIndex("Seller", "Phone");
 
                     b.ToTable("consent_entries", (string)null);
@@ -355,9 +357,44 @@ namespace VoiceProxy.Data.Migrations
 
                     b.HasKey("Id");
 
+                    b.HasIndex("At");
+
                     b.HasIndex("Seller", "Phone");
 
                     b.ToTable("dnc_entries", (string)null);
+                });
+
+            modelBuilder.Entity("VoiceProxy.Data.PersonalData", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(36)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("At")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Json")
+                        .IsRequired()
+                        .HasMaxLength(65536)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Person")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Salt")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("At");
+
+                    b.HasIndex("Person");
+
+                    b.ToTable("personal_data", (string)null);
                 });
 
             modelBuilder.Entity("VoiceProxy.Data.CallEvent", b =>
