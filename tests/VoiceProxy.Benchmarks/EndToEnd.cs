@@ -79,7 +79,7 @@ internal sealed class EndToEnd(Dictionary<string, string> o)
         string[] args =
         [
             "--urls", $"http://127.0.0.1:{port}", "--ConnectionStrings:VoiceProxy", $"Data Source={database}",
-            "--VoiceProxy:PublicBaseUrl", $"http://127.0.0.1:{port}", "--VoiceProxy:Registry:Path", registry,
+            "--VoiceProxy:PublicBaseUrl", PublicBaseUrl, "--VoiceProxy:Registry:Path", registry,
             "--VoiceProxy:Privacy:PseudonymKey", "bWFkZS11cC1iZW5jaG1hcmstcHNldWRvbnltLWtleQ==",
             "--VoiceProxy:Sellers:0:Id", "acme", "--VoiceProxy:Sellers:0:LegalName", "Acme Outdoor Supply",
             "--VoiceProxy:Sellers:0:CallbackNumber", "+18005550199", "--VoiceProxy:Sellers:0:CallerIds:0", CallerId,
@@ -124,7 +124,7 @@ internal sealed class EndToEnd(Dictionary<string, string> o)
             await ChooseNumbersAsync(http, clock);
 
             var placed = new List<(string Id, string Sid)>();
-            await WarmUpAsync(http, port, placed);
+            await WarmUpAsync(http, placed);
             if (_phases.Contains("placed"))
             {
                 foreach (var c in _concurrency)
@@ -156,7 +156,7 @@ internal sealed class EndToEnd(Dictionary<string, string> o)
                 foreach (var c in _concurrency)
                 {
                     var status = await MeasureAsync($"signed status callbacks, c={c}", c,
-                        n => StatusAsync(http, port, placed, n, Interlocked.Increment(ref _sequence)),
+                        n => StatusAsync(http, placed, n, Interlocked.Increment(ref _sequence)),
                         $"status callback, concurrency {c}");
                     _rows.Add($"| signed status callbacks, concurrency {c} | {status.PerSecond:N0}/s | {status.P50:0.0} ms | " +
                               $"{status.P99:0.0} ms | | | | |");
@@ -307,7 +307,7 @@ internal sealed class EndToEnd(Dictionary<string, string> o)
     /// calls and in the background, and one second of warm-up at concurrency 1 is about 50 requests (a placed call took 11.9 ms
     /// in the first c=1 cell and 5.1 ms in a c=1 cell after the c=64 one, same run). So every path is exercised first, at
     /// concurrency 4, for <c>--server-warmup</c> seconds (default 5; 0 skips it); nothing of it is counted.</summary>
-    private async Task WarmUpAsync(HttpClient http, int port, List<(string Id, string Sid)> placed)
+    private async Task WarmUpAsync(HttpClient http, List<(string Id, string Sid)> placed)
     {
         var seconds = Int(o, "server-warmup", 5);
         if (seconds <= 0) return;
@@ -320,7 +320,7 @@ internal sealed class EndToEnd(Dictionary<string, string> o)
                 var i = Interlocked.Increment(ref n);
                 List<(string, string)> one = [];
                 lock (placed) if (placed.Count > 0) one.Add(placed[(int)(i % placed.Count)]);
-                if (i % 3 == 0 && one.Count > 0) await StatusAsync(http, port, one, 0, Interlocked.Increment(ref _sequence));
+                if (i % 3 == 0 && one.Count > 0) await StatusAsync(http, one, 0, Interlocked.Increment(ref _sequence));
                 else if (i % 3 == 1) await PlaceAsync(http, placed);
                 else await CheckAsync(http);
             }
@@ -343,7 +343,7 @@ internal sealed class EndToEnd(Dictionary<string, string> o)
         return response.IsSuccessStatusCode || Fail(response.StatusCode, await response.Content.ReadAsStringAsync());
     }
 
-    private async Task<bool> StatusAsync(HttpClient http, int port, List<(string Id, string Sid)> placed, long n, int sequence)
+    private async Task<bool> StatusAsync(HttpClient http, List<(string Id, string Sid)> placed, long n, int sequence)
     {
         var (id, sid) = placed[(int)(n % placed.Count)];
         var path = $"/twilio/status/{id}";
@@ -355,12 +355,15 @@ internal sealed class EndToEnd(Dictionary<string, string> o)
             ["CallbackSource"] = "call-progress-events", ["ApiVersion"] = "2010-04-01",
         };
         using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new FormUrlEncodedContent(form) };
-        request.Headers.Add("X-Twilio-Signature", Sign($"http://127.0.0.1:{port}{path}", form));
+        request.Headers.Add("X-Twilio-Signature", Sign($"{PublicBaseUrl}{path}", form));
         request.Headers.Add("I-Twilio-Idempotency-Token", Guid.NewGuid().ToString());
         using var response = await http.SendAsync(request);
         return response.StatusCode == HttpStatusCode.NoContent
             || Fail(response.StatusCode, await response.Content.ReadAsStringAsync());
     }
+
+    // Live mode wants https: the address Twilio would call, behind a TLS proxy; requests go to the plain loopback port.
+    private const string PublicBaseUrl = "https://voiceproxy.example.com";
 
     private static string Sign(string url, Dictionary<string, string> form)
     {

@@ -39,8 +39,18 @@ public sealed class CallEvent
     public required DateTimeOffset At { get; init; }
     public required string Type { get; init; }
     public required string DetailJson { get; init; }
-    /// <summary>Twilio's I-Twilio-Idempotency-Token, so a redelivered webhook is recorded once.</summary>
+    /// <summary>For a webhook's events: a digest of what Twilio signed (URL and form), so a redelivered or copied webhook is
+    /// recorded once.</summary>
     public string? DedupKey { get; init; }
+}
+
+/// <summary>A signed webhook that was acted on without a call record to hang its events on (the opt-out line's
+/// confirmation): its key, a digest of what Twilio signed, makes a copy of it change nothing.</summary>
+public sealed class WebhookDelivery
+{
+    public required string Key { get; init; }
+    public required string Hook { get; init; }
+    public required DateTimeOffset At { get; init; }
 }
 
 /// <summary>A consent grant or revocation. Append-only: a revocation is a new entry.</summary>

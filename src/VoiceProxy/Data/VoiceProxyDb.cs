@@ -19,6 +19,7 @@ public class VoiceProxyDb : DbContext
     public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
     public DbSet<AuditSeal> AuditSeals => Set<AuditSeal>();
     public DbSet<PersonalData> PersonalData => Set<PersonalData>();
+    public DbSet<WebhookDelivery> WebhookDeliveries => Set<WebhookDelivery>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -91,6 +92,13 @@ public class VoiceProxyDb : DbContext
             // An erasure finds a person's rows; the retention sweep finds the oldest.
             e.HasIndex(c => c.Person);
             e.HasIndex(c => c.At);
+        });
+        modelBuilder.Entity<WebhookDelivery>(e =>
+        {
+            e.ToTable("webhook_deliveries");
+            e.HasKey(d => d.Key);
+            e.Property(d => d.Key).HasMaxLength(64);
+            e.Property(d => d.Hook).HasMaxLength(40);
         });
     }
 

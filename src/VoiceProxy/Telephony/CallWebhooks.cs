@@ -16,11 +16,11 @@ internal sealed class CallWebhooks(
     VoiceProxyDb db, StoreWriter writer, Journal journal, TwimlRenderer twiml, TemplateCatalog templates, OptOutService optOut,
     Pseudonyms pseudonyms, IOptions<VoiceProxyOptions> options, TimeProvider time, ILogger<CallWebhooks> log)
 {
-    /// <summary>Twilio retries a webhook with the same I-Twilio-Idempotency-Token: a replay gets the same kind of answer and
-    /// records nothing.</summary>
-    public async Task<Rendered> VoiceAsync(string callId, IFormCollection form, string? token, CancellationToken ct)
+    /// <summary>A delivery seen before (same signed URL and form, <paramref name="token"/>) gets the same kind of answer and
+    /// records nothing; so does any request for a call that has ended.</summary>
+    public async Task<Rendered> VoiceAsync(string callId, IFormCollection form, string token, CancellationToken ct)
     {
-        if (await FindAsync(callId, form, ct) is not var (call, seller)) return TwimlRenderer.Hangup();
+        if (await FindLiveAsync(callId, form, "voice", ct) is not var (call, seller)) return TwimlRenderer.Hangup();
         var replay = call.OptedOut ? TwimlRenderer.Hangup() : RenderMessage(call, seller, attempt: 0);
         if (await IsReplayAsync(call, token, ct)) return replay;
         var answeredBy = NullIfEmpty(form["AnsweredBy"]);
@@ -39,9 +39,9 @@ internal sealed class CallWebhooks(
         return recorded ? rendered : replay;
     }
 
-    public async Task<Rendered> GatherAsync(string callId, int attempt, IFormCollection form, string? token, CancellationToken ct)
+    public async Task<Rendered> GatherAsync(string callId, int attempt, IFormCollection form, string token, CancellationToken ct)
     {
-        if (await FindAsync(callId, form, ct) is not var (call, seller)) return TwimlRenderer.Hangup();
+        if (await FindLiveAsync(callId, form, "gather", ct) is not var (call, seller)) return TwimlRenderer.Hangup();
         var replay = call.OptedOut ? twiml.OptOutConfirmed(call.Language, seller) : twiml.Goodbye(call.Language, seller);
         if (await IsReplayAsync(call, token, ct)) return replay;
         string? digits = NullIfEmpty(form["Digits"]), speech = NullIfEmpty(form["SpeechResult"]);
@@ -71,14 +71,14 @@ internal sealed class CallWebhooks(
         return recorded ? next : replay;
     }
 
-    /// <summary>Status callbacks may arrive late or twice: a redelivery (same idempotency token) changes nothing, an older event
-    /// (lower SequenceNumber) is kept on the timeline but never overwrites a newer status.</summary>
-    public async Task StatusAsync(string callId, IFormCollection form, string? idempotencyToken, CancellationToken ct)
+    /// <summary>Status callbacks may arrive late or twice: a redelivery (same signed content, <paramref name="dedup"/>)
+    /// changes nothing, an older event (lower SequenceNumber) is kept on the timeline but never overwrites a newer
+    /// status.</summary>
+    public async Task StatusAsync(string callId, IFormCollection form, string dedup, CancellationToken ct)
     {
         if (await FindAsync(callId, form, ct) is not var (call, _)) return;
         var status = NullIfEmpty(form["CallStatus"]);
         var sequence = int.TryParse(form["SequenceNumber"], out var n) ? n : (int?)null;
-        var dedup = idempotencyToken ?? $"{form["CallSid"]}:{sequence}:{status}";
         if (await IsReplayAsync(call, dedup, ct)) return;
         var detail = form
             .Where(f => f.Key is "CallStatus" or "CallDuration" or "AnsweredBy" or "SequenceNumber" or "Timestamp" or "CallSid")
@@ -94,14 +94,14 @@ internal sealed class CallWebhooks(
 
     /// <summary>Records a webhook's events in one unit of the group commit. False when the same delivery raced in on another
     /// request and was recorded there (the unique idempotency token refused this one).</summary>
-    private async Task<bool> RecordAsync(CallRecord call, string? token, Func<VoiceProxyDb, Task> record)
+    private async Task<bool> RecordAsync(CallRecord call, string token, Func<VoiceProxyDb, Task> record)
     {
         try
         {
             await writer.WriteAsync(record);
             return true;
         }
-        catch (DbUpdateException) when (token is not null)
+        catch (DbUpdateException)
         {
             if (!await IsReplayAsync(call, token, CancellationToken.None)) throw;
             return false;
@@ -131,7 +131,9 @@ internal sealed class CallWebhooks(
         return twiml.InboundPrompt(seller.DefaultLanguage, seller, url);
     }
 
-    public async Task<Rendered> InboundConfirmAsync(string? sellerId, IFormCollection form)
+    /// <summary>The confirmation is recorded once per signed delivery (<paramref name="token"/>): a copy of it, whatever
+    /// idempotency token it carries, is answered with the same confirmation and writes nothing.</summary>
+    public async Task<Rendered> InboundConfirmAsync(string? sellerId, IFormCollection form, string token)
     {
         var seller = sellerId is null ? null : options.Value.FindSeller(sellerId);
         if (seller is null) return TwimlRenderer.Hangup();
@@ -142,8 +144,22 @@ internal sealed class CallWebhooks(
             log.LogWarning("Inbound opt-out for {Seller} not recorded: the caller's number {Error}", seller.Id, error);
             return twiml.Goodbye(seller.DefaultLanguage, seller);
         }
-        await writer.WriteAsync(w => optOut.RecordAsync(w, seller.Id, from!, "inbound-line", form["CallSid"], null));
-        return twiml.OptOutConfirmed(seller.DefaultLanguage, seller);
+        var confirmed = twiml.OptOutConfirmed(seller.DefaultLanguage, seller);
+        if (await Delivered.For(db)(db, token, CancellationToken.None)) return confirmed;
+        try
+        {
+            await writer.WriteAsync(w =>
+            {
+                w.WebhookDeliveries.Add(new WebhookDelivery { Key = token, Hook = "inbound-confirm", At = time.GetUtcNow() });
+                return optOut.RecordAsync(w, seller.Id, from!, "inbound-line", form["CallSid"], null);
+            });
+        }
+        catch (DbUpdateException)
+        {
+            // The same delivery raced in on another request and was recorded there; anything else is a real failure.
+            if (!await Delivered.For(db)(db, token, CancellationToken.None)) throw;
+        }
+        return confirmed;
     }
 
     /// <summary>The call and its seller, when the webhook's CallSid belongs to it. A call whose create-call answer was lost
@@ -162,8 +178,22 @@ internal sealed class CallWebhooks(
         return (call, seller);
     }
 
-    private Task<bool> IsReplayAsync(CallRecord call, string? token, CancellationToken ct) =>
-        token is null ? Task.FromResult(false) : Recorded.For(db)(db, call.Id, token, ct);
+    /// <summary>As <see cref="FindAsync"/>, for the webhooks that speak: a call that has ended (Twilio reported a final
+    /// status) hears nothing more and records nothing. Twilio asks for these only while the call is up, since it waits for
+    /// their TwiML to go on, so one arriving after the end is a copy; it is answered with a plain hang-up (a 200 with
+    /// TwiML, which Twilio takes without an error or a fallback request, where a 4xx would be logged as an application
+    /// error and could send it to the fallback URL).</summary>
+    private async Task<(CallRecord Call, SellerOptions Seller)?> FindLiveAsync(
+        string callId, IFormCollection form, string hook, CancellationToken ct)
+    {
+        if (await FindAsync(callId, form, ct) is not { } found) return null;
+        if (!CallStatus.IsTerminal(found.Call.Status)) return found;
+        log.LogWarning("{Hook} webhook for call {CallId}, which has ended ({Status}), answered with a hang-up; nothing recorded",
+            hook, callId, found.Call.Status);
+        return null;
+    }
+
+    private Task<bool> IsReplayAsync(CallRecord call, string token, CancellationToken ct) => Recorded.For(db)(db, call.Id, token, ct);
 
     // Compiled once: every webhook asks both.
     private static readonly PerModel<Func<VoiceProxyDb, string, CancellationToken, Task<CallRecord?>>> CallById = new(() =>
@@ -173,6 +203,9 @@ internal sealed class CallWebhooks(
     private static readonly PerModel<Func<VoiceProxyDb, string, string, CancellationToken, Task<bool>>> Recorded = new(() =>
         EF.CompileAsyncQuery((VoiceProxyDb db, string callId, string token, CancellationToken ct) =>
             db.CallEvents.Any(e => e.CallId == callId && e.DedupKey == token)));
+
+    private static readonly PerModel<Func<VoiceProxyDb, string, CancellationToken, Task<bool>>> Delivered = new(() =>
+        EF.CompileAsyncQuery((VoiceProxyDb db, string key, CancellationToken ct) => db.WebhookDeliveries.Any(d => d.Key == key)));
 
     /// <summary>An opt-out or a do-not-call entry made after the call was placed stops it before a word is said.</summary>
     private async Task<string?> SuppressionAsync(CallRecord call, CancellationToken ct)

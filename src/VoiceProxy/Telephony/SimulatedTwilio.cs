@@ -64,11 +64,12 @@ internal sealed class SimulatedTwilioApi(
     } : SimulatedScenario.Listens;
 
     /// <summary>Twilio's request signature: HMAC-SHA1, keyed with the auth token, over the full URL followed by every form
-    /// field's name and value in name order; base64.</summary>
+    /// field's name and value in name order (a repeated name once per distinct value, values in order); base64.</summary>
     public static string Sign(string url, IEnumerable<KeyValuePair<string, string>> form, string authToken)
     {
         var data = new StringBuilder(url);
-        foreach (var (key, value) in form.OrderBy(f => f.Key, StringComparer.Ordinal)) data.Append(key).Append(value);
+        foreach (var (key, value) in form.Distinct().OrderBy(f => f.Key, StringComparer.Ordinal)
+            .ThenBy(f => f.Value, StringComparer.Ordinal)) data.Append(key).Append(value);
         // Twilio's protocol, not a choice: the signature is HMAC-SHA1.
 #pragma warning disable CA5350
         var mac = HMACSHA1.HashData(Encoding.UTF8.GetBytes(authToken), Encoding.UTF8.GetBytes(data.ToString()));

@@ -65,6 +65,11 @@ internal sealed class TwilioOptionsValidator(IOptions<VoiceProxyOptions> voicePr
             // nothing.
             if (string.IsNullOrWhiteSpace(voiceProxy.Value.PublicBaseUrl))
                 errors.Add("VoiceProxy:PublicBaseUrl is required in Live mode: Twilio reaches this service's webhooks there.");
+            // Twilio's signature has no timestamp: a webhook seen in transit could be sent again, so it must not travel in
+            // the clear.
+            else if (!Uri.TryCreate(voiceProxy.Value.PublicBaseUrl, UriKind.Absolute, out var pub) || pub.Scheme != "https")
+                errors.Add("VoiceProxy:PublicBaseUrl must be an https URL in Live mode: Twilio's signed webhooks must not " +
+                    "travel in the clear.");
         }
         if (!Uri.TryCreate(o.ApiBaseUrl, UriKind.Absolute, out var u) || u.Scheme is not ("http" or "https"))
             errors.Add("Twilio:ApiBaseUrl must be an absolute http(s) URL.");

@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Options;
-using Twilio.Security;
 using VoiceProxy.Infrastructure;
 
 namespace VoiceProxy.Telephony;
@@ -7,11 +6,12 @@ namespace VoiceProxy.Telephony;
 /// <summary>Every webhook must carry a valid X-Twilio-Signature for the URL Twilio requested, rebuilt from
 /// VoiceProxy:PublicBaseUrl (not the Host header), so it holds behind a reverse proxy. Else 403 and nothing runs. A request
 /// without a valid signature counts against its address's failure budget (ClientThrottle): once over it, 429 instead of 403.
-/// A validly signed request is never counted or refused, whatever else its address sends.</summary>
+/// A validly signed request is never counted or refused, whatever else its address sends; it goes on with a
+/// <see cref="VerifiedWebhook"/> whose key names what was signed, which the handlers use to record each delivery once.</summary>
 internal sealed class TwilioSignatureFilter(IOptions<TwilioOptions> twilio, IOptions<VoiceProxyOptions> options,
     ClientThrottle throttle, ILogger<TwilioSignatureFilter> log) : IEndpointFilter
 {
-    private readonly RequestValidator _validator = new(twilio.Value.EffectiveAuthToken);
+    private readonly WebhookSignature _signature = new(twilio.Value.EffectiveAuthToken, options.Value.WebhookBaseUrl);
 
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
@@ -22,9 +22,10 @@ internal sealed class TwilioSignatureFilter(IOptions<TwilioOptions> twilio, IOpt
         var form = request.HasFormContentType
             ? await request.ReadFormAsync(context.HttpContext.RequestAborted)
             : FormCollection.Empty;
-        var url = options.Value.WebhookBaseUrl + request.Path + request.QueryString;
-        var fields = form.ToDictionary(f => f.Key, f => f.Value.ToString());
-        return _validator.Validate(url, fields, signature) ? await next(context) : Refuse(context.HttpContext);
+        if (_signature.Verify(request.Path.ToUriComponent(), request.QueryString.Value, form, signature) is not { } verified)
+            return Refuse(context.HttpContext);
+        context.HttpContext.Features.Set(verified);
+        return await next(context);
     }
 
     private Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult Refuse(HttpContext http)

@@ -29,10 +29,12 @@ internal static class WebhooksApi
         group.MapPost("/inbound", async (HttpRequest request, CallWebhooks hooks, CancellationToken ct) =>
             new TwimlResult(hooks.Inbound(await request.ReadFormAsync(ct)).Response));
         group.MapPost("/inbound/confirm", async (string? seller, HttpRequest request, CallWebhooks hooks, CancellationToken ct) =>
-            new TwimlResult((await hooks.InboundConfirmAsync(seller, await request.ReadFormAsync(ct))).Response));
+            new TwimlResult((await hooks.InboundConfirmAsync(seller, await request.ReadFormAsync(ct), Token(request))).Response));
         return group;
     }
 
-    /// <summary>Stable across Twilio's own retries of one delivery.</summary>
-    private static string? Token(HttpRequest request) => request.Headers["I-Twilio-Idempotency-Token"].FirstOrDefault();
+    /// <summary>What the signature covers, set by the filter: the same for Twilio's own retries of one delivery and for any
+    /// copy of it. (I-Twilio-Idempotency-Token is not signed, so a copy could carry a fresh one: it is not used.)</summary>
+    private static string Token(HttpRequest request) =>
+        request.HttpContext.Features.Get<VerifiedWebhook>()!.DedupKey;
 }

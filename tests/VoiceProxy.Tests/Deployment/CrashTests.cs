@@ -14,6 +14,7 @@ public sealed class CrashTests : IAsyncLifetime
     private const string CallerKey = "crash-test-caller-key-0000001";
     private const string SupervisorKey = "crash-test-supervisor-key-00001";
     private const string AuthToken = "crash-test-made-up-auth-token";
+    private const string PublicBaseUrl = "https://voiceproxy.example.com";
     private LoopbackTwilio _twilio = null!;
     private ServiceProcess _service = null!;
 
@@ -29,8 +30,9 @@ public sealed class CrashTests : IAsyncLifetime
             .ApiKey("crash-supervisor", SupervisorKey, "Supervisor")
             .Unlimited()
             .Set(RealClock.Settings));
-        // PublicBaseUrl must be the address the test signs webhooks for; the port is known only now.
-        ((Dictionary<string, string>)_service.Settings)["VoiceProxy:PublicBaseUrl"] = _service.BaseUrl;
+        // Live mode wants an https PublicBaseUrl (the address Twilio would call, behind a TLS proxy); the test signs webhooks for
+        // it and posts them to the service's own plain loopback address.
+        ((Dictionary<string, string>)_service.Settings)["VoiceProxy:PublicBaseUrl"] = PublicBaseUrl;
     }
 
     public async Task DisposeAsync()
@@ -151,7 +153,7 @@ public sealed class CrashTests : IAsyncLifetime
     {
         using var client = Client(CallerKey);
         var webhooks = new TwilioWebhookClient(new HttpClient { BaseAddress = new Uri(_service.BaseUrl) }, AuthToken,
-            _service.BaseUrl);
+            PublicBaseUrl);
         while (!stop.IsCancellationRequested)
         {
             try

@@ -14,8 +14,13 @@ public sealed class TwilioWebhookClient(HttpClient client, string authToken = Vo
         SimulatedTwilioApi.Sign(url, form, authToken);
 
     /// <summary>POSTs to a path under the public base URL; returns the status and the body.</summary>
-    public async Task<(System.Net.HttpStatusCode Status, string Body)> PostAsync(string pathAndQuery,
-        Dictionary<string, string> form, string? signature = null, string? idempotencyToken = null)
+    public Task<(System.Net.HttpStatusCode Status, string Body)> PostAsync(string pathAndQuery,
+        Dictionary<string, string> form, string? signature = null, string? idempotencyToken = null) =>
+        PostFieldsAsync(pathAndQuery, [.. form], signature, idempotencyToken);
+
+    /// <summary>As <see cref="PostAsync"/>, with the fields in the order given, a name possibly more than once.</summary>
+    public async Task<(System.Net.HttpStatusCode Status, string Body)> PostFieldsAsync(string pathAndQuery,
+        IReadOnlyList<KeyValuePair<string, string>> form, string? signature = null, string? idempotencyToken = null)
     {
         var url = publicBaseUrl + pathAndQuery;
         using var request = new HttpRequestMessage(HttpMethod.Post, pathAndQuery) { Content = new FormUrlEncodedContent(form) };

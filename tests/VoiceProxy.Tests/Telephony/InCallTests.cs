@@ -339,7 +339,8 @@ public sealed class InCallTests : ApplicationTests
         Assert.Contains("You will not receive calls", Said(pressedAgain)[0]);
         var after = App.Query(db => (db.CallEvents.Count(), db.Consents.Count(), db.DncEntries.Count(), db.AuditEvents.Count()));
         Assert.Equal((counts.Item2, counts.Item3), (after.Item2, after.Item3));
-        Assert.Equal(counts.Item1 + 3, after.Item1); // only the third, new press: its gather, opt-out and rendered events
+        // The third press, without a token, is the same signed request again: a copy, so nothing is recorded for it either.
+        Assert.Equal(counts.Item1, after.Item1);
         Assert.Equal("Response", XElement.Parse(voice).Name.LocalName);
     }
 

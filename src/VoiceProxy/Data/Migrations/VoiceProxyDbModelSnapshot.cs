@@ -394,6 +394,25 @@ namespace VoiceProxy.Data.Migrations
                     b.ToTable("personal_data", (string)null);
                 });
 
+            modelBuilder.Entity("VoiceProxy.Data.WebhookDelivery", b =>
+                {
+                    b.Property<string>("Key")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("At")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Hook")
+                        .IsRequired()
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Key");
+
+                    b.ToTable("webhook_deliveries", (string)null);
+                });
+
             modelBuilder.Entity("VoiceProxy.Data.CallEvent", b =>
                 {
                     b.HasOne("VoiceProxy.Data.CallRecord", null)

@@ -410,6 +410,25 @@ namespace VoiceProxy.Data.Migrations.Postgres
                     b.ToTable("personal_data", (string)null);
                 });
 
+            modelBuilder.Entity("VoiceProxy.Data.WebhookDelivery", b =>
+                {
+                    b.Property<string>("Key")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<DateTimeOffset>("At")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Hook")
+                        .IsRequired()
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)");
+
+                    b.HasKey("Key");
+
+                    b.ToTable("webhook_deliveries", (string)null);
+                });
+
             modelBuilder.Entity("VoiceProxy.Data.CallEvent", b =>
                 {
                     b.HasOne("VoiceProxy.Data.CallRecord", null)
