@@ -193,7 +193,8 @@ internal sealed class CallWebhooks(
         return null;
     }
 
-    private Task<bool> IsReplayAsync(CallRecord call, string token, CancellationToken ct) => Recorded.For(db)(db, call.Id, token, ct);
+    private Task<bool> IsReplayAsync(CallRecord call, string token, CancellationToken ct) =>
+        Recorded.For(db)(db, call.Id, token, ct);
 
     // Compiled once: every webhook asks both.
     private static readonly PerModel<Func<VoiceProxyDb, string, CancellationToken, Task<CallRecord?>>> CallById = new(() =>
