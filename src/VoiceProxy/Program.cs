@@ -31,7 +31,7 @@ builder.Services.AddDeployment(builder.Configuration);
 // Bearer API keys and roles, per-key rate limits, and the supervisor page's session cookie beside the keys.
 builder.Services.AddApiKeyAuthentication();
 builder.Services.AddRequestLimits();
-builder.Services.AddSupervisorSignIn();
+builder.Services.AddSupervisorSignIn(builder.Configuration);
 // The stores, the rules and the gate, the templates, Twilio, and the call service over them.
 builder.Services.AddConsent();
 builder.Services.AddDoNotCall();
@@ -60,9 +60,11 @@ app.UseExceptionHandler(new ExceptionHandlerOptions
 {
     SuppressDiagnosticsCallback = c => c.Exception is BadHttpRequestException,
 });
-// problem+json for bare status codes; 64 KB bodies; the supervisor page's HTML, CSS and JS (wwwroot).
+// problem+json for bare status codes; 64 KB bodies; the supervisor page over HTTPS only (outside Development), with its
+// HTML, CSS and JS (wwwroot).
 app.UseStatusCodePages();
 app.UseBodySizeLimit();
+app.UseSupervisorHttpsOnly();
 app.UseStaticFiles();
 // Rate limits come after authentication because they are per key; failures without a valid key are limited per address
 // before authorization answers 401 (a route without a policy needs a key); anti-forgery guards the supervisor page's forms.

@@ -3,6 +3,7 @@ using VoiceProxy.Compliance;
 using VoiceProxy.Data;
 using VoiceProxy.DoNotCall;
 using VoiceProxy.Infrastructure;
+using VoiceProxy.Security;
 using VoiceProxy.Telephony;
 using VoiceProxy.Twiml;
 
@@ -40,6 +41,7 @@ internal static class Startup
         _ = app.Services.GetRequiredService<IOptions<TwilioOptions>>().Value;
         _ = app.Services.GetRequiredService<IOptions<DeploymentOptions>>().Value;
         _ = app.Services.GetRequiredService<IOptions<PrivacyOptions>>().Value;
+        _ = app.Services.GetRequiredService<IOptions<SupervisorSessionOptions>>().Value;
         app.MigrateDatabase();
         app.Services.GetRequiredService<TemplateCatalog>();
         app.WarnOfRuleDataEnding();

@@ -53,6 +53,20 @@ public sealed class WebhookDelivery
     public required DateTimeOffset At { get; init; }
 }
 
+/// <summary>A supervisor page session, checked on every request. Holds digests, not secrets: of the session id the cookie
+/// carries, and of the key that opened it.</summary>
+public sealed class SessionRecord
+{
+    public required string IdHash { get; init; }
+    public required string KeyName { get; init; }
+    public required string KeyDigest { get; init; }
+    public required DateTimeOffset StartedAt { get; init; }
+    /// <summary>The absolute end, however active the session.</summary>
+    public required DateTimeOffset ExpiresAt { get; init; }
+    /// <summary>When it was signed out.</summary>
+    public DateTimeOffset? EndedAt { get; set; }
+}
+
 /// <summary>A consent grant or revocation. Append-only: a revocation is a new entry.</summary>
 public sealed class ConsentEntry
 {

@@ -20,6 +20,7 @@ public class VoiceProxyDb : DbContext
     public DbSet<AuditSeal> AuditSeals => Set<AuditSeal>();
     public DbSet<PersonalData> PersonalData => Set<PersonalData>();
     public DbSet<WebhookDelivery> WebhookDeliveries => Set<WebhookDelivery>();
+    public DbSet<SessionRecord> SupervisorSessions => Set<SessionRecord>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -99,6 +100,15 @@ public class VoiceProxyDb : DbContext
             e.HasKey(d => d.Key);
             e.Property(d => d.Key).HasMaxLength(64);
             e.Property(d => d.Hook).HasMaxLength(40);
+        });
+        modelBuilder.Entity<SessionRecord>(e =>
+        {
+            e.ToTable("supervisor_sessions");
+            e.HasKey(s => s.IdHash);
+            e.Property(s => s.IdHash).HasMaxLength(64);
+            e.Property(s => s.KeyDigest).HasMaxLength(64);
+            e.Property(s => s.KeyName).HasMaxLength(200);
+            e.HasIndex(s => s.ExpiresAt);
         });
     }
 

@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
@@ -18,34 +19,49 @@ public sealed record SupervisorSession(bool SignedIn, string? Name, AntiforgeryT
 /// The supervisor web page: static files from wwwroot/supervisor, and a session cookie obtained by signing in with a
 /// Supervisor or Admin key. The cookie is HttpOnly and SameSite=Strict, carries only the Supervisor role (a browser
 /// session reviews; it never administers), and is accepted on /v1 only for GET and HEAD, so the API cannot be driven
-/// across sites with it; the page's own forms carry anti-forgery tokens.
+/// across sites with it; the page's own forms carry anti-forgery tokens. Outside Development both cookies are Secure and
+/// named with the <c>__Host-</c> prefix (Path=/, no Domain), so no subdomain or plain-HTTP page can set or read them. The
+/// cookie names a server-side session (<see cref="SupervisorSessions"/>), checked on every request: sign-out, the key's
+/// removal and the absolute lifetime end it wherever the cookie has been copied.
 /// </summary>
 internal static class SupervisorPage
 {
     public const string CookieScheme = "SupervisorCookie";
     public const string CookieName = "voiceproxy-supervisor";
+    public const string SecureCookieName = "__Host-" + CookieName;
+    public const string SessionClaim = "voiceproxy-session";
+    private const string AntiforgeryCookieName = "voiceproxy-antiforgery";
     private const string SelectorScheme = "ApiKeyOrSupervisorCookie";
     private const string ContentSecurityPolicy = SecurityHeaders.PagePolicy;
 
     /// <summary>Adds the cookie scheme and makes the default scheme pick Bearer keys or the cookie per request.
     /// Call after <see cref="Policies.AddApiKeyAuthentication"/>, whose default scheme this replaces.</summary>
-    public static IServiceCollection AddSupervisorSignIn(this IServiceCollection services)
+    public static IServiceCollection AddSupervisorSignIn(this IServiceCollection services, IConfiguration config)
     {
+        services.AddOptions<SupervisorSessionOptions>().Bind(config.GetSection(SupervisorSessionOptions.Section))
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<SupervisorSessionOptions>, SessionOptionsValidator>();
+        services.AddSingleton<SupervisorSessions>();
         services.AddAntiforgery(o =>
         {
-            o.Cookie.Name = "voiceproxy-antiforgery";
             o.Cookie.SameSite = SameSiteMode.Strict;
             o.FormFieldName = "__antiforgery";
+        });
+        services.AddOptions<AntiforgeryOptions>().Configure<IHostEnvironment>((o, env) =>
+        {
+            var development = env.IsDevelopment();
+            o.Cookie.Name = development ? AntiforgeryCookieName : "__Host-" + AntiforgeryCookieName;
+            o.Cookie.SecurePolicy = development ? CookieSecurePolicy.SameAsRequest : CookieSecurePolicy.Always;
+            o.Cookie.Path = "/";
         });
         services.AddAuthentication()
             .AddCookie(CookieScheme, o =>
             {
-                o.Cookie.Name = CookieName;
                 o.Cookie.HttpOnly = true;
                 o.Cookie.SameSite = SameSiteMode.Strict;
-                o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
-                o.ExpireTimeSpan = TimeSpan.FromHours(8);
+                o.Cookie.Path = "/";
                 o.SlidingExpiration = true;
+                o.Events.OnValidatePrincipal = ValidateSessionAsync;
             })
             .AddPolicyScheme(SelectorScheme, "API key, or the supervisor page's session", o =>
             {
@@ -54,18 +70,51 @@ internal static class SupervisorPage
                 o.ForwardChallenge = ApiKeyAuthenticationHandler.SchemeName;
                 o.ForwardForbid = ApiKeyAuthenticationHandler.SchemeName;
             });
+        services.AddOptions<CookieAuthenticationOptions>(CookieScheme)
+            .Configure<IHostEnvironment, IOptions<SupervisorSessionOptions>>((o, env, sessions) =>
+            {
+                var development = env.IsDevelopment();
+                o.Cookie.Name = development ? CookieName : SecureCookieName;
+                o.Cookie.SecurePolicy = development ? CookieSecurePolicy.SameAsRequest : CookieSecurePolicy.Always;
+                o.ExpireTimeSpan = TimeSpan.FromMinutes(sessions.Value.IdleMinutes);
+            });
         services.Configure<AuthenticationOptions>(o => o.DefaultScheme = SelectorScheme);
         return services;
+    }
+
+    /// <summary>Every request with the cookie: its session must still be good on the server, else the cookie is dropped and
+    /// the request is anonymous.</summary>
+    private static async Task ValidateSessionAsync(CookieValidatePrincipalContext context)
+    {
+        var sessions = context.HttpContext.RequestServices.GetRequiredService<SupervisorSessions>();
+        if (context.Principal?.FindFirstValue(SessionClaim) is { } id
+            && await sessions.IsActiveAsync(id, context.HttpContext.RequestAborted)) return;
+        context.RejectPrincipal();
+        await context.HttpContext.SignOutAsync(CookieScheme);
     }
 
     private static string SelectScheme(HttpContext http)
     {
         var request = http.Request;
-        if (request.Headers.Authorization.Count > 0 || !request.Cookies.ContainsKey(CookieName))
+        var cookie = http.RequestServices.GetRequiredService<IOptionsMonitor<CookieAuthenticationOptions>>()
+            .Get(CookieScheme).Cookie.Name!;
+        if (request.Headers.Authorization.Count > 0 || !request.Cookies.ContainsKey(cookie))
             return ApiKeyAuthenticationHandler.SchemeName;
         return request.Path.StartsWithSegments("/supervisor") || HttpMethods.IsGet(request.Method)
             || HttpMethods.IsHead(request.Method)
             ? CookieScheme : ApiKeyAuthenticationHandler.SchemeName;
+    }
+
+    /// <summary>Outside Development the page's cookies are Secure, so the page and its sign-in work over HTTPS only (directly,
+    /// or through a proxy whose X-Forwarded-Proto is believed): a plain-HTTP request under /supervisor gets 403 instead
+    /// of a session the browser would send in the clear.</summary>
+    public static void UseSupervisorHttpsOnly(this WebApplication app)
+    {
+        if (app.Environment.IsDevelopment()) return;
+        app.Use((http, next) => http.Request.IsHttps || !http.Request.Path.StartsWithSegments("/supervisor")
+            ? next(http)
+            : Problems.Write(http, StatusCodes.Status403Forbidden, "HTTPS required",
+                "The supervisor page is served over HTTPS only."));
     }
 
     public static RouteGroupBuilder MapSupervisorPage(this IEndpointRouteBuilder routes)
@@ -105,8 +154,8 @@ internal static class SupervisorPage
     /// <summary>Form post (anti-forgery checked by the framework because the handler binds a form). Refusals from one address
     /// lock it out of signing in for a growing window (ClientThrottle), in which even a good key gets 429.</summary>
     private static async Task<Results<NoContent, ProblemHttpResult>> SignIn(
-        [FromForm(Name = "key")] string? key, HttpContext http, ApiKeyStore keys, StoreWriter writer, Journal journal,
-        ClientThrottle throttle, ILogger<SupervisorSession> log)
+        [FromForm(Name = "key")] string? key, HttpContext http, ApiKeyStore keys, SupervisorSessions sessions, StoreWriter writer,
+        Journal journal, ClientThrottle throttle, ILogger<SupervisorSession> log)
     {
         if (throttle.SignInLockedFor(http) is { } wait)
         {
@@ -123,8 +172,10 @@ internal static class SupervisorPage
             return Problems.Create(401, "sign-in-refused", "Sign-in refused", "That is not a Supervisor key.");
         }
 
+        var session = await sessions.StartAsync(match);
         var identity = new ClaimsIdentity(
-            [new(ClaimTypes.Name, match.Name), new(ClaimTypes.Role, nameof(ApiRole.Supervisor))], CookieScheme);
+            [new(ClaimTypes.Name, match.Name), new(ClaimTypes.Role, nameof(ApiRole.Supervisor)), new(SessionClaim, session)],
+            CookieScheme);
         throttle.SignInSucceeded(http);
         await http.SignInAsync(CookieScheme, new ClaimsPrincipal(identity),
             new AuthenticationProperties { IsPersistent = false });
@@ -132,8 +183,10 @@ internal static class SupervisorPage
         return TypedResults.NoContent();
     }
 
-    /// <summary>Checks the anti-forgery token itself: the form has nothing else for the framework to bind.</summary>
-    private static async Task<Results<NoContent, ProblemHttpResult>> SignOut(HttpContext http, IAntiforgery antiforgery)
+    /// <summary>Checks the anti-forgery token itself: the form has nothing else for the framework to bind. Ends the session on
+    /// the server, so a copy of the cookie is refused too.</summary>
+    private static async Task<Results<NoContent, ProblemHttpResult>> SignOut(
+        HttpContext http, IAntiforgery antiforgery, SupervisorSessions sessions)
     {
         try
         {
@@ -143,6 +196,8 @@ internal static class SupervisorPage
         {
             return Problems.Create(400, "antiforgery", "Anti-forgery check failed", "Reload the page and sign out again.");
         }
+        if (http.User.Identity?.AuthenticationType == CookieScheme && http.User.FindFirstValue(SessionClaim) is { } session)
+            await sessions.EndAsync(session);
         await http.SignOutAsync(CookieScheme);
         return TypedResults.NoContent();
     }

@@ -42,14 +42,28 @@ public sealed class DeploymentTests
         Assert.Contains("VoiceProxy:Deployment:KnownProxies:0 must be an IP address", e.ToString());
     }
 
+    /// <summary>A key-encryption key file outside the keys folder, as an operator would make it (made-up bytes).</summary>
+    private static string KeyEncryptionKeyFile(string folder)
+    {
+        var file = Path.Combine(folder, "dp-kek");
+        File.WriteAllText(file, Convert.ToBase64String(Enumerable.Range(0, 32).Select(i => (byte)(i * 11 + 3)).ToArray()));
+        return file;
+    }
+
     [Fact]
-    public void DataProtection_SharedKeysPath_TwoInstancesReadEachOthersCookies()
+    public void DataProtection_SharedKeysPath_TwoInstancesReadEachOthersCookies_KeysEncryptedAtRest()
     {
         var keys = Directory.CreateTempSubdirectory("voiceproxy-keys-").FullName;
+        var secrets = Directory.CreateTempSubdirectory("voiceproxy-secrets-").FullName;
+        var settings = new Dictionary<string, string?>
+        {
+            ["VoiceProxy:Deployment:DataProtectionKeysPath"] = keys,
+            ["VoiceProxy:Deployment:DataProtectionKeyEncryptionKeyFile"] = KeyEncryptionKeyFile(secrets),
+        };
         try
         {
-            using var first = new VoiceProxyApplication(new() { ["VoiceProxy:Deployment:DataProtectionKeysPath"] = keys });
-            using var second = new VoiceProxyApplication(new() { ["VoiceProxy:Deployment:DataProtectionKeysPath"] = keys });
+            using var first = new VoiceProxyApplication(settings);
+            using var second = new VoiceProxyApplication(settings);
 
             var sealedByFirst = first.Services.GetRequiredService<IDataProtectionProvider>().CreateProtector("test")
                 .Protect("supervisor session");
@@ -57,6 +71,50 @@ public sealed class DeploymentTests
                 .Unprotect(sealedByFirst);
 
             Assert.Equal("supervisor session", opened);
+            var stored = Directory.GetFiles(keys, "*.xml").Select(File.ReadAllText).ToList();
+            Assert.NotEmpty(stored);
+            Assert.All(stored, xml => Assert.Contains("<encryptedKey", xml));
+            Assert.All(stored, xml => Assert.DoesNotContain("<masterKey", xml));
+        }
+        finally
+        {
+            Directory.Delete(keys, recursive: true);
+            Directory.Delete(secrets, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void DataProtection_KeysFolderWithoutEncryptionOutsideDevelopment_RefusesToStart()
+    {
+        var keys = Directory.CreateTempSubdirectory("voiceproxy-keys-").FullName;
+        try
+        {
+            using var app = new VoiceProxyApplication(new() { ["VoiceProxy:Deployment:DataProtectionKeysPath"] = keys });
+
+            var error = Assert.ThrowsAny<Exception>(app.CreateClient);
+
+            Assert.Contains("VoiceProxy:Deployment:DataProtectionKeyEncryptionKeyFile is required",
+                error.GetBaseException().Message);
+            Assert.Empty(Directory.GetFiles(keys));
+        }
+        finally { Directory.Delete(keys, recursive: true); }
+    }
+
+    [Fact]
+    public void DataProtection_EncryptionKeyInsideTheKeysFolder_RefusesToStart()
+    {
+        var keys = Directory.CreateTempSubdirectory("voiceproxy-keys-").FullName;
+        try
+        {
+            using var app = new VoiceProxyApplication(new()
+            {
+                ["VoiceProxy:Deployment:DataProtectionKeysPath"] = keys,
+                ["VoiceProxy:Deployment:DataProtectionKeyEncryptionKeyFile"] = KeyEncryptionKeyFile(keys),
+            });
+
+            var error = Assert.ThrowsAny<Exception>(app.CreateClient);
+
+            Assert.Contains("must be outside VoiceProxy:Deployment:DataProtectionKeysPath", error.GetBaseException().Message);
         }
         finally { Directory.Delete(keys, recursive: true); }
     }

@@ -12,7 +12,9 @@ public sealed class SupervisorPageTests(SupervisorSite site) : IClassFixture<Sup
     {
         var context = await site.Browser.NewContextAsync(new()
         {
-            ViewportSize = new() { Width = width, Height = height }, AcceptDownloads = true, BaseURL = site.BaseUrl
+            ViewportSize = new() { Width = width, Height = height }, AcceptDownloads = true, BaseURL = site.BaseUrl,
+            // The site's certificate is made by the test (SupervisorSite); the page's API requests accept it too.
+            IgnoreHTTPSErrors = true,
         });
         var page = await context.NewPageAsync();
         await page.GotoAsync("/supervisor");
@@ -43,8 +45,9 @@ public sealed class SupervisorPageTests(SupervisorSite site) : IClassFixture<Sup
         await Expect(Rows(page)).ToHaveCountAsync(3);
         await Expect(page.Locator("#registry tbody")).ToContainTextAsync("national");
         await Expect(page.Locator("#figures")).ToContainTextAsync("Requested3");
-        var session = (await context.CookiesAsync()).Single(c => c.Name == "voiceproxy-supervisor");
+        var session = (await context.CookiesAsync()).Single(c => c.Name == "__Host-voiceproxy-supervisor");
         Assert.True(session.HttpOnly);
+        Assert.True(session.Secure);
         Assert.Equal(SameSiteAttribute.Strict, session.SameSite);
         await page.ScreenshotAsync(Screenshot("list-1280.png"));
 
@@ -91,7 +94,7 @@ public sealed class SupervisorPageTests(SupervisorSite site) : IClassFixture<Sup
         // Signed out: back to the sign-in form, and the API no longer answers this browser.
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign out" }).ClickAsync();
         await Expect(page.GetByLabel("Supervisor API key")).ToBeVisibleAsync();
-        Assert.DoesNotContain(await context.CookiesAsync(), c => c.Name == "voiceproxy-supervisor");
+        Assert.DoesNotContain(await context.CookiesAsync(), c => c.Name == "__Host-voiceproxy-supervisor");
         var after = await page.APIRequest.GetAsync("/v1/calls");
         Assert.Equal(401, after.Status);
     }
@@ -108,7 +111,7 @@ public sealed class SupervisorPageTests(SupervisorSite site) : IClassFixture<Sup
 
         await Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("not a Supervisor key");
         await Expect(page.Locator("#list-view")).ToBeHiddenAsync();
-        Assert.DoesNotContain(await context.CookiesAsync(), c => c.Name == "voiceproxy-supervisor");
+        Assert.DoesNotContain(await context.CookiesAsync(), c => c.Name == "__Host-voiceproxy-supervisor");
     }
 
     [Fact]
@@ -156,7 +159,7 @@ public sealed class SupervisorPageTests(SupervisorSite site) : IClassFixture<Sup
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.DoesNotContain(response.Headers, h => h.Key == "Set-Cookie"
-            && h.Value.Any(v => v.StartsWith("voiceproxy-supervisor", StringComparison.Ordinal)));
+            && h.Value.Any(v => v.StartsWith("__Host-voiceproxy-supervisor", StringComparison.Ordinal)));
     }
 
     [Fact]

@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
+using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.EntityFrameworkCore;
@@ -46,7 +48,8 @@ public sealed class SupervisorSite : IAsyncLifetime
     {
         await Task.Run(() => Chromium.Value);
 
-        App.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
+        // HTTPS, as in production: outside Development the session cookie is Secure with the __Host- prefix.
+        App.UseKestrel(o => o.Listen(IPAddress.Loopback, 0, listen => listen.UseHttps(Certificate)));
         App.StartServer();
         BaseUrl = App.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
         await SeedAsync();
@@ -56,7 +59,8 @@ public sealed class SupervisorSite : IAsyncLifetime
         {
             ExecutablePath = ChromiumPath,
             Headless = true,
-            Args = [.. Environment.UserName == "root" ? ["--no-sandbox"] : Array.Empty<string>(),
+            // The site's certificate is made by the test; the browser is told to accept it.
+            Args = [.. Environment.UserName == "root" ? ["--no-sandbox"] : Array.Empty<string>(), "--ignore-certificate-errors",
                 "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
                 "--disable-gpu"],
         });
@@ -97,9 +101,16 @@ public sealed class SupervisorSite : IAsyncLifetime
         return ChromiumPath;
     }
 
+    /// <summary>A self-signed certificate for 127.0.0.1, made for this run.</summary>
+    public X509Certificate2 Certificate { get; } = LoopbackCertificate.Create();
+
     public HttpClient Client(string? key = null, CookieContainer? cookies = null)
     {
-        var handler = new HttpClientHandler { CookieContainer = cookies ?? new CookieContainer(), AllowAutoRedirect = false };
+        var handler = new HttpClientHandler
+        {
+            CookieContainer = cookies ?? new CookieContainer(), AllowAutoRedirect = false,
+            ServerCertificateCustomValidationCallback = (_, presented, _, _) => presented?.Thumbprint == Certificate.Thumbprint,
+        };
         var client = new HttpClient(handler) { BaseAddress = new Uri(BaseUrl) };
         if (key is not null) client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
         return client;
@@ -221,5 +232,6 @@ public sealed class SupervisorSite : IAsyncLifetime
         if (Browser is not null) await Browser.CloseAsync();
         _playwright?.Dispose();
         App.Dispose();
+        Certificate.Dispose();
     }
 }

@@ -394,6 +394,38 @@ namespace VoiceProxy.Data.Migrations
                     b.ToTable("personal_data", (string)null);
                 });
 
+            modelBuilder.Entity("VoiceProxy.Data.SessionRecord", b =>
+                {
+                    b.Property<string>("IdHash")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("EndedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("ExpiresAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("KeyDigest")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("KeyName")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("StartedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("IdHash");
+
+                    b.HasIndex("ExpiresAt");
+
+                    b.ToTable("supervisor_sessions", (string)null);
+                });
+
             modelBuilder.Entity("VoiceProxy.Data.WebhookDelivery", b =>
                 {
                     b.Property<string>("Key")

@@ -410,6 +410,38 @@ namespace VoiceProxy.Data.Migrations.Postgres
                     b.ToTable("personal_data", (string)null);
                 });
 
+            modelBuilder.Entity("VoiceProxy.Data.SessionRecord", b =>
+                {
+                    b.Property<string>("IdHash")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<DateTimeOffset?>("EndedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTimeOffset>("ExpiresAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("KeyDigest")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("KeyName")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<DateTimeOffset>("StartedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("IdHash");
+
+                    b.HasIndex("ExpiresAt");
+
+                    b.ToTable("supervisor_sessions", (string)null);
+                });
+
             modelBuilder.Entity("VoiceProxy.Data.WebhookDelivery", b =>
                 {
                     b.Property<string>("Key")
