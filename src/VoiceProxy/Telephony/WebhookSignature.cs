@@ -45,7 +45,7 @@ internal sealed class WebhookSignature
         try
         {
             form.Keys.CopyTo(keys, 0);
-            Array.Sort(keys, 0, form.Count, StringComparer.Ordinal);
+            SortOrdinal(keys.AsSpan(0, form.Count));
             var prefix = Math.Max(_base.Length, _otherPort?.Length ?? 0);
             buffer = ArrayPool<byte>.Shared.Rent(prefix + MaxBytes(path, query, keys.AsSpan(0, form.Count), form));
             var end = prefix + Encode(path, query, keys.AsSpan(0, form.Count), form, buffer.AsSpan(prefix));
@@ -61,6 +61,19 @@ internal sealed class WebhookSignature
         {
             ArrayPool<string>.Shared.Return(keys, clearArray: true);
             if (buffer is not null) ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>Insertion sort: a webhook has a few dozen fields at most, and Array.Sort with a comparer allocates a
+    /// delegate per call.</summary>
+    private static void SortOrdinal(Span<string> keys)
+    {
+        for (var i = 1; i < keys.Length; i++)
+        {
+            var key = keys[i];
+            var j = i - 1;
+            for (; j >= 0 && string.CompareOrdinal(keys[j], key) > 0; j--) keys[j + 1] = keys[j];
+            keys[j + 1] = key;
         }
     }
 
@@ -84,7 +97,10 @@ internal sealed class WebhookSignature
     {
         Span<byte> digest = stackalloc byte[SHA256.HashSizeInBytes];
         SHA256.HashData(mac, digest);
-        return "sig:" + Convert.ToBase64String(digest);
+        Span<char> key = stackalloc char[4 + 44];
+        "sig:".CopyTo(key);
+        Convert.TryToBase64Chars(digest, key[4..], out _);
+        return new string(key);
     }
 
     private static int MaxBytes(string path, string? query, ReadOnlySpan<string> keys, IFormCollection form)
@@ -108,8 +124,8 @@ internal sealed class WebhookSignature
                 continue;
             }
             // Rare (Twilio sends repeated names only for a few products): the copy is made only here.
-            var sorted = values.ToArray();
-            Array.Sort(sorted, StringComparer.Ordinal);
+            var sorted = Array.ConvertAll(values.ToArray(), v => v ?? "");
+            SortOrdinal(sorted);
             for (var i = 0; i < sorted.Length; i++)
                 if (i == 0 || !string.Equals(sorted[i], sorted[i - 1], StringComparison.Ordinal))
                     written += Pair(key, sorted[i], into[written..]);
