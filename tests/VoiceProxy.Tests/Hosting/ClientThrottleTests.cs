@@ -89,7 +89,8 @@ public sealed class ClientThrottleTests : ApplicationTests
     [Fact]
     public async Task FloodOfBadSignIns_LockedOutForGrowingWindows_GoodKeyAfterTheWindow()
     {
-        var browser = App.CreateClient();
+        // Outside Development /supervisor is served over HTTPS only.
+        var browser = App.CreateClient(new() { BaseAddress = new Uri("https://localhost") });
         var session = JsonNode.Parse(await browser.GetStringAsync("/supervisor/session"))!["antiforgery"]!;
         async Task<HttpResponseMessage> SignIn(string key) => await browser.PostAsync("/supervisor/sign-in",
             new FormUrlEncodedContent(new Dictionary<string, string>

@@ -20,12 +20,16 @@ public sealed class SecurityHeadersTests(SharedApplication shared) : Application
         Assert.Equal(policy, Assert.Single(response.Headers.GetValues("Content-Security-Policy")));
     }
 
+    /// <summary>Outside Development /supervisor is served over HTTPS only.</summary>
+    private static readonly Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions Https =
+        new() { BaseAddress = new Uri("https://localhost") };
+
     [Theory]
     [InlineData("/supervisor/app.js", "javascript")]
     [InlineData("/supervisor/app.css", "css")]
     public async Task StaticFile_CarriesTheHeaders(string path, string kind)
     {
-        var response = await App.CreateClient().GetAsync(path);
+        var response = await App.CreateClient(Https).GetAsync(path);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Contains(kind, response.Content.Headers.ContentType?.MediaType);
@@ -35,7 +39,7 @@ public sealed class SecurityHeadersTests(SharedApplication shared) : Application
     [Fact]
     public async Task StaticHtml_GetsThePagePolicy()
     {
-        var response = await App.CreateClient().GetAsync("/supervisor/index.html");
+        var response = await App.CreateClient(Https).GetAsync("/supervisor/index.html");
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         AssertProtected(response, VoiceProxy.Infrastructure.SecurityHeaders.PagePolicy);
@@ -45,7 +49,7 @@ public sealed class SecurityHeadersTests(SharedApplication shared) : Application
     [Fact]
     public async Task SupervisorPage_KeepsItsStrictPolicy()
     {
-        var response = await App.CreateClient().GetAsync("/supervisor/");
+        var response = await App.CreateClient(Https).GetAsync("/supervisor/");
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         AssertProtected(response, "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
