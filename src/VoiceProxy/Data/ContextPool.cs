@@ -19,7 +19,8 @@ internal sealed class ContextPool(IServiceProvider services, IConfiguration conf
             _current = pool = database.Value.Kind == DatabaseProvider.Postgres
                 ? new Pool<PostgresVoiceProxyDb>(connection, Build<PostgresVoiceProxyDb>(b => b.UseNpgsql(connection)))
                 : new Pool<VoiceProxyDb>(
-                    connection, Build<VoiceProxyDb>(b => b.UseSqlite(connection ?? "Data Source=voiceproxy.db")));
+                    connection, Build<VoiceProxyDb>(b => b.UseSqlite(connection ?? "Data Source=voiceproxy.db")
+                        .AddInterceptors(SqliteMemoryMap.Instance)));
         return pool.Lease();
     }
 
