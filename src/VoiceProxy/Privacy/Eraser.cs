@@ -100,11 +100,11 @@ internal sealed class Eraser(
             .Take(BatchSize).ToListAsync(ct);
         // The numbers whose old records still hold them; the records are erased number by number, as the marker is keyed.
         var numbers = (await db.Calls.Where(c => c.RequestedAt < before && !c.To.StartsWith(Pseudonyms.ErasedPrefix))
-                .Select(c => c.To).Distinct().Take(BatchSize).ToListAsync(ct))
+                .Select(c => c.To).Distinct().OrderBy(t => t).Take(BatchSize).ToListAsync(ct))
             .Concat(await db.Consents.Where(c => c.RecordedAt < before && !c.Phone.StartsWith(Pseudonyms.ErasedPrefix))
-                .Select(c => c.Phone).Distinct().Take(BatchSize).ToListAsync(ct))
+                .Select(c => c.Phone).Distinct().OrderBy(p => p).Take(BatchSize).ToListAsync(ct))
             .Concat(await db.DncEntries.Where(d => d.At < before && !d.Phone.StartsWith(Pseudonyms.ErasedPrefix))
-                .Select(d => d.Phone).Distinct().Take(BatchSize).ToListAsync(ct))
+                .Select(d => d.Phone).Distinct().OrderBy(p => p).Take(BatchSize).ToListAsync(ct))
             .Distinct().ToList();
         if (rows.Count == 0 && numbers.Count == 0) return new ExpiryResult(before, 0, 0, 0, 0);
         return await writer.WriteAsync(async w =>
