@@ -186,7 +186,7 @@ internal static class SupervisorPage
     /// <summary>Checks the anti-forgery token itself: the form has nothing else for the framework to bind. Ends the session on
     /// the server, so a copy of the cookie is refused too.</summary>
     private static async Task<Results<NoContent, ProblemHttpResult>> SignOut(
-        HttpContext http, IAntiforgery antiforgery, SupervisorSessions sessions)
+        HttpContext http, IAntiforgery antiforgery, SupervisorSessions sessions, StoreWriter writer, Journal journal)
     {
         try
         {
@@ -197,7 +197,11 @@ internal static class SupervisorPage
             return Problems.Create(400, "antiforgery", "Anti-forgery check failed", "Reload the page and sign out again.");
         }
         if (http.User.Identity?.AuthenticationType == CookieScheme && http.User.FindFirstValue(SessionClaim) is { } session)
+        {
             await sessions.EndAsync(session);
+            var name = http.User.Identity.Name ?? "";
+            await writer.WriteAsync(w => journal.Audit(w, "supervisor.signed_out", name, null, null, new { channel = "web" }));
+        }
         await http.SignOutAsync(CookieScheme);
         return TypedResults.NoContent();
     }

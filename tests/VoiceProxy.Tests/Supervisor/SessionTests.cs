@@ -83,6 +83,8 @@ public sealed class SessionTests
         var session = JsonNode.Parse(await (await replay.SendAsync(HttpMethod.Get, "/supervisor/session")).Content
             .ReadAsStringAsync())!;
         Assert.False((bool)session["signedIn"]!);
+        Assert.Equal(["supervisor.signed_in", "supervisor.signed_out"], app.Query(db => db.AuditEvents
+            .Where(e => e.Type.StartsWith("supervisor.signed")).OrderBy(e => e.Id).Select(e => e.Type).ToList()));
     }
 
     [Fact]
