@@ -66,7 +66,12 @@ internal sealed class SupervisorSessions(
             IdHash = Digest("session-id", Encoding.UTF8.GetBytes(id)), KeyName = key.Name, KeyDigest = KeyDigest(key),
             StartedAt = now, ExpiresAt = now.AddHours(options.Value.MaxHours),
         };
-        await writer.WriteAsync(w => w.SupervisorSessions.Add(row));
+        // Rows past their absolute end can never be used again: each sign-in clears them, so the table stays small.
+        await writer.WriteAsync(async w =>
+        {
+            await w.SupervisorSessions.Where(s => s.ExpiresAt <= now).ExecuteDeleteAsync();
+            w.SupervisorSessions.Add(row);
+        });
         return id;
     }
 

@@ -145,6 +145,12 @@ public sealed class SessionTests
 
         Assert.Equal(HttpStatusCode.OK, stillActive);
         Assert.Equal(HttpStatusCode.Unauthorized, pastTheEnd);
+
+        // The next sign-in clears the rows that can never be used again.
+        Assert.Equal(1, app.Query(db => db.SupervisorSessions.Count()));
+        await Open(app).SignInAsync();
+        Assert.Equal(1, app.Query(db => db.SupervisorSessions.Count(s => s.ExpiresAt > app.Time.GetUtcNow())));
+        Assert.Equal(1, app.Query(db => db.SupervisorSessions.Count()));
     }
 
     [Fact]
