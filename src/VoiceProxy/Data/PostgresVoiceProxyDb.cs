@@ -14,5 +14,5 @@ public sealed class PostgresVoiceProxyDb(DbContextOptions options) : VoiceProxyD
         configurationBuilder.Properties<DateTimeOffset>().HaveConversion<ToUtcConverter>();
     }
 
-    private sealed class ToUtcConverter() : ValueConverter<DateTimeOffset, DateTimeOffset>(v => v.ToUniversalTime(), v => v);
+    internal sealed class ToUtcConverter() : ValueConverter<DateTimeOffset, DateTimeOffset>(v => v.ToUniversalTime(), v => v);
 }
