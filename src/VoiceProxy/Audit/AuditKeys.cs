@@ -91,13 +91,11 @@ public sealed class AuditKeys
 
     private static AuditKey? Parse(string? text, string source, bool development, List<string> problems)
     {
-        var bytes = new byte[text?.Length ?? 0];
-        if (!Convert.TryFromBase64String(text?.Trim() ?? "", bytes, out var length) || length < AuditKey.MinimumBytes)
+        if (Secrets.FromBase64(text) is not { Length: >= AuditKey.MinimumBytes } secret)
         {
             problems.Add($"{source} must be base64 of at least {AuditKey.MinimumBytes} random bytes; {MakeOne}.");
             return null;
         }
-        var secret = bytes[..length];
         if (!development && (text!.Trim() == DevelopmentKey || secret.Distinct().Count() < 8))
         {
             problems.Add($"{source} is the public development key or not random; {MakeOne}.");

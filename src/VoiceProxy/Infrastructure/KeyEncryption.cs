@@ -22,14 +22,13 @@ internal static class KeyEncryption
         string text;
         try
         {
-            text = File.ReadAllText(file).Trim();
+            text = File.ReadAllText(file);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             return (null, $"cannot be read ({e.GetType().Name}).");
         }
-        var key = new byte[32];
-        return Convert.TryFromBase64String(text, key, out var length) && length == 32
+        return Secrets.FromBase64(text) is { Length: 32 } key
             ? (key, null)
             : (null, "must hold 32 random bytes in base64 (openssl rand -base64 32).");
     }

@@ -36,7 +36,7 @@ internal sealed class PrivacyOptionsValidator(IHostEnvironment environment) : IV
                 errors.Add($"{PrivacyOptions.Section}:PseudonymKey is required outside Development: "
                     + $"{PrivacyOptions.HowToMakeAKey}.");
         }
-        else if (Pseudonyms.DecodeKey(o.PseudonymKey) is not { Length: >= 16 })
+        else if (Secrets.FromBase64(o.PseudonymKey) is not { Length: >= 16 })
             errors.Add($"{PrivacyOptions.Section}:PseudonymKey must be base64 of at least 16 random bytes: "
                 + $"{PrivacyOptions.HowToMakeAKey}.");
         if (o.RetentionDays is < 1 or > 36525)
@@ -68,7 +68,7 @@ public sealed class Pseudonyms
     private readonly byte[] _key;
 
     public Pseudonyms(IOptions<PrivacyOptions> options) =>
-        _key = options.Value.PseudonymKey is { Length: > 0 } key ? DecodeKey(key) ?? DevelopmentKey : DevelopmentKey;
+        _key = options.Value.PseudonymKey is { Length: > 0 } key ? Secrets.FromBase64(key) ?? DevelopmentKey : DevelopmentKey;
 
     public string Of(string phone) => Convert.ToHexStringLower(HMACSHA256.HashData(_key, Encoding.UTF8.GetBytes(phone)));
 
@@ -82,10 +82,4 @@ public sealed class Pseudonyms
     public PhoneKey KeyOf(string phoneOrMarker) => new(phoneOrMarker, ErasedOf(phoneOrMarker));
 
     public static bool IsErased(string? value) => value?.StartsWith(ErasedPrefix, StringComparison.Ordinal) == true;
-
-    internal static byte[]? DecodeKey(string key)
-    {
-        var bytes = new byte[key.Length];
-        return Convert.TryFromBase64String(key.Trim(), bytes, out var n) ? bytes[..n] : null;
-    }
 }

@@ -1,3 +1,4 @@
+using System.Buffers.Text;
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
@@ -59,7 +60,7 @@ internal sealed class SupervisorSessions(
     /// <summary>Starts a session for a Supervisor or Admin key; returns its id, the secret the cookie carries.</summary>
     public async Task<string> StartAsync(ApiKeyOptions key)
     {
-        var id = Base64Url(RandomNumberGenerator.GetBytes(32));
+        var id = Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
         var now = time.GetUtcNow();
         var row = new SessionRecord
         {
@@ -128,7 +129,4 @@ internal sealed class SupervisorSessions(
 
     private static string Digest(string label, byte[] value) =>
         Convert.ToHexStringLower(SHA256.HashData([.. Encoding.UTF8.GetBytes($"voiceproxy:{label}:"), .. value]));
-
-    private static string Base64Url(byte[] bytes) =>
-        Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 }
