@@ -72,7 +72,7 @@ app.UseAuthentication();
 app.UseClientThrottle();
 app.UseAuthorization();
 app.UseRateLimiter();
-app.UseAntiforgery();
+app.UseFormAntiforgery();
 // /health/live and /health/ready; /v1/calls and /v1/compliance/check; /v1/consents; /v1/dnc and /v1/registry.
 app.MapHealth();
 app.MapCalls();

@@ -7,9 +7,18 @@ using VoiceProxy.Infrastructure;
 namespace VoiceProxy.Supervisor;
 
 /// <summary>The review filters as they arrive in the query string; parsed by <see cref="CallFilter.Parse"/>.</summary>
-public sealed record CallQuery(
-    string? From, string? To, string? Status, string? Allowed, string? Phone, string? Seller, string? OptedOut, string? Limit,
-    string? Cursor);
+public sealed record CallQuery
+{
+    public string? From { get; init; }
+    public string? To { get; init; }
+    public string? Status { get; init; }
+    public string? Allowed { get; init; }
+    public string? Phone { get; init; }
+    public string? Seller { get; init; }
+    public string? OptedOut { get; init; }
+    public string? Limit { get; init; }
+    public string? Cursor { get; init; }
+}
 
 /// <summary>Where a page ends: the last row's (RequestedAt, Id), the keyset the list is ordered by.</summary>
 public sealed record CallCursor(DateTimeOffset RequestedAt, string Id)

@@ -117,6 +117,17 @@ internal static class SupervisorPage
                 "The supervisor page is served over HTTPS only."));
     }
 
+    /// <summary>Anti-forgery as the framework checks it, and a form whose token is missing or wrong is a 400 problem before any
+    /// handler runs: the request delegates generated at build time would read such a form as an error (500).</summary>
+    public static void UseFormAntiforgery(this WebApplication app)
+    {
+        app.UseAntiforgery();
+        app.Use((http, next) => http.Features.Get<IAntiforgeryValidationFeature>() is { IsValid: false }
+            ? Problems.Write(http, StatusCodes.Status400BadRequest, "Anti-forgery token invalid",
+                "The form's anti-forgery token is missing or invalid; reload the page and try again.")
+            : next(http));
+    }
+
     public static RouteGroupBuilder MapSupervisorPage(this IEndpointRouteBuilder routes)
     {
         // The page shell, the session probe, sign-in and sign-out are open to anyone; the data behind them is /v1's.
