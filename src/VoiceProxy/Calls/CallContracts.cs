@@ -24,9 +24,9 @@ public sealed record CallView(
 {
     internal static CallView Of(CallRecord c, IReadOnlyDictionary<string, PersonalData>? personal) => new(
         c.Id, c.Seller, c.To, c.From, c.Purpose, c.Template, c.Language,
-        JsonSerializer.Deserialize<Dictionary<string, string>>(c.VariablesJson, StoredJson.Options)!,
+        JsonSerializer.Deserialize(c.VariablesJson, CallsJson.Default.DictionaryStringString)!,
         c.Status, c.AnsweredBy, c.DurationSeconds, c.TwilioCallSid, c.OptedOut, c.RequestedAt, c.UpdatedAt,
-        JsonSerializer.Deserialize<Decision>(c.DecisionJson, StoredJson.Options)!,
+        JsonSerializer.Deserialize(c.DecisionJson, CallsJson.Default.Decision)!,
         c.Events
             .OrderBy(e => e.Id)
             .Select(e => new CallEventView(e.At, e.Type, PersonalRecords.Reveal(e.DetailJson, personal ?? NoPersonalData)))

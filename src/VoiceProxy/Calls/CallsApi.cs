@@ -55,7 +55,7 @@ internal static class CallsApi
 
     private static ProblemHttpResult Blocked(CallRecord call)
     {
-        var decision = JsonSerializer.Deserialize<Decision>(call.DecisionJson, StoredJson.Options)!;
+        var decision = JsonSerializer.Deserialize(call.DecisionJson, CallsJson.Default.Decision)!;
         return Problems.Create(422, "call-blocked", "The call is not allowed",
             string.Join(" ", decision.Reasons.Select(r => r.Message)),
             new Dictionary<string, object?>

@@ -6,6 +6,7 @@ internal static class CallsServices
     {
         services.AddSingleton<CallValidation>();
         services.AddScoped<CallService>();
+        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, CallsJson.Default));
         return services;
     }
 }
