@@ -16,4 +16,6 @@ public sealed record CallFacts(
 /// <summary>Where the called party may be: every candidate state and time zone. Null facts location means unknown.</summary>
 public sealed record Location(IReadOnlyList<string> States, IReadOnlyList<TimeZoneInfo> Zones, string Source);
 
-public sealed record SellerPolicy(IReadOnlyList<string> CallerIds, bool WrittenConsentExemptsRegistry);
+/// <summary>What the decision needs of the seller's settings. <see cref="TollFreeOptOutLine"/>: an OptOutNumber is
+/// configured and is toll-free.</summary>
+public sealed record SellerPolicy(IReadOnlyList<string> CallerIds, bool WrittenConsentExemptsRegistry, bool TollFreeOptOutLine);

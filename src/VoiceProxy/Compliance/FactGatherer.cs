@@ -45,7 +45,8 @@ internal sealed class FactGatherer(
             Registries(intent, location),
             location,
             recent,
-            new SellerPolicy(seller.CallerIds, seller.WrittenConsentExemptsRegistry));
+            new SellerPolicy(seller.CallerIds, seller.WrittenConsentExemptsRegistry,
+                seller.OptOutNumber is { } line && Phone.TypeOf(line) == PhoneNumbers.PhoneNumberType.TOLL_FREE));
     }
 
     /// <summary>Marketing calls consult the national list and the list of every candidate state that keeps one.</summary>

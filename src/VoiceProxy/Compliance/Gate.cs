@@ -7,8 +7,12 @@ public sealed class Gate(GateSettings settings)
     [
         new ConsentRule(), new InternalDncRule(), new RegistryFreshnessRule(), new RegistryRule(national: true),
         new RegistryRule(national: false), new LocationRule(), new FederalHoursRule(), new StateHoursRule(),
-        new RestrictedDayRule(), new FrequencyRule(), new CallerIdRule(),
+        new RestrictedDayRule(), new FrequencyRule(), new CallerIdRule(), new OptOutLineRule(),
     ];
+
+    /// <summary>The rules of the hour and the day, which are checked again when the call is answered.</summary>
+    private static readonly IRule[] AnswerTimeRules =
+        [.. Rules.Where(r => r is FederalHoursRule or StateHoursRule or RestrictedDayRule)];
 
     /// <summary>How far ahead nextAllowedAt looks; past that, waiting is not the answer.</summary>
     private const int LookAheadDays = 8;
@@ -25,6 +29,18 @@ public sealed class Gate(GateSettings settings)
             && results.All(r => r.Rule.DependsOnTime || r.Checks.All(c => c.Outcome != Outcome.Block));
         var lists = facts.Registries.Select(r => new ListConsulted(r.List, r.AsOf)).ToList();
         return new Decision(reasons.Count == 0, at, checks, reasons, onlyTime ? NextAllowedAt(context) : null, lists);
+    }
+
+    /// <summary>The hours and day rules alone (federal and state windows, restricted days with the dates in the facts), for
+    /// a call being answered at <paramref name="at"/>: what blocks it now, empty when it may go on. Consent and lists are
+    /// checked again by the caller; caps and registry age were settled when the call was placed.</summary>
+    public IReadOnlyList<Reason> TimeBlocks(CallIntent intent, CallFacts facts, DateTimeOffset at)
+    {
+        var context = new RuleContext(intent, facts, at, settings);
+        return AnswerTimeRules.SelectMany(r => r.Evaluate(context))
+            .Where(c => c.Outcome == Outcome.Block)
+            .Select(c => new Reason(c.Code!, c.Rule, c.Message!))
+            .ToList();
     }
 
     /// <summary>The earliest instant after now at which every time rule passes. Such an instant is always one at

@@ -301,6 +301,26 @@ internal sealed class FrequencyRule : IRule
         calls.Where(t => t > at - window && t <= at);
 }
 
+/// <summary>A marketing message must give a toll-free number that reaches an automated opt-out line (for the answering
+/// machine, and for the person who hears it): without one the call cannot say what the rule requires, so it is not made.
+/// </summary>
+internal sealed class OptOutLineRule : IRule
+{
+    public string Id => "opt_out_line";
+    private const string Citation = "47 CFR 64.1200(b)(3); 16 CFR 310.4(b)(1)(v)(B)(ii)";
+
+    public IEnumerable<Check> Evaluate(RuleContext c)
+    {
+        yield return !c.IsMarketing
+            ? new(Id, Outcome.NotApplicable, Citation, "marketing calls only")
+            : c.Facts.Seller.TollFreeOptOutLine
+                ? new(Id, Outcome.Pass, Citation, "the seller has a toll-free automated opt-out line")
+                : Check.Blocked(Id, Citation, ReasonCodes.OptOutLineMissing,
+                    "A marketing call must give a toll-free number for the seller's automated opt-out line; " +
+                    "the seller has no toll-free OptOutNumber configured.");
+    }
+}
+
 internal sealed class CallerIdRule : IRule
 {
     public string Id => "caller_id";

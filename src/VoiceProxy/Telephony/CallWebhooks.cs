@@ -2,9 +2,9 @@ using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using VoiceProxy.Audit;
+using VoiceProxy.Compliance;
 using VoiceProxy.Consent;
 using VoiceProxy.Data;
-using VoiceProxy.DoNotCall;
 using VoiceProxy.Infrastructure;
 using VoiceProxy.Twiml;
 
@@ -14,7 +14,8 @@ namespace VoiceProxy.Telephony;
 /// opt-out line.</summary>
 internal sealed class CallWebhooks(
     VoiceProxyDb db, StoreWriter writer, Journal journal, TwimlRenderer twiml, TemplateCatalog templates, OptOutService optOut,
-    Pseudonyms pseudonyms, IOptions<VoiceProxyOptions> options, TimeProvider time, ILogger<CallWebhooks> log)
+    FactGatherer facts, Gate gate, Pseudonyms pseudonyms, IOptions<VoiceProxyOptions> options, TimeProvider time,
+    ILogger<CallWebhooks> log)
 {
     /// <summary>A delivery seen before (same signed URL and form, <paramref name="token"/>) gets the same kind of answer and
     /// records nothing; so does any request for a call that has ended.</summary>
@@ -32,10 +33,10 @@ internal sealed class CallWebhooks(
         {
             await TouchAsync(w, call, form, answeredBy);
             journal.Call(w, call, "twilio.voice", "twilio", new { callSid = (string?)form["CallSid"], answeredBy }, token);
-            if (why is not null) journal.Call(w, call, "call.suppressed", "twilio", new { why });
+            if (why is not null) journal.Call(w, call, "call.suppressed", "twilio", why);
             RecordSpoken(w, call, rendered);
         });
-        if (why is not null && recorded) log.LogWarning("Call {CallId} hung up without a message: {Why}", call.Id, why);
+        if (why is not null && recorded) log.LogWarning("Call {CallId} hung up without a message: {Why}", call.Id, why.Why);
         return recorded ? rendered : replay;
     }
 
@@ -208,16 +209,29 @@ internal sealed class CallWebhooks(
     private static readonly PerModel<Func<VoiceProxyDb, string, CancellationToken, Task<bool>>> Delivered = new(() =>
         EF.CompileAsyncQuery((VoiceProxyDb db, string key, CancellationToken ct) => db.WebhookDeliveries.Any(d => d.Key == key)));
 
-    /// <summary>An opt-out or a do-not-call entry made after the call was placed stops it before a word is said.</summary>
-    private async Task<string?> SuppressionAsync(CallRecord call, CancellationToken ct)
+    /// <summary>Why the call must end before a word is said, or null: an opt-out, a do-not-call entry or a revocation made
+    /// after the call was placed, or an answer at an hour or on a day the gate's time rules forbid now (a call placed at
+    /// 20:59 may ring into 21:00; a restricted date may have been added meanwhile).</summary>
+    private async Task<Suppression?> SuppressionAsync(CallRecord call, CancellationToken ct)
     {
-        if (call.OptedOut) return "the customer already opted out on this call";
-        var number = pseudonyms.KeyOf(call.To);
-        if (await InternalDnc.CurrentAsync(db, call.Seller, number, ct) is { } dnc)
-            return $"the number was put on the do-not-call list at {dnc.At:O}";
-        var consent = ConsentLedger.Current(await ConsentLedger.HistoryAsync(db, call.Seller, number, ct), call.Purpose);
-        return consent.State == ConsentState.Revoked ? $"{call.Purpose} consent was revoked at {consent.Since:O}" : null;
+        if (call.OptedOut) return new("the customer already opted out on this call", []);
+        if (Pseudonyms.IsErased(call.To)) return new("the person's data was erased, which also stops calls to them", []);
+        var intent = new CallIntent(call.Seller, call.To, Purposes.Parse(call.Purpose)!.Value, call.From);
+        var now = time.GetUtcNow();
+        var known = await facts.GatherAsync(intent, new CustomerLocation(call.CustomerState, call.CustomerTimeZone), now, ct);
+        if (known.InternalDncSince is { } listed)
+            return new($"the number was put on the do-not-call list at {listed:O}", [ReasonCodes.DncInternal]);
+        var consent = intent.Purpose == Purpose.Marketing ? known.Marketing : known.Transactional;
+        if (consent.State == ConsentState.Revoked)
+            return new($"{call.Purpose} consent was revoked at {consent.Since:O}", [ReasonCodes.ConsentRevoked]);
+        var late = gate.TimeBlocks(intent, known, now);
+        return late.Count == 0 ? null
+            : new($"answered at {now:O}, when the time rules no longer allow the call: " +
+                string.Join(" ", late.Select(r => r.Message)), [.. late.Select(r => r.Code).Distinct()]);
     }
+
+    /// <summary>What <c>call.suppressed</c> records: why, and the reason codes of the rules that stopped the call.</summary>
+    private sealed record Suppression(string Why, string[] Reasons);
 
     private Rendered RenderMessage(CallRecord call, SellerOptions seller, int attempt)
     {

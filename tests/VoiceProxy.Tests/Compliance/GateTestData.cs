@@ -89,6 +89,7 @@ internal sealed record GateCase
     public IReadOnlyList<DateTimeOffset> RecentCalls { get; init; } = [];
     public IReadOnlyList<string> CallerIds { get; init; } = [GateTestData.CallerId];
     public bool WrittenConsentExemptsRegistry { get; init; } = true;
+    public bool TollFreeOptOutLine { get; init; } = true;
     public DateTimeOffset At { get; init; } = new(2026, 7, 15, 19, 0, 0, TimeSpan.Zero);
     public Gate Gate { get; init; } = GateTestData.Gate;
 
@@ -107,7 +108,7 @@ internal sealed record GateCase
         Registries ?? [new RegistryFact("national", false, Today.AddDays(-1))],
         GateTestData.Locate(To, CustomerState, CustomerZone),
         RecentCalls,
-        new SellerPolicy(CallerIds, WrittenConsentExemptsRegistry));
+        new SellerPolicy(CallerIds, WrittenConsentExemptsRegistry, TollFreeOptOutLine));
 
     public Decision Decide() => Gate.Decide(Intent, Facts, At);
 
