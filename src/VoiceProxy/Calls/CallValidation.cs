@@ -40,6 +40,13 @@ internal sealed class CallValidation(TemplateCatalog templates, NpaTable npa)
         {
             var missing = template.Variables.Where(v => !variables.ContainsKey(v)).ToList();
             if (missing.Count > 0) Error("variables", $"The template needs {string.Join(", ", missing)}.");
+            // Each value must fit its declared type, so that no value can turn the message into something else.
+            foreach (var name in template.Variables)
+            {
+                var type = templates.VariableTypes[name];
+                if (variables.GetValueOrDefault(name) is { } value && !type.Fits(value))
+                    Error($"variables.{name}", $"must be {type.Description} (type {type.Name}).");
+            }
             if (template.Purpose == Purpose.Marketing && purpose == Purpose.Transactional)
                 Error("purpose", "This template makes an offer, so the call is a marketing call.");
         }

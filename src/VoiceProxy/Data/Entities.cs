@@ -26,6 +26,13 @@ public sealed class CallRecord
     public string? TwilioCallSid { get; set; }
     public bool OptedOut { get; set; }
     public int LastSequenceNumber { get; set; } = -1;
+    /// <summary>When the call was answered (Twilio's timestamp of the in-progress status callback), in Unix milliseconds, so
+    /// that the figures can subtract it in SQL on both providers.</summary>
+    public long? AnsweredAtUnixMs { get; set; }
+    /// <summary>When the message's first word was sent to Twilio (the voice webhook's TwiML), in Unix milliseconds; null for
+    /// a call that heard no message or reached a machine. Minus <see cref="AnsweredAtUnixMs"/>: how long the person waited
+    /// (47 CFR 64.1200(a)(7): at most 2 s).</summary>
+    public long? FirstWordAtUnixMs { get; set; }
     public required DateTimeOffset RequestedAt { get; init; }
     public DateTimeOffset UpdatedAt { get; set; }
     public List<CallEvent> Events { get; init; } = [];

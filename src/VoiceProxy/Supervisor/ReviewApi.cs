@@ -18,10 +18,16 @@ public sealed record CallPage(IReadOnlyList<CallSummary> Items, string? NextCurs
 
 public sealed record AnsweredFigures(int Human, int Machine);
 
-/// <summary>Counts for a range: requested, placed (Twilio accepted), blocked and by which reason, opted out, answered.</summary>
+/// <summary>How long answered calls waited for the message's first word (47 CFR 64.1200(a)(7); 16 CFR 310.4(b)(4): at
+/// most 2 s): calls measured (both the answer's time and the first word's are known), those over 2 s, and their share
+/// (null when none was measured).</summary>
+public sealed record FirstWordFigures(int Measured, int OverTwoSeconds, double? ShareOverTwoSeconds);
+
+/// <summary>Counts for a range: requested, placed (Twilio accepted), blocked and by which reason, opted out, answered, and
+/// the wait for the first word.</summary>
 public sealed record CallFigures(
     int Requested, int Placed, int Blocked, IReadOnlyDictionary<string, int> BlockedByReason, int OptedOut,
-    AnsweredFigures Answered);
+    AnsweredFigures Answered, FirstWordFigures FirstWord);
 
 internal static class ReviewApi
 {
@@ -101,6 +107,8 @@ internal static class ReviewApi
 #pragma warning disable CA1310
             Machine = g.Count(c => c.AnsweredBy != null && c.AnsweredBy.StartsWith("machine")),
 #pragma warning restore CA1310
+            Measured = g.Count(c => c.FirstWordAtUnixMs != null && c.AnsweredAtUnixMs != null),
+            OverTwoSeconds = g.Count(c => c.FirstWordAtUnixMs - c.AnsweredAtUnixMs > 2000),
         }).FirstOrDefaultAsync(ct);
         // Counted by the database per combination of codes (a handful of rows), never from the decisions themselves.
         var byReason = new SortedDictionary<string, int>(StringComparer.Ordinal);
@@ -110,9 +118,11 @@ internal static class ReviewApi
             foreach (var code in Split(combination.Codes))
                 byReason[code] = byReason.GetValueOrDefault(code) + combination.Count;
         return TypedResults.Ok(counts is null
-            ? new CallFigures(0, 0, 0, byReason, 0, new AnsweredFigures(0, 0))
+            ? new CallFigures(0, 0, 0, byReason, 0, new AnsweredFigures(0, 0), new FirstWordFigures(0, 0, null))
             : new CallFigures(counts.Requested, counts.Placed, counts.Blocked, byReason, counts.OptedOut,
-                new AnsweredFigures(counts.Human, counts.Machine)));
+                new AnsweredFigures(counts.Human, counts.Machine),
+                new FirstWordFigures(counts.Measured, counts.OverTwoSeconds,
+                    counts.Measured == 0 ? null : Math.Round((double)counts.OverTwoSeconds / counts.Measured, 4))));
     }
 
     /// <summary>Only the columns a list line or an export row needs; never the decision (its codes have their own

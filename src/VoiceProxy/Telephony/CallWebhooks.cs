@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -14,24 +15,29 @@ namespace VoiceProxy.Telephony;
 /// opt-out line.</summary>
 internal sealed class CallWebhooks(
     VoiceProxyDb db, StoreWriter writer, Journal journal, TwimlRenderer twiml, TemplateCatalog templates, OptOutService optOut,
-    FactGatherer facts, Gate gate, Pseudonyms pseudonyms, IOptions<VoiceProxyOptions> options, TimeProvider time,
+    FactGatherer facts, Gate gate, CallPlacer placer, Pseudonyms pseudonyms, IOptions<VoiceProxyOptions> options,
+    TimeProvider time,
     ILogger<CallWebhooks> log)
 {
     /// <summary>A delivery seen before (same signed URL and form, <paramref name="token"/>) gets the same kind of answer and
-    /// records nothing; so does any request for a call that has ended.</summary>
+    /// records nothing; so does any request for a call that has ended. With asynchronous machine detection Twilio asks for
+    /// the message at once, without AnsweredBy: the person hears the identity as soon as they answer, and the message
+    /// also gives the opt-out line, since the listener may yet be a machine.</summary>
     public async Task<Rendered> VoiceAsync(string callId, IFormCollection form, string token, CancellationToken ct)
     {
         if (await FindLiveAsync(callId, form, "voice", ct) is not var (call, seller)) return TwimlRenderer.Hangup();
-        var replay = call.OptedOut ? TwimlRenderer.Hangup() : RenderMessage(call, seller, attempt: 0);
-        if (await IsReplayAsync(call, token, ct)) return replay;
         var answeredBy = NullIfEmpty(form["AnsweredBy"]);
+        var machine = IsMachine(answeredBy);
+        var replay = call.OptedOut ? TwimlRenderer.Hangup()
+            : machine ? Voicemail(call, seller) : RenderMessage(call, seller, attempt: 0, answeredBy);
+        if (await IsReplayAsync(call, token, ct)) return replay;
         var why = await SuppressionAsync(call, ct);
-        var rendered = why is not null || answeredBy == "fax" ? TwimlRenderer.Hangup()
-            : answeredBy?.StartsWith("machine", StringComparison.Ordinal) == true ? twiml.Voicemail(call, seller)
-            : RenderMessage(call, seller, attempt: 0);
+        var rendered = why is not null || answeredBy == "fax" ? TwimlRenderer.Hangup() : replay;
+        // The moment the first word goes to Twilio; minus the answer's time, how long the person waited for it.
+        long? firstWord = rendered.Spoken.Length > 0 && !machine ? time.GetUtcNow().ToUnixTimeMilliseconds() : null;
         var recorded = await RecordAsync(call, token, async w =>
         {
-            await TouchAsync(w, call, form, answeredBy);
+            await TouchAsync(w, call, form, answeredBy, firstWord);
             journal.Call(w, call, "twilio.voice", "twilio", new { callSid = (string?)form["CallSid"], answeredBy }, token);
             if (why is not null) journal.Call(w, call, "call.suppressed", "twilio", why);
             RecordSpoken(w, call, rendered);
@@ -39,6 +45,58 @@ internal sealed class CallWebhooks(
         if (why is not null && recorded) log.LogWarning("Call {CallId} hung up without a message: {Why}", call.Id, why.Why);
         return recorded ? rendered : replay;
     }
+
+    /// <summary>The result of asynchronous machine detection (AsyncAmdStatusCallback), sent after a machine's greeting and
+    /// beep (DetectMessageEnd): a machine gets the voicemail version, a fax is hung up, both through Twilio's call update
+    /// API; a person (or unknown) goes on hearing the message already started. Recorded once per signed delivery before
+    /// Twilio is asked, so a copy never redirects twice.</summary>
+    public async Task AmdAsync(string callId, IFormCollection form, string token, CancellationToken ct)
+    {
+        if (await FindLiveAsync(callId, form, "amd", ct) is not var (call, _)) return;
+        if (await IsReplayAsync(call, token, ct)) return;
+        var answeredBy = NullIfEmpty(form["AnsweredBy"]);
+        var sid = call.TwilioCallSid ?? NullIfEmpty(form["CallSid"]);
+        var action = call.OptedOut || sid is null ? null
+            : IsMachine(answeredBy) ? "voicemail"
+            : answeredBy == "fax" ? "hangup"
+            : null;
+        var recorded = await RecordAsync(call, token, async w =>
+        {
+            await TouchAsync(w, call, form, answeredBy, firstWord: null);
+            journal.Call(w, call, "twilio.amd", "twilio", new
+            {
+                answeredBy, machineDetectionDuration = NullIfEmpty(form["MachineDetectionDuration"]), action,
+            }, token);
+        });
+        if (!recorded || action is null) return;
+        var url = action == "voicemail" ? new Uri($"{options.Value.WebhookBaseUrl}/twilio/voicemail/{call.Id}") : null;
+        var result = await placer.RedirectAsync(sid!, url);
+        await writer.WriteAsync(w =>
+        {
+            journal.Call(w, call, "twilio.update", "voiceproxy",
+                new { action, result.Accepted, result.Detail, request = result.Sent });
+            return Task.CompletedTask;
+        });
+        if (!result.Accepted)
+            log.LogWarning("Call {CallId}: the {Action} redirect failed: {Detail}", call.Id, action, result.Detail);
+    }
+
+    /// <summary>Where a call answered by a machine is redirected: the voicemail version, after the beep.</summary>
+    public async Task<Rendered> VoicemailAsync(string callId, IFormCollection form, string token, CancellationToken ct)
+    {
+        if (await FindLiveAsync(callId, form, "voicemail", ct) is not var (call, seller)) return TwimlRenderer.Hangup();
+        var rendered = call.OptedOut ? TwimlRenderer.Hangup() : Voicemail(call, seller);
+        if (await IsReplayAsync(call, token, ct)) return rendered;
+        await RecordAsync(call, token, w =>
+        {
+            journal.Call(w, call, "twilio.voicemail", "twilio", new { callSid = (string?)form["CallSid"] }, token);
+            RecordSpoken(w, call, rendered);
+            return Task.CompletedTask;
+        });
+        return rendered;
+    }
+
+    private static bool IsMachine(string? answeredBy) => answeredBy?.StartsWith("machine", StringComparison.Ordinal) == true;
 
     public async Task<Rendered> GatherAsync(string callId, int attempt, IFormCollection form, string token, CancellationToken ct)
     {
@@ -49,11 +107,11 @@ internal sealed class CallWebhooks(
         var optingOut = twiml.IsOptOut(call.Language, digits, speech);
         var channel = digits == options.Value.OptOutDigit ? "keypress" : "voice";
         var next = optingOut ? twiml.OptOutConfirmed(call.Language, seller)
-            : attempt < 1 && (digits ?? speech) is not null ? RenderMessage(call, seller, attempt + 1)
+            : attempt < 1 && (digits ?? speech) is not null ? RenderMessage(call, seller, attempt + 1, answeredBy: null)
             : twiml.Goodbye(call.Language, seller);
         var recorded = await RecordAsync(call, token, async w =>
         {
-            await TouchAsync(w, call, form, answeredBy: null);
+            await TouchAsync(w, call, form, answeredBy: null, firstWord: null);
             // What the customer said is theirs: kept beside the chained event, erasable.
             var said = speech is null ? null : journal.Personal(w, pseudonyms.PersonOf(call.To), new { speech });
             journal.Call(w, call, "twilio.gather", "twilio", new { digits, attempt, personal = said }, token);
@@ -87,8 +145,9 @@ internal sealed class CallWebhooks(
         await RecordAsync(call, dedup, async w =>
         {
             // Most callbacks come for a call whose SID is known: then the status update is the only one.
-            if (call.TwilioCallSid is null) await TouchAsync(w, call, form, answeredBy: null);
+            if (call.TwilioCallSid is null) await TouchAsync(w, call, form, answeredBy: null, firstWord: null);
             if (status is not null) await ApplyIfNewerAsync(w, call.Id, status, sequence, form);
+            if (status == CallStatus.InProgress) await AnsweredAsync(w, call.Id, form);
             journal.Call(w, call, "twilio.status", "twilio", detail, dedup);
         });
     }
@@ -109,25 +168,40 @@ internal sealed class CallWebhooks(
         }
     }
 
-    /// <summary>The call learns its SID (a call whose create-call answer was lost learns it here) and who answered.</summary>
-    private Task<int> TouchAsync(VoiceProxyDb w, CallRecord call, IFormCollection form, string? answeredBy)
+    /// <summary>The call learns its SID (a call whose create-call answer was lost learns it here), who answered, and when its
+    /// first word was sent (the first time only).</summary>
+    private Task<int> TouchAsync(VoiceProxyDb w, CallRecord call, IFormCollection form, string? answeredBy, long? firstWord)
     {
         var (sid, now) = (NullIfEmpty(form["CallSid"]), time.GetUtcNow());
         return w.Calls.Where(c => c.Id == call.Id).ExecuteUpdateAsync(u => u
             .SetProperty(c => c.TwilioCallSid, c => c.TwilioCallSid ?? sid)
             .SetProperty(c => c.AnsweredBy, c => answeredBy ?? c.AnsweredBy)
+            .SetProperty(c => c.FirstWordAtUnixMs, c => c.FirstWordAtUnixMs ?? firstWord)
             .SetProperty(c => c.UpdatedAt, now));
+    }
+
+    /// <summary>When the call was answered: the in-progress callback's Timestamp (Twilio's clock, RFC 1123, when the answer
+    /// happened rather than when the callback arrived), else now; the first such callback only.</summary>
+    private Task<int> AnsweredAsync(VoiceProxyDb w, string callId, IFormCollection form)
+    {
+        var at = DateTimeOffset.TryParse(form["Timestamp"], CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal,
+            out var stamped) ? stamped : time.GetUtcNow();
+        var ms = at.ToUnixTimeMilliseconds();
+        return w.Calls.Where(c => c.Id == callId && c.AnsweredAtUnixMs == null)
+            .ExecuteUpdateAsync(u => u.SetProperty(c => c.AnsweredAtUnixMs, ms));
     }
 
     private Task<int> ApplyIfNewerAsync(VoiceProxyDb w, string callId, string status, int? sequence, IFormCollection form) =>
         CallUpdates.ApplyStatusIfNewerAsync(w, callId, status, sequence,
             int.TryParse(form["CallDuration"], out var d) ? d : null, NullIfEmpty(form["AnsweredBy"]), time.GetUtcNow());
 
-    /// <summary>The seller's opt-out line: a caller to OptOutNumber is asked to press the opt-out digit to confirm.</summary>
-    public Rendered Inbound(IFormCollection form)
+    /// <summary>The seller's opt-out line: a caller to OptOutNumber is asked to press the opt-out digit to confirm. A caller
+    /// whose number is withheld (or is no US number) is told it could not be captured and how else to opt out.</summary>
+    public async Task<Rendered> InboundAsync(IFormCollection form, string token)
     {
         var seller = options.Value.Sellers.FirstOrDefault(s => s.OptOutNumber is not null && s.OptOutNumber == form["To"]);
         if (seller is null) return TwimlRenderer.Hangup();
+        if (Phone.ValidateUsNumber(form["From"]) is { } error) return await AnonymousAsync(seller, form, token, error);
         var url = $"{options.Value.WebhookBaseUrl}/twilio/inbound/confirm?seller={Uri.EscapeDataString(seller.Id)}";
         return twiml.InboundPrompt(seller.DefaultLanguage, seller, url);
     }
@@ -140,19 +214,40 @@ internal sealed class CallWebhooks(
         if (seller is null) return TwimlRenderer.Hangup();
         string? from = form["From"];
         if (form["Digits"] != options.Value.OptOutDigit) return twiml.Goodbye(seller.DefaultLanguage, seller);
-        if (Phone.ValidateUsNumber(from) is { } error)
-        {
-            log.LogWarning("Inbound opt-out for {Seller} not recorded: the caller's number {Error}", seller.Id, error);
-            return twiml.Goodbye(seller.DefaultLanguage, seller);
-        }
+        if (Phone.ValidateUsNumber(from) is { } error) return await AnonymousAsync(seller, form, token, error);
         var confirmed = twiml.OptOutConfirmed(seller.DefaultLanguage, seller);
-        if (await Delivered.For(db)(db, token, CancellationToken.None)) return confirmed;
+        await OnceAsync(token, "inbound-confirm",
+            w => optOut.RecordAsync(w, seller.Id, from!, "inbound-line", form["CallSid"], null));
+        return confirmed;
+    }
+
+    /// <summary>An opt-out attempt that cannot be honoured, because there is no number to honour it for: recorded (audit
+    /// event <c>optout.anonymous_attempt</c>, without the caller ID, which may be a number abroad), and the caller hears
+    /// why and how else to opt out.</summary>
+    private async Task<Rendered> AnonymousAsync(SellerOptions seller, IFormCollection form, string token, string error)
+    {
+        string? sid = form["CallSid"];
+        log.LogWarning("Inbound opt-out for {Seller} not recorded: the caller's number {Error}", seller.Id, error);
+        await OnceAsync(token, "inbound-anonymous", w =>
+        {
+            journal.Audit(w, "optout.anonymous_attempt", "twilio", seller.Id, sid,
+                new { callSid = sid, why = $"the number {error}" });
+            return Task.CompletedTask;
+        });
+        return twiml.InboundAnonymous(seller.DefaultLanguage, seller);
+    }
+
+    /// <summary>Writes <paramref name="record"/> with a delivery row keyed by the signed content, once: a copy of the delivery,
+    /// before or while the first is written, writes nothing.</summary>
+    private async Task OnceAsync(string token, string hook, Func<VoiceProxyDb, Task> record)
+    {
+        if (await Delivered.For(db)(db, token, CancellationToken.None)) return;
         try
         {
             await writer.WriteAsync(w =>
             {
-                w.WebhookDeliveries.Add(new WebhookDelivery { Key = token, Hook = "inbound-confirm", At = time.GetUtcNow() });
-                return optOut.RecordAsync(w, seller.Id, from!, "inbound-line", form["CallSid"], null);
+                w.WebhookDeliveries.Add(new WebhookDelivery { Key = token, Hook = hook, At = time.GetUtcNow() });
+                return record(w);
             });
         }
         catch (DbUpdateException)
@@ -160,7 +255,6 @@ internal sealed class CallWebhooks(
             // The same delivery raced in on another request and was recorded there; anything else is a real failure.
             if (!await Delivered.For(db)(db, token, CancellationToken.None)) throw;
         }
-        return confirmed;
     }
 
     /// <summary>The call and its seller, when the webhook's CallSid belongs to it. A call whose create-call answer was lost
@@ -233,14 +327,21 @@ internal sealed class CallWebhooks(
     /// <summary>What <c>call.suppressed</c> records: why, and the reason codes of the rules that stopped the call.</summary>
     private sealed record Suppression(string Why, string[] Reasons);
 
-    private Rendered RenderMessage(CallRecord call, SellerOptions seller, int attempt)
+    /// <summary>The message; with the toll-free opt-out line unless a person is known to have answered (47 CFR
+    /// 64.1200(b)(3): the listener may be a machine).</summary>
+    private Rendered RenderMessage(CallRecord call, SellerOptions seller, int attempt, string? answeredBy)
     {
         // A call whose personal data was erased has no variables left to say, and its number is on the do-not-call list.
         if (Pseudonyms.IsErased(call.To)) return TwimlRenderer.Hangup();
         var template = templates.Find(call.Language, call.Template);
         var variables = JsonSerializer.Deserialize<Dictionary<string, string>>(call.VariablesJson, StoredJson.Options)!;
-        return template is null ? TwimlRenderer.Hangup() : twiml.Message(call, seller, template, variables, attempt);
+        return template is null ? TwimlRenderer.Hangup()
+            : twiml.Message(call, seller, template, variables, attempt, maybeMachine: (answeredBy ?? call.AnsweredBy) != "human");
     }
+
+    private Rendered Voicemail(CallRecord call, SellerOptions seller) => Pseudonyms.IsErased(call.To)
+        ? TwimlRenderer.Hangup()
+        : twiml.Voicemail(call, seller, templates.Find(call.Language, call.Template));
 
     /// <summary>What the caller hears is kept with the call (16 CFR 310.5: each unique message).</summary>
     private void RecordSpoken(VoiceProxyDb w, CallRecord call, Rendered rendered)

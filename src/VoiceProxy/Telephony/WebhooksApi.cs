@@ -26,8 +26,19 @@ internal static class WebhooksApi
             await hooks.StatusAsync(callId, await request.ReadFormAsync(ct), Token(request), ct);
             return TypedResults.NoContent();
         });
+        group.MapPost("/amd/{callId}", async (string callId, HttpRequest request, CallWebhooks hooks, CancellationToken ct) =>
+        {
+            await hooks.AmdAsync(callId, await request.ReadFormAsync(ct), Token(request), ct);
+            return TypedResults.NoContent();
+        });
+        group.MapPost("/voicemail/{callId}",
+            async (string callId, HttpRequest request, CallWebhooks hooks, CancellationToken ct) =>
+            {
+                var form = await request.ReadFormAsync(ct);
+                return new TwimlResult((await hooks.VoicemailAsync(callId, form, Token(request), ct)).Response);
+            });
         group.MapPost("/inbound", async (HttpRequest request, CallWebhooks hooks, CancellationToken ct) =>
-            new TwimlResult(hooks.Inbound(await request.ReadFormAsync(ct)).Response));
+            new TwimlResult((await hooks.InboundAsync(await request.ReadFormAsync(ct), Token(request))).Response));
         group.MapPost("/inbound/confirm", async (string? seller, HttpRequest request, CallWebhooks hooks, CancellationToken ct) =>
             new TwimlResult((await hooks.InboundConfirmAsync(seller, await request.ReadFormAsync(ct), Token(request))).Response));
         return group;

@@ -14,26 +14,60 @@ public sealed record Rendered(VoiceResponse Response, string Spoken);
 /// <summary>Builds every TwiML answer VoiceProxy gives, from the frame and message templates.</summary>
 internal sealed class TwimlRenderer(TemplateCatalog catalog, IOptions<VoiceProxyOptions> options)
 {
+    /// <summary>What a caller may say to opt out, by any reasonable means (FCC 24-24, 47 CFR 64.1200(a)(10)): matched as
+    /// whole words, ignoring case, accents and punctuation. A language without its own list uses the English one.</summary>
     private static readonly Dictionary<string, string[]> OptOutPhrases = new()
     {
-        ["en-US"] = ["stop calling", "stop", "unsubscribe", "remove me", "do not call", "don't call"],
-        ["es-US"] = ["no me llamen", "no llamen", "alto", "basta", "cancelar", "quítenme", "quitenme", "eliminar"],
+        ["en-US"] =
+        [
+            "opt out", "unsubscribe", "take me off", "remove me", "no more calls", "don't call", "do not call", "stop",
+            "quit", "revoke",
+        ],
+        ["es-US"] =
+        [
+            "darme de baja", "dar de baja", "cancelar la suscripción", "desuscribir", "quítenme", "sáquenme", "elimínenme",
+            "bórrenme", "no más llamadas", "no me llamen", "no llamen", "alto", "basta", "deténganse", "dejen de llamar",
+            "salir", "revocar", "revoco",
+        ],
     };
+
+    private static readonly Dictionary<string, string[]> NormalizedPhrases =
+        OptOutPhrases.ToDictionary(p => p.Key, p => p.Value.Select(Normalize).ToArray());
 
     private string OptOutDigit => options.Value.OptOutDigit;
 
     /// <summary>Whether a gather result asks to opt out: the opt-out digit, or one of the phrases in the call's
     /// language.</summary>
-    public bool IsOptOut(string language, string? digits, string? speech) =>
-        digits == OptOutDigit
-        || (speech is { Length: > 0 } && OptOutPhrases.GetValueOrDefault(language, OptOutPhrases["en-US"])
-            .Any(p => speech.Contains(p, StringComparison.OrdinalIgnoreCase)));
+    public bool IsOptOut(string language, string? digits, string? speech)
+    {
+        if (digits == OptOutDigit) return true;
+        if (speech is not { Length: > 0 }) return false;
+        var said = Normalize(speech);
+        return NormalizedPhrases.GetValueOrDefault(language, NormalizedPhrases["en-US"])
+            .Any(p => said.Contains(p, StringComparison.Ordinal));
+    }
+
+    /// <summary>" no me llamen mas " for "¡No me llamen más!": lower case, without accents or apostrophes, words between
+    /// single spaces and padded with one, so a phrase matches whole words only ("stop" is not in "stopwatch").</summary>
+    private static string Normalize(string text)
+    {
+        var plain = new System.Text.StringBuilder(" ");
+        foreach (var c in text.Normalize(System.Text.NormalizationForm.FormD).ToLowerInvariant())
+        {
+            if (c is '\'' or '’' || char.GetUnicodeCategory(c) == System.Globalization.UnicodeCategory.NonSpacingMark) continue;
+            if (char.IsLetterOrDigit(c)) plain.Append(c);
+            else if (plain[^1] != ' ') plain.Append(' ');
+        }
+        if (plain[^1] != ' ') plain.Append(' ');
+        return plain.ToString();
+    }
 
     /// <summary>Identity first, the opt-out instruction right after it, the sales statement for marketing, the message, the
-    /// callback number; all inside one Gather so the opt-out works from the first word.</summary>
+    /// callback number, and the toll-free opt-out line when the listener may be a machine (<paramref name="maybeMachine"/>);
+    /// all inside one Gather so the opt-out works from the first word.</summary>
     public Rendered Message(
         CallRecord call, SellerOptions seller, MessageTemplate template, IReadOnlyDictionary<string, string> variables,
-        int attempt)
+        int attempt, bool maybeMachine)
     {
         var frame = catalog.FrameFor(call.Language);
         var values = FrameValues(seller, template.Goods);
@@ -43,27 +77,46 @@ internal sealed class TwimlRenderer(TemplateCatalog catalog, IOptions<VoiceProxy
             NumDigits = 1,
             Timeout = 5,
             SpeechTimeout = "auto",
-            Hints = string.Join(", ", OptOutPhrases[call.Language]),
+            Hints = string.Join(", ", OptOutPhrases.GetValueOrDefault(call.Language, OptOutPhrases["en-US"])),
             Language = call.Language,
             Action = new Uri($"{options.Value.WebhookBaseUrl}/twilio/gather/{call.Id}?attempt={attempt}"),
             Method = Twilio.Http.HttpMethod.Post,
             ActionOnEmptyResult = false,
         };
         var spoken = new List<string>();
-        AddVerbs(gather, frame.Parts["Identity"], values, call.Language, spoken);
-        AddVerbs(gather, frame.Parts["OptOut"], values, call.Language, spoken);
-        if (template.Purpose == Purpose.Marketing) AddVerbs(gather, frame.Parts["SalesPurpose"], values, call.Language, spoken);
-        AddVerbs(gather, template.Body, variables, call.Language, spoken);
-        AddVerbs(gather, frame.Parts["Callback"], values, call.Language, spoken);
+        AddVerbs(gather, frame.Parts["Identity"].Elements(), values, call.Language, spoken);
+        AddVerbs(gather, frame.Parts["OptOut"].Elements(), values, call.Language, spoken);
+        if (template.Purpose == Purpose.Marketing)
+            AddVerbs(gather, frame.Parts["SalesPurpose"].Elements(), values, call.Language, spoken);
+        AddVerbs(gather, template.Body.Elements(), variables, call.Language, spoken);
+        AddVerbs(gather, frame.Parts["Callback"].Elements(), values, call.Language, spoken);
+        if (maybeMachine) AddVerbs(gather, frame.Parts["OptOutLine"].Elements(), values, call.Language, spoken);
         var response = new VoiceResponse().Append(gather);
-        AddVerbs(response, frame.Parts["Goodbye"], values, call.Language, spoken);
+        AddVerbs(response, frame.Parts["Goodbye"].Elements(), values, call.Language, spoken);
         return new Rendered(response.Hangup(), string.Join(" ", spoken));
     }
 
-    /// <summary>For an answering machine: identity, callback number and the automated opt-out number
-    /// (47 CFR 64.1200(b)(3)).</summary>
-    public Rendered Voicemail(CallRecord call, SellerOptions seller) =>
-        Spoken(call.Language, "Voicemail", FrameValues(seller, null));
+    /// <summary>For an answering machine: identity, what is sold when the message is marketing (16 CFR 310.4(d)), callback
+    /// number and the automated opt-out number (47 CFR 64.1200(b)(3)). The loader makes the Voicemail part's first verb the
+    /// sentence naming the seller.</summary>
+    public Rendered Voicemail(CallRecord call, SellerOptions seller, MessageTemplate? template)
+    {
+        var frame = catalog.FrameFor(call.Language);
+        var values = FrameValues(seller, template?.Goods);
+        var spoken = new List<string>();
+        var response = new VoiceResponse();
+        var verbs = frame.Parts["Voicemail"].Elements().ToList();
+        AddVerbs(response, [verbs[0]], values, call.Language, spoken);
+        if (template?.Purpose == Purpose.Marketing)
+            AddVerbs(response, frame.Parts["SalesPurpose"].Elements(), values, call.Language, spoken);
+        AddVerbs(response, verbs.Skip(1), values, call.Language, spoken);
+        return new Rendered(response.Hangup(), string.Join(" ", spoken));
+    }
+
+    /// <summary>The opt-out line, called from a withheld number: says the number could not be captured and how else to opt
+    /// out.</summary>
+    public Rendered InboundAnonymous(string language, SellerOptions seller) =>
+        Spoken(language, "InboundAnonymous", FrameValues(seller, null));
 
     public Rendered OptOutConfirmed(string language, SellerOptions seller) =>
         Spoken(language, "OptOutConfirmed", FrameValues(seller, null));
@@ -79,7 +132,8 @@ internal sealed class TwimlRenderer(TemplateCatalog catalog, IOptions<VoiceProxy
             Input = [Gather.InputEnum.Dtmf], NumDigits = 1, Timeout = 10, Action = new Uri(confirmUrl),
             Method = Twilio.Http.HttpMethod.Post, ActionOnEmptyResult = false,
         };
-        AddVerbs(gather, catalog.FrameFor(language).Parts["InboundOptOut"], FrameValues(seller, null), language, spoken);
+        AddVerbs(gather, catalog.FrameFor(language).Parts["InboundOptOut"].Elements(), FrameValues(seller, null), language,
+            spoken);
         return new Rendered(new VoiceResponse().Append(gather).Hangup(), string.Join(" ", spoken));
     }
 
@@ -89,7 +143,7 @@ internal sealed class TwimlRenderer(TemplateCatalog catalog, IOptions<VoiceProxy
     {
         var spoken = new List<string>();
         var response = new VoiceResponse();
-        AddVerbs(response, catalog.FrameFor(language).Parts[part], values, language, spoken);
+        AddVerbs(response, catalog.FrameFor(language).Parts[part].Elements(), values, language, spoken);
         return new Rendered(response.Hangup(), string.Join(" ", spoken));
     }
 
@@ -114,9 +168,10 @@ internal sealed class TwimlRenderer(TemplateCatalog catalog, IOptions<VoiceProxy
     /// <summary>Template verbs become SDK verbs; values are substituted into text, which the SDK escapes, so a value can never
     /// become TwiML.</summary>
     private static void AddVerbs(
-        TwiML parent, XElement container, IReadOnlyDictionary<string, string> values, string language, List<string> spoken)
+        TwiML parent, IEnumerable<XElement> verbs, IReadOnlyDictionary<string, string> values, string language,
+        List<string> spoken)
     {
-        foreach (var verb in container.Elements())
+        foreach (var verb in verbs)
         {
             switch (verb.Name.LocalName)
             {

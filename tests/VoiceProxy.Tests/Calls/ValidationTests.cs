@@ -37,12 +37,32 @@ public sealed class ValidationTests(SharedApplication shared) : ApplicationTests
                 + """{"orderNumber":"1","orderStatus":"bad\u0007bell"}}""",
             "variables.orderStatus"
         },
+        // Typed variables (twiml-templates/_variables.xml): a value that does not fit its type is refused by name.
+        { Typed("order-update", "orderNumber", "A-1001 and a special offer on tents"), "variables.orderNumber" },
+        { Typed("order-update", "orderNumber", new string('A', 33)), "variables.orderNumber" },
+        { Typed("order-update", "orderNumber", ""), "variables.orderNumber" },
+        { Typed("delivery-window", "deliveryDate", "next Tuesday", "windowStart", "09:00", "windowEnd", "12:00"),
+            "variables.deliveryDate" },
+        { Typed("delivery-window", "deliveryDate", "2026-02-30", "windowStart", "09:00", "windowEnd", "12:00"),
+            "variables.deliveryDate" },
+        { Typed("delivery-window", "deliveryDate", "2026-12-03", "windowStart", "9am", "windowEnd", "12:00"),
+            "variables.windowStart" },
+        { Typed("delivery-window", "deliveryDate", "2026-12-03", "windowStart", "09:00", "windowEnd", "24:00"),
+            "variables.windowEnd" },
         {
             """{"to":"+1\u0662\u0660\u0662\u0665\u0665\u0665\u0660\u0661\u0667\u0667","purpose":"transactional","""
                 + OrderUpdate + "}",
             "to"
         },
     };
+
+    /// <summary>A transactional call body with the template's variables given as name, value pairs.</summary>
+    private static string Typed(string template, params string[] pairs) =>
+        System.Text.Json.JsonSerializer.Serialize(new
+        {
+            to = "+14155550123", purpose = "transactional", template,
+            variables = pairs.Chunk(2).ToDictionary(p => p[0], p => p[1]),
+        });
 
     [Theory]
     [MemberData(nameof(BadCalls))]

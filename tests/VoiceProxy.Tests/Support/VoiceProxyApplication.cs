@@ -92,10 +92,18 @@ public sealed class VoiceProxyApplication : WebApplicationFactory<Program>
         return Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
     }
 
-    /// <summary>Twilio answers a create-call request with 201 and a new call SID, as its API does.</summary>
+    /// <summary>Twilio answers a create-call request with 201 and a new call SID, as its API does, and a call update (a
+    /// redirect or a hang-up) with 200.</summary>
     public void StubTwilioCreateCall(int status = 201, string? body = null)
     {
         Twilio.Reset();
+        Twilio.Given(Request.Create().WithPath(new WireMock.Matchers.RegexMatcher(
+                $"^/2010-04-01/Accounts/{AccountSid}/Calls/CA[0-9a-f]{{32}}\\.json$")).UsingPost())
+            .RespondWith(Response.Create().WithStatusCode(200).WithHeader("Content-Type", "application/json")
+                .WithBody($$"""
+                    {"sid":"CA00000000000000000000000000000000","account_sid":"{{AccountSid}}","status":"in-progress",
+                     "direction":"outbound-api","api_version":"2010-04-01"}
+                    """));
         Twilio.Given(Request.Create().WithPath($"/2010-04-01/Accounts/{AccountSid}/Calls.json").UsingPost())
             .RespondWith(Response.Create().WithStatusCode(status).WithHeader("Content-Type", "application/json")
                 .WithBody(body ?? $$"""
@@ -103,6 +111,11 @@ public sealed class VoiceProxyApplication : WebApplicationFactory<Program>
                      "api_version":"2010-04-01"}
                     """));
     }
+
+    /// <summary>Call updates sent to Twilio (POST /Calls/{sid}.json).</summary>
+    public IReadOnlyList<ILogEntry> UpdateCallRequests =>
+        Twilio.LogEntries.Where(e => e.RequestMessage.Path.Contains("/Calls/CA", StringComparison.Ordinal)
+            && e.RequestMessage.Method == "POST").ToList();
 
     public IReadOnlyList<ILogEntry> CreateCallRequests =>
         Twilio.LogEntries.Where(e => e.RequestMessage.Path.EndsWith("/Calls.json", StringComparison.Ordinal)

@@ -65,7 +65,7 @@ public sealed class InCallTests : ApplicationTests
         Assert.Equal($"{VoiceProxyApplication.PublicBaseUrl}/twilio/gather/{id}?attempt=0", (string?)gather.Attribute("action"));
         var said = Said(gather);
         Assert.StartsWith("Hello, this is an automated call from Acme Outdoor Supply.", said[0]);
-        Assert.Contains("press 9", said[1]);
+        Assert.StartsWith("Press 9", said[1]);
         Assert.Contains("order A-1001", said[2]);
         Assert.Contains("8 0 0, 5 5 5, 0 1 9 9", said[^1]);
         Assert.Equal("Hangup", twiml.Elements().Last().Name.LocalName);
@@ -103,7 +103,7 @@ public sealed class InCallTests : ApplicationTests
         Assert.Contains("alto", (string?)gather.Attribute("hints"));
         var said = Said(gather);
         Assert.StartsWith("Hola, esta es una llamada automática de Acme Outdoor Supply.", said[0]);
-        Assert.Contains("marque 9", said[1]);
+        Assert.StartsWith("Marque 9", said[1]);
         Assert.All(gather.Elements("Say"), s => Assert.Equal("es-US", (string?)s.Attribute("language")));
 
         var confirm = await _twilio.TwimlAsync($"/twilio/gather/{id}?attempt=0",
@@ -125,7 +125,7 @@ public sealed class InCallTests : ApplicationTests
         var said = Said(await _twilio.TwimlAsync($"/twilio/voice/{id}", new() { ["CallSid"] = sid }));
 
         Assert.Contains("Acme Outdoor Supply", said[0]);
-        Assert.Contains("press 9", said[1]);
+        Assert.StartsWith("Press 9", said[1]);
         Assert.Equal("This call is to sell you outdoor gear and camping equipment.", said[2]);
         Assert.Contains("twenty percent off tents", said[3]);
     }
@@ -140,8 +140,9 @@ public sealed class InCallTests : ApplicationTests
 
         AssertValidTwiml(twiml);
         Assert.Null(twiml.Element("Gather"));
-        var message = Assert.Single(Said(twiml));
-        Assert.Contains("Acme Outdoor Supply", message);
+        Assert.Equal("Hello, this is an automated message from Acme Outdoor Supply.", Said(twiml)[0]);
+        var message = string.Join(" ", Said(twiml));
+        Assert.DoesNotContain("sell", message);
         Assert.Contains("8 0 0, 5 5 5, 0 1 9 9", message);
         Assert.Contains("8 0 0, 5 5 5, 0 1 9 8", message);
         var (_, call) = await Acme.GetJsonAsync($"/v1/calls/{id}");
@@ -175,24 +176,22 @@ public sealed class InCallTests : ApplicationTests
         Assert.Equal("inbound-line", (string?)consent["history"]!.AsArray().Last()!["channel"]);
     }
 
+    /// <summary>A variable is typed (twiml-templates/_variables.xml): TwiML, or any text, in an order number is refused
+    /// before anything is decided or placed. (The renderer also escapes every value: the SDK writes text, never verbs.)
+    /// </summary>
     [Fact]
-    public async Task Variable_WithTwimlInside_IsSpokenAsTextNeverAVerb()
+    public async Task Variable_WithTwimlInside_RefusedWith400NamingTheVariable()
     {
-        const string injection = "</Say><Dial>+19005550000</Dial><Say>";
         await Acme.GrantAsync(Phone, "transactional");
-        var (_, call) = await Acme.PostJsonAsync("/v1/calls", new
+        var (status, problem) = await Acme.PostJsonAsync("/v1/calls", new
         {
             to = Phone, purpose = "transactional", template = "order-update",
-            variables = new Dictionary<string, string> { ["orderNumber"] = injection, ["orderStatus"] = "shipped" },
+            variables = new Dictionary<string, string> { ["orderNumber"] = "</Say><Dial>+19005550000</Dial><Say>" },
         });
 
-        var (_, body) = await _twilio.PostAsync($"/twilio/voice/{call["id"]}",
-            new() { ["CallSid"] = (string)call["twilioCallSid"]! });
-
-        var twiml = XElement.Parse(body);
-        Assert.Empty(twiml.Descendants("Dial"));
-        Assert.Contains(Said(twiml), s => s.Contains(injection));
-        Assert.Contains("&lt;/Say&gt;&lt;Dial&gt;", body);
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Contains("type reference", (string?)problem["errors"]!["variables.orderNumber"]![0]);
+        Assert.Empty(App.CreateCallRequests);
     }
 
     [Fact]

@@ -151,6 +151,9 @@ namespace VoiceProxy.Data.Migrations
                     b.Property<bool>("Allowed")
                         .HasColumnType("INTEGER");
 
+                    b.Property<long?>("AnsweredAtUnixMs")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("AnsweredBy")
                         .HasMaxLength(4000)
                         .HasColumnType("TEXT");
@@ -169,6 +172,9 @@ namespace VoiceProxy.Data.Migrations
                         .HasColumnType("TEXT");
 
                     b.Property<int?>("DurationSeconds")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("FirstWordAtUnixMs")
                         .HasColumnType("INTEGER");
 
                     b.Property<string>("From")

@@ -138,7 +138,11 @@ async function loadFigures() {
   $("figures").replaceChildren(
     figure("Requested", f.requested), figure("Placed", f.placed), figure("Blocked", f.blocked),
     figure("Opted out", f.optedOut), figure("Answered: human", f.answered.human),
-    figure("Answered: machine", f.answered.machine));
+    figure("Answered: machine", f.answered.machine),
+    // The abandonment figure regulators ask for: a person must hear the identity within 2 s of answering.
+    figure("Waited over 2 s for the first word", f.firstWord.shareOverTwoSeconds === null ? "no calls measured"
+      : `${(f.firstWord.shareOverTwoSeconds * 100).toLocaleString("en-US", { maximumFractionDigits: 1 })} % `
+        + `(${f.firstWord.overTwoSeconds.toLocaleString("en-US")} of ${f.firstWord.measured.toLocaleString("en-US")})`));
   const reasons = Object.entries(f.blockedByReason);
   $("by-reason").replaceChildren(...(reasons.length
     ? reasons.map(([code, n]) => el("li", {}, `${code}: ${n.toLocaleString("en-US")}`))
@@ -230,6 +234,10 @@ const sentences = {
     ? `Twilio accepted the call: ${d.callSid}`
     : `Twilio did not take the call${d.httpStatus ? ` (HTTP ${d.httpStatus})` : ""}: `
       + `${d.detail ?? "no detail"}; status ${need(d, "status")}`,
+  "twilio.amd": (d) => `Machine detection: ${answerer(d.answeredBy)}`
+    + (d.action ? `; ${d.action === "voicemail" ? "redirected to the voicemail" : "hung up"}` : ""),
+  "twilio.update": (d) => `Twilio call update (${d.action}): ${d.accepted ? "accepted" : "refused"}; ${d.detail}`,
+  "twilio.voicemail": () => "Twilio asked for the voicemail, after the beep",
   "twilio.voice": (d) => d.answeredBy ? `Answered by ${answerer(d.answeredBy)}` : "Answered; Twilio asked for the message",
   "call.suppressed": (d) => `Hung up without a message: ${need(d, "why")}`,
   "twilio.gather": (d) => (d.digits ? `Customer pressed ${d.digits}`

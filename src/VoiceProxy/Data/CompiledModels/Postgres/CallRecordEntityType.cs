@@ -19,7 +19,7 @@ namespace VoiceProxy.Data.CompiledModels.Postgres
                 "VoiceProxy.Data.CallRecord",
                 typeof(CallRecord),
                 baseEntityType,
-                propertyCount: 23,
+                propertyCount: 25,
                 navigationCount: 1,
                 unnamedIndexCount: 4,
                 keyCount: 1);
@@ -40,6 +40,14 @@ namespace VoiceProxy.Data.CompiledModels.Postgres
                 fieldInfo: typeof(CallRecord).GetField("<Allowed>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
                 sentinel: false);
             allowed.AddAnnotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.None);
+
+            var answeredAtUnixMs = runtimeEntityType.AddProperty(
+                "AnsweredAtUnixMs",
+                typeof(long?),
+                propertyInfo: typeof(CallRecord).GetProperty("AnsweredAtUnixMs", BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                fieldInfo: typeof(CallRecord).GetField("<AnsweredAtUnixMs>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                nullable: true);
+            answeredAtUnixMs.AddAnnotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.None);
 
             var answeredBy = runtimeEntityType.AddProperty(
                 "AnsweredBy",
@@ -83,6 +91,14 @@ namespace VoiceProxy.Data.CompiledModels.Postgres
                 fieldInfo: typeof(CallRecord).GetField("<DurationSeconds>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
                 nullable: true);
             durationSeconds.AddAnnotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.None);
+
+            var firstWordAtUnixMs = runtimeEntityType.AddProperty(
+                "FirstWordAtUnixMs",
+                typeof(long?),
+                propertyInfo: typeof(CallRecord).GetProperty("FirstWordAtUnixMs", BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                fieldInfo: typeof(CallRecord).GetField("<FirstWordAtUnixMs>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                nullable: true);
+            firstWordAtUnixMs.AddAnnotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.None);
 
             var from = runtimeEntityType.AddProperty(
                 "From",

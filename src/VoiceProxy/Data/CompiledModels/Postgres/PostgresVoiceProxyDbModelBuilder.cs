@@ -12,7 +12,7 @@ namespace VoiceProxy.Data.CompiledModels.Postgres
     public partial class PostgresVoiceProxyDbModel
     {
         private PostgresVoiceProxyDbModel()
-            : base(skipDetectChanges: false, modelId: new Guid("258ddcdd-06e3-4f8b-9dbd-16ba87cde763"), entityTypeCount: 9)
+            : base(skipDetectChanges: false, modelId: new Guid("d0a867af-ebca-4509-a1e8-72da7c0df3a4"), entityTypeCount: 9)
         {
         }
 

@@ -18,7 +18,7 @@ namespace VoiceProxy.Data.CompiledModels.Sqlite
                 "VoiceProxy.Data.CallRecord",
                 typeof(CallRecord),
                 baseEntityType,
-                propertyCount: 23,
+                propertyCount: 25,
                 navigationCount: 1,
                 unnamedIndexCount: 4,
                 keyCount: 1);
@@ -37,6 +37,13 @@ namespace VoiceProxy.Data.CompiledModels.Sqlite
                 propertyInfo: typeof(CallRecord).GetProperty("Allowed", BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly),
                 fieldInfo: typeof(CallRecord).GetField("<Allowed>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
                 sentinel: false);
+
+            var answeredAtUnixMs = runtimeEntityType.AddProperty(
+                "AnsweredAtUnixMs",
+                typeof(long?),
+                propertyInfo: typeof(CallRecord).GetProperty("AnsweredAtUnixMs", BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                fieldInfo: typeof(CallRecord).GetField("<AnsweredAtUnixMs>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                nullable: true);
 
             var answeredBy = runtimeEntityType.AddProperty(
                 "AnsweredBy",
@@ -74,6 +81,13 @@ namespace VoiceProxy.Data.CompiledModels.Sqlite
                 typeof(int?),
                 propertyInfo: typeof(CallRecord).GetProperty("DurationSeconds", BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly),
                 fieldInfo: typeof(CallRecord).GetField("<DurationSeconds>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                nullable: true);
+
+            var firstWordAtUnixMs = runtimeEntityType.AddProperty(
+                "FirstWordAtUnixMs",
+                typeof(long?),
+                propertyInfo: typeof(CallRecord).GetProperty("FirstWordAtUnixMs", BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                fieldInfo: typeof(CallRecord).GetField("<FirstWordAtUnixMs>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
                 nullable: true);
 
             var from = runtimeEntityType.AddProperty(

@@ -11,7 +11,7 @@ namespace VoiceProxy.Data.CompiledModels.Sqlite
     public partial class VoiceProxyDbModel
     {
         private VoiceProxyDbModel()
-            : base(skipDetectChanges: false, modelId: new Guid("d20b441b-fa10-4402-85d2-e6a33693ba41"), entityTypeCount: 9)
+            : base(skipDetectChanges: false, modelId: new Guid("f6853caf-83a2-41d1-a308-049e9522bfe0"), entityTypeCount: 9)
         {
         }
 

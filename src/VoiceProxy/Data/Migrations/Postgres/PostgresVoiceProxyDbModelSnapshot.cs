@@ -163,6 +163,9 @@ namespace VoiceProxy.Data.Migrations.Postgres
                     b.Property<bool>("Allowed")
                         .HasColumnType("boolean");
 
+                    b.Property<long?>("AnsweredAtUnixMs")
+                        .HasColumnType("bigint");
+
                     b.Property<string>("AnsweredBy")
                         .HasMaxLength(4000)
                         .HasColumnType("character varying(4000)");
@@ -182,6 +185,9 @@ namespace VoiceProxy.Data.Migrations.Postgres
 
                     b.Property<int?>("DurationSeconds")
                         .HasColumnType("integer");
+
+                    b.Property<long?>("FirstWordAtUnixMs")
+                        .HasColumnType("bigint");
 
                     b.Property<string>("From")
                         .IsRequired()
