@@ -21,8 +21,7 @@ internal enum SimulatedScenario { Listens, PressesOptOutDigit, SaysStopCalling, 
 /// <para>Test numbers, by their last four digits (any area code):</para>
 /// <list type="table">
 /// <item><term>0199</term><description>answers (human), hears the message and presses the opt-out digit</description></item>
-/// <item><term>0186</term><description>answers (human) and says the first opt-out phrase of the call's language
-/// ("stop calling")</description></item>
+/// <item><term>0186</term><description>answers (human) and says the first opt-out phrase of its language</description></item>
 /// <item><term>0177</term><description>busy</description></item>
 /// <item><term>0155</term><description>no answer</description></item>
 /// <item><term>0166</term><description>voicemail: answered by a machine (machine_end_beep), the voicemail message is

@@ -26,8 +26,8 @@ public sealed class OptOutLineRuleTests
         Assert.Null(decision.NextAllowedAt);
     }
 
-    /// <summary>What the seller's OptOutNumber setting makes of it: only a toll-free number counts (none: Globex has
-    /// none).</summary>
+    /// <summary>What the seller's OptOutNumber setting makes of it: only a toll-free number counts (none: a seller
+    /// configured without one).</summary>
     [Theory]
     [InlineData(null, "opt_out_line_missing")]
     [InlineData("+14155550111", "opt_out_line_missing")]
@@ -35,8 +35,11 @@ public sealed class OptOutLineRuleTests
     [InlineData("+18665550166", null)]
     public async Task MarketingCall_BySellersOptOutNumber_BlockedBeforeDiallingWithoutTollFreeLine(string? line, string? code)
     {
-        using var app = new VoiceProxyApplication(line is null ? null : new() { ["VoiceProxy:Sellers:0:OptOutNumber"] = line });
-        using var acme = app.ClientWithKey(line is null ? VoiceProxyApplication.GlobexKey : VoiceProxyApplication.AcmeKey);
+        const string initechKey = "test-initech-caller-key-0001";
+        using var app = new VoiceProxyApplication(line is null
+            ? VoiceProxyApplication.WithInitech(initechKey)
+            : new() { ["VoiceProxy:Sellers:0:OptOutNumber"] = line });
+        using var acme = app.ClientWithKey(line is null ? initechKey : VoiceProxyApplication.AcmeKey);
         app.ImportRegistry("national", app.Today);
         await acme.GrantAsync("+14155550123", "marketing", "express_written");
 

@@ -32,7 +32,7 @@ public sealed class StartupTests
     [Fact]
     public async Task Startup_WorkableButWeakSettings_StartsAndNamesEachInTheAdvisories()
     {
-        using var app = new VoiceProxyApplication(new()
+        using var app = new VoiceProxyApplication(new(VoiceProxyApplication.WithInitech("test-initech-caller-key-0001"))
         {
             ["VoiceProxy:Sellers:0:CallbackNumber"] = VoiceProxyApplication.AcmeCallerId,
             ["VoiceProxy:Sellers:0:OptOutNumber"] = "+14155550198",
@@ -46,7 +46,7 @@ public sealed class StartupTests
             StringComparison.Ordinal));
         Assert.Contains(advisories, a => a.StartsWith("VoiceProxy:Sellers:0:OptOutNumber is not toll-free",
             StringComparison.Ordinal));
-        Assert.Contains(advisories, a => a.StartsWith("VoiceProxy:Sellers:1:OptOutNumber is not set", StringComparison.Ordinal));
+        Assert.Contains(advisories, a => a.StartsWith("VoiceProxy:Sellers:2:OptOutNumber is not set", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -26,6 +26,15 @@ public sealed class VoiceProxyApplication : WebApplicationFactory<Program>
     public const string SupervisorKey = "test-supervisor-key-0000001";
     public const string AdminKey = "test-admin-key-000000000001";
     public const string AcmeCallerId = "+14155550100";
+
+    /// <summary>Settings that add a third seller, Initech, with no opt-out line, and its Caller key.</summary>
+    public static Dictionary<string, string?> WithInitech(string key) => new()
+    {
+        ["VoiceProxy:Sellers:2:Id"] = "initech", ["VoiceProxy:Sellers:2:LegalName"] = "Initech Supplies",
+        ["VoiceProxy:Sellers:2:CallbackNumber"] = "+18775550155", ["VoiceProxy:Sellers:2:CallerIds:0"] = "+13125550100",
+        ["VoiceProxy:ApiKeys:4:Name"] = "initech-app", ["VoiceProxy:ApiKeys:4:Key"] = key,
+        ["VoiceProxy:ApiKeys:4:Role"] = "Caller", ["VoiceProxy:ApiKeys:4:Seller"] = "initech",
+    };
     /// <summary>A made-up audit sealing key (base64 of 32 bytes), and another one for "a different key".</summary>
     public const string AuditKey = "TwJ7hnSS/A3CNUK7lA4ezx8p3dzCL3nh7p1SuoYYMco=";
     public const string OtherAuditKey = "Rm/gq/sCRqB//2u48FsqAcUnbtzOSCsHrH2yNlScZts=";
@@ -48,7 +57,8 @@ public sealed class VoiceProxyApplication : WebApplicationFactory<Program>
             .Set("VoiceProxy:PublicBaseUrl", PublicBaseUrl)
             .Set("VoiceProxy:Audit:Key", AuditKey)
             .Seller("acme", "Acme Outdoor Supply", "+18005550199", [AcmeCallerId, "+14155550101"], optOutNumber: "+18005550198")
-            .Seller("globex", "Globex Home Goods", "+18885550177", ["+12125550100"], writtenConsentExemptsRegistry: false)
+            .Seller("globex", "Globex Home Goods", "+18885550177", ["+12125550100"], optOutNumber: "+18885550176",
+                writtenConsentExemptsRegistry: false)
             .ApiKey("acme-app", AcmeKey, "Caller", "acme")
             .ApiKeyDigest("globex-app", GlobexKey, "Caller", "globex")
             .ApiKey("supervisor", SupervisorKey, "Supervisor")

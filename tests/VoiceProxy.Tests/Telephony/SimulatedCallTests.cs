@@ -56,7 +56,7 @@ public sealed class SimulatedCallTests(SimulatedTwilioSite site) : IClassFixture
 
         Assert.True((bool)call["optedOut"]!);
         var events = Events(call);
-        Assert.Contains(events, e => e.Type == "twilio.gather" && (string?)e.Detail["speech"] == "stop calling");
+        Assert.Contains(events, e => e.Type == "twilio.gather" && (string?)e.Detail["speech"] == "opt out");
         Assert.Contains(events, e => e.Type == "call.opted_out" && (string?)e.Detail["channel"] == "voice");
     }
 
