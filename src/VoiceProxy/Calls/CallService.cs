@@ -37,7 +37,8 @@ internal sealed class CallService(
             return Replay(earlier, request) with { Personal = await PersonalOfAsync(earlier, ct) };
 
         var now = time.GetUtcNow();
-        var decision = gate.Decide(intent, await facts.GatherAsync(intent, request.Customer, now, ct), now);
+        var gathered = await facts.GatherAsync(intent, request.Customer, now, ct);
+        var decision = gate.Decide(intent, gathered, now);
         var call = new CallRecord
         {
             Id = Guid.CreateVersion7(now).ToString(), Seller = intent.Seller, To = intent.To, From = intent.From,
@@ -45,6 +46,7 @@ internal sealed class CallService(
             VariablesJson = JsonSerializer.Serialize(request.Variables, StoredJson.Options),
             CustomerState = request.Customer?.State, CustomerTimeZone = request.Customer?.TimeZone,
             Allowed = decision.Allowed, DecisionJson = JsonSerializer.Serialize(decision, CallsJson.Default.Decision),
+            FactsJson = KeptFacts.Serialize(gathered),
             ReasonCodes = decision.Allowed ? null : string.Join(' ', decision.Reasons.Select(r => r.Code).Distinct()),
             IdempotencyKey = idempotencyKey, RequestHash = request.RequestHash,
             Status = decision.Allowed ? CallStatus.Queued : CallStatus.Blocked, RequestedAt = now, UpdatedAt = now,

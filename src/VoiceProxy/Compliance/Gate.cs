@@ -19,7 +19,9 @@ public sealed class Gate(GateSettings settings)
 
     public GateSettings Settings => settings;
 
-    public Decision Decide(CallIntent intent, CallFacts facts, DateTimeOffset at)
+    /// <summary>The decision; without <paramref name="findNextAllowedAt"/> (a replay, which compares verdicts) nextAllowedAt is
+    /// left null, since finding it evaluates the time rules at many instants.</summary>
+    public Decision Decide(CallIntent intent, CallFacts facts, DateTimeOffset at, bool findNextAllowedAt = true)
     {
         var context = new RuleContext(intent, facts, at, settings);
         var results = Rules.Select(r => (Rule: r, Checks: r.Evaluate(context).ToList())).ToList();
@@ -28,7 +30,7 @@ public sealed class Gate(GateSettings settings)
         var onlyTime = reasons.Count > 0
             && results.All(r => r.Rule.DependsOnTime || r.Checks.All(c => c.Outcome != Outcome.Block));
         var lists = facts.Registries.Select(r => new ListConsulted(r.List, r.AsOf)).ToList();
-        return new Decision(reasons.Count == 0, at, checks, reasons, onlyTime ? NextAllowedAt(context) : null, lists);
+        return new Decision(reasons.Count == 0, at, checks, reasons, onlyTime && findNextAllowedAt ? NextAllowedAt(context) : null, lists);
     }
 
     /// <summary>The hours and day rules alone (federal and state windows, restricted days with the dates in the facts), for

@@ -15,6 +15,10 @@ public sealed class CallRecord
     public string? CustomerTimeZone { get; init; }
     public required bool Allowed { get; init; }
     public required string DecisionJson { get; init; }
+    /// <summary>The facts the decision was made on, in the compact form of Compliance/KeptFacts (replay takes the decision
+    /// again on them); null for calls recorded before facts were kept, and once the person's data is erased (they say where
+    /// the customer is).</summary>
+    public string? FactsJson { get; init; }
     /// <summary>A blocked call's distinct reason codes in the decision's order, separated by spaces (what the review list,
     /// export and figures read instead of the decision); null for an allowed call.</summary>
     public string? ReasonCodes { get; init; }

@@ -39,6 +39,7 @@ public class VoiceProxyDb : DbContext
             e.Property(c => c.Id).HasMaxLength(40);
             e.Property(c => c.VariablesJson).HasMaxLength(65536);
             e.Property(c => c.DecisionJson).HasMaxLength(65536);
+            e.Property(c => c.FactsJson).HasMaxLength(8192);
             e.Property(c => c.ReasonCodes).HasMaxLength(1000);
             e.HasIndex(c => new { c.Seller, c.To, c.RequestedAt });
             e.HasIndex(c => c.RequestedAt);

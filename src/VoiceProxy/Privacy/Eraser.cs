@@ -128,7 +128,8 @@ internal sealed class Eraser(
             .SetProperty(c => c.To, erased)
             .SetProperty(c => c.VariablesJson, "{}")
             .SetProperty(c => c.CustomerState, (string?)null)
-            .SetProperty(c => c.CustomerTimeZone, (string?)null));
+            .SetProperty(c => c.CustomerTimeZone, (string?)null)
+            .SetProperty(c => c.FactsJson, (string?)null));
 
     private static Task<int> EraseConsentsAsync(VoiceProxyDb w, string phone, string erased, DateTimeOffset before) =>
         w.Consents.Where(c => c.Phone == phone && c.RecordedAt < before).ExecuteUpdateAsync(u => u
