@@ -1,5 +1,6 @@
 using VoiceProxy;
 using VoiceProxy.Audit;
+using VoiceProxy.Bulk;
 using VoiceProxy.Calls;
 using VoiceProxy.Compliance;
 using VoiceProxy.Consent;
@@ -39,6 +40,8 @@ builder.Services.AddCompliance();
 builder.Services.AddTwiml();
 builder.Services.AddTwilio(builder.Configuration);
 builder.Services.AddCalls();
+// Bulk scrub of a list and replay of recorded decisions, over the same gate.
+builder.Services.AddBulk();
 // Erasure of a person's data on request, and of everyone's after the retention period.
 builder.Services.AddPrivacy();
 // RFC 9457 errors: unreadable bodies 400, database down 503; the OpenAPI description of /v1 (served in Development).
@@ -78,6 +81,8 @@ app.MapHealth();
 app.MapCalls();
 app.MapConsents();
 app.MapDoNotCall();
+// /v1/compliance/scrub and /v1/compliance/replay.
+app.MapBulk();
 // /v1/audit/verify; the supervisors' /v1/calls list, export and figures; the /supervisor page with sign-in and sign-out.
 app.MapAudit();
 app.MapReview();

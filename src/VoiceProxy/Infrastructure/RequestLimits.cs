@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.Extensions.Options;
 
 namespace VoiceProxy.Infrastructure;
@@ -41,9 +42,17 @@ internal static class RequestLimits
     }
 
     /// <summary>Refuses a declared body over the limit at once, and has the server enforce it on bodies of unknown
-    /// length.</summary>
+    /// length. An endpoint that bounds its body itself says so with <see cref="IRequestSizeLimitMetadata"/> (the
+    /// scrub, which counts rows).</summary>
     public static IApplicationBuilder UseBodySizeLimit(this IApplicationBuilder app) => app.Use(async (context, next) =>
     {
+        if (context.GetEndpoint()?.Metadata.GetMetadata<IRequestSizeLimitMetadata>() is { MaxRequestBodySize: null })
+        {
+            if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } unbounded)
+                unbounded.MaxRequestBodySize = null;
+            await next(context);
+            return;
+        }
         var limit = context.RequestServices.GetRequiredService<IOptions<VoiceProxyOptions>>().Value.Limits.MaxBodyBytes;
         if (context.Request.ContentLength > limit)
         {

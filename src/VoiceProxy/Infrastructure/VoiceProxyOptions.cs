@@ -155,6 +155,8 @@ public sealed class LimitOptions
     public int ConcurrentLongReadsPerKey { get; set; } = 2;
     /// <summary>Longest range an export or figures request may cover, in days. Default 31.</summary>
     public int MaxReviewRangeDays { get; set; } = 31;
+    /// <summary>Most rows one scrub may have (one more is 413). Default 1,000,000; 1-1,000,000.</summary>
+    public int MaxScrubRows { get; set; } = 1_000_000;
 }
 
 /// <summary>Limits per client address (after the trusted proxies' X-Forwarded-For) on traffic without a valid key. Only
@@ -251,6 +253,7 @@ internal sealed class VoiceProxyOptionsValidator(IHostEnvironment environment) :
         Require(o.Limits.ConcurrentLongReadsPerKey is >= 1 and <= 100,
             "Limits:ConcurrentLongReadsPerKey", "must be between 1 and 100.");
         Require(o.Limits.MaxReviewRangeDays is >= 1 and <= 366, "Limits:MaxReviewRangeDays", "must be between 1 and 366.");
+        Require(o.Limits.MaxScrubRows is >= 1 and <= 1_000_000, "Limits:MaxScrubRows", "must be between 1 and 1000000.");
         Require(o.Audit.SealIntervalMilliseconds is >= 10 and <= 3_600_000,
             "Audit:SealIntervalMilliseconds", "must be between 10 and 3600000.");
         Require(o.Audit.CheckpointIntervalSeconds is >= 1 and <= 86_400,

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using VoiceProxy.Infrastructure;
 
 namespace VoiceProxy.Supervisor;
 
@@ -18,7 +19,7 @@ internal static class CallCsv
     {
         await using var writer = new StreamWriter(body, new UTF8Encoding(false), 64 * 1024);
         var line = new StringBuilder(FlushAt + 4096);
-        AppendRow(line, Header);
+        Csv.AppendRow(line, Header);
         var cells = new string?[Header.Length];
         await foreach (var r in rows.WithCancellation(ct))
         {
@@ -38,39 +39,13 @@ internal static class CallCsv
             cells[13] = r.OptedOut ? "true" : "false";
             cells[14] = r.TwilioCallSid;
             cells[15] = Instant(r.UpdatedAt);
-            AppendRow(line, cells);
+            Csv.AppendRow(line, cells);
             if (line.Length < FlushAt) continue;
             await writer.WriteAsync(line, ct);
             line.Clear();
         }
         await writer.WriteAsync(line, ct);
         await writer.FlushAsync(ct);
-    }
-
-    public static void AppendRow(StringBuilder line, IReadOnlyList<string?> cells)
-    {
-        for (var i = 0; i < cells.Count; i++)
-        {
-            if (i > 0) line.Append(',');
-            AppendCell(line, cells[i]);
-        }
-        line.Append("\r\n");
-    }
-
-    /// <summary>
-    /// A cell a spreadsheet would take for a formula (starting with =, +, -, @, or a tab or carriage return that
-    /// some programs skip before one) gets a leading apostrophe, as OWASP advises; then RFC 4180 quoting.
-    /// E.164 numbers start with + and so are written '+14155550123: a spreadsheet shows them as text, not a sum.
-    /// </summary>
-    public static void AppendCell(StringBuilder line, string? value)
-    {
-        if (string.IsNullOrEmpty(value)) return;
-        var neutralise = value[0] is '=' or '+' or '-' or '@' or '\t' or '\r';
-        var quote = value.AsSpan().IndexOfAny(",\"\r\n") >= 0;
-        if (quote) line.Append('"');
-        if (neutralise) line.Append('\'');
-        if (quote) line.Append(value.Replace("\"", "\"\"", StringComparison.Ordinal)).Append('"');
-        else line.Append(value);
     }
 
     private static string Instant(DateTimeOffset at) =>

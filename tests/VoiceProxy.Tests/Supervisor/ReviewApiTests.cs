@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
+using VoiceProxy.Infrastructure;
 using VoiceProxy.Supervisor;
 
 namespace VoiceProxy.Tests.Supervisor;
@@ -194,7 +195,7 @@ public sealed class ReviewApiTests : ApplicationTests
     public void CsvCell_Value_WrittenAsRfc4180(string? value, string expected)
     {
         var line = new StringBuilder();
-        CallCsv.AppendCell(line, value);
+        Csv.AppendCell(line, value);
         Assert.Equal(expected, line.ToString());
     }
 
