@@ -62,25 +62,7 @@ internal static class BulkApi
         var output = new ScrubOutput(answer);
         http.Response.ContentType = output.ContentType;
         http.Response.Headers.CacheControl = "no-store";
-        var body = http.Response.BodyWriter;
-        var complete = false;
-        try
-        {
-            output.WriteHeader(body);
-            while (batch.Count > 0)
-            {
-                output.Write(body, await scrubber.DecideAsync(request, batch, ct));
-                await body.FlushAsync(ct);
-                batch = await reader.ReadBatchAsync(Scrubber.BatchRows, ct);
-            }
-            if (reader.TooMany) output.WriteCut(body, reader.Rows + 1, limit);
-            complete = !reader.TooMany;
-        }
-        finally
-        {
-            // Also when the client went away or a read failed: the event says how far it got.
-            await scrubber.AuditAsync(request, reader.Rows, reader.Sha256(), reader.TooMany, complete);
-        }
+        await scrubber.StreamAsync(request, reader, batch, output, http.Response.BodyWriter, limit, ct);
         return TypedResults.Empty;
     }
 

@@ -1,3 +1,4 @@
+using System.IO.Pipelines;
 using Microsoft.Extensions.Options;
 using VoiceProxy.Audit;
 using VoiceProxy.Compliance;
@@ -118,11 +119,37 @@ internal sealed class Scrubber(
         }
     }
 
+    /// <summary>Answers every row of <paramref name="reader"/> from <paramref name="first"/> on, batch by batch, each flushed
+    /// as soon as it is decided; ends with a line saying so when more rows came than <paramref name="limit"/>; then records
+    /// the scrub (also when the client went away or a read failed: the event says how far it got).</summary>
+    public async Task<ScrubSummary> StreamAsync(ScrubRequest scrub, ScrubReader reader, List<ScrubLine> first,
+        ScrubOutput output, PipeWriter body, int limit, CancellationToken ct)
+    {
+        try
+        {
+            output.WriteHeader(body);
+            for (var batch = first; batch.Count > 0; batch = await reader.ReadBatchAsync(BatchRows, ct))
+            {
+                output.Write(body, await DecideAsync(scrub, batch, ct));
+                await body.FlushAsync(ct);
+            }
+            if (reader.TooMany) output.WriteCut(body, reader.Rows + 1, limit);
+            await body.FlushAsync(ct);
+        }
+        catch
+        {
+            await AuditAsync(scrub, reader, complete: false);
+            throw;
+        }
+        return await AuditAsync(scrub, reader, complete: !reader.TooMany);
+    }
+
     /// <summary>Records the scrub in the audit trail (one event: who, how many rows, the input's digest, counts per reason)
     /// and returns what it records.</summary>
-    public async Task<ScrubSummary> AuditAsync(ScrubRequest scrub, int rows, string sha256, bool cut, bool complete)
+    private async Task<ScrubSummary> AuditAsync(ScrubRequest scrub, ScrubReader reader, bool complete)
     {
-        var summary = new ScrubSummary(rows, _allowed, _blocked, _errors, _reasons, sha256, cut, complete);
+        var summary = new ScrubSummary(
+            reader.Rows, _allowed, _blocked, _errors, _reasons, reader.Sha256(), reader.TooMany, complete);
         await writer.WriteAsync(w => journal.Audit(w, "compliance.scrubbed", scrub.Actor, scrub.Seller, null, new
         {
             summary.Rows, summary.Allowed, summary.Blocked, summary.Errors, summary.Reasons, summary.Sha256,

@@ -233,3 +233,42 @@ public sealed class ScrubLimitTests() : ApplicationTests(new Dictionary<string, 
         Assert.Equal(3, (await response.Content.ReadAsStringAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
     }
 }
+
+/// <summary><c>scrub FILE --seller …</c>: the same scrub from the command line, over the service's store.</summary>
+public sealed class ScrubCommandTests : ApplicationTests
+{
+    [Fact]
+    public async Task ScrubCommand_CsvFile_AnswersWrittenAndScrubAudited()
+    {
+        App.ImportRegistry(RegistryLists.National, App.Today.AddDays(-3), []);
+        await Acme.GrantAsync("+14155550101", "transactional");
+        var input = Path.Combine(App.Folder, "list.csv");
+        var output = Path.Combine(App.Folder, "answers.csv");
+        await File.WriteAllTextAsync(input, "phone,ref\n+14155550101,one\n+14155550102,two\nnot-a-number,three\n");
+        string[] settings = [.. App.Settings.Select(s => $"--{s.Key}={s.Value}"), "--environment=Testing"];
+
+        var errors = new StringWriter();
+        var before = Console.Error;
+        Console.SetError(errors);
+        int? exit;
+        try
+        {
+            exit = await Cli.TryRunAsync(["scrub", input, "--seller", "acme", "--purpose", "transactional",
+                "--at", VoiceProxyApplication.MondayMidday.ToString("O"), "--out", output, .. settings]);
+        }
+        finally
+        {
+            Console.SetError(before);
+        }
+
+        Assert.True(exit == 0, errors.ToString());
+        Assert.Contains("consent_missing", errors.ToString(), StringComparison.Ordinal);
+        var lines = await File.ReadAllLinesAsync(output);
+        Assert.Equal(["row,ref,phone,allowed,reasons,next_allowed_at,error", "1,one,'+14155550101,true,,,",
+            "2,two,'+14155550102,false,consent_missing,,", "3,three,,,,,phone must be an E.164 number such as +14155550123."],
+            lines);
+        var audit = App.Query(db => db.AuditEvents.AsNoTracking().Single(e => e.Type == "compliance.scrubbed"));
+        Assert.StartsWith("cli:", audit.Actor, StringComparison.Ordinal);
+        Assert.Equal(2, await Cli.TryRunAsync(["scrub", input, "--seller", "globex-not-configured", .. settings]));
+    }
+}

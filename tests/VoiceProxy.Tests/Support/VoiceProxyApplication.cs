@@ -69,6 +69,8 @@ public sealed class VoiceProxyApplication : WebApplicationFactory<Program>
     }
 
     public WireMockServer Twilio { get; } = WireMockServer.Start();
+    /// <summary>The settings this instance runs with, for a command run beside it on the same store.</summary>
+    public IReadOnlyDictionary<string, string?> Settings => _settings;
     public FakeTimeProvider Time { get; }
     public string Folder { get; }
     public string RegistryFolder => Path.Combine(Folder, "registry");
