@@ -200,7 +200,7 @@ internal sealed class EndToEnd(Dictionary<string, string> o)
                 .ToArray()
             : [];
 
-    private long ImportRegistry(string registry, string work)
+    internal long ImportRegistry(string registry, string work)
     {
         var data = o.GetValueOrDefault("data");
         if (data is null)
@@ -245,7 +245,7 @@ internal sealed class EndToEnd(Dictionary<string, string> o)
                           $"{Areas.Length} area codes in {Stopwatch.GetElapsedTime(started).TotalSeconds:0.0} s");
     }
 
-    private static void Insert(SqliteConnection connection, string sql, int count, Func<int, string> phone, long at)
+    internal static void Insert(SqliteConnection connection, string sql, int count, Func<int, string> phone, long at)
     {
         using var insert = connection.CreateCommand();
         insert.CommandText = sql;
@@ -261,7 +261,7 @@ internal sealed class EndToEnd(Dictionary<string, string> o)
 
     /// <summary>Consented and internal do-not-call numbers, round-robin over the area codes, never the same number (see
     /// <see cref="CallingClock.FirstLine"/>).</summary>
-    private static string Number(int i, bool dnc = false) => string.Create(CultureInfo.InvariantCulture,
+    internal static string Number(int i, bool dnc = false) => string.Create(CultureInfo.InvariantCulture,
         $"+1{Areas[i % Areas.Length]}{CallingClock.FirstLine(Areas[i % Areas.Length], dnc) + i / Areas.Length:D7}");
 
     /// <summary>Keeps the consented numbers of the area codes the clock chose, once the service itself has allowed a dry run
@@ -452,7 +452,7 @@ internal sealed class EndToEnd(Dictionary<string, string> o)
     private static double Percentile(double[] sorted, double p) =>
         sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)(p * sorted.Length))];
 
-    private static string LoadAverage() =>
+    internal static string LoadAverage() =>
         File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
 
     internal static int FreePort()

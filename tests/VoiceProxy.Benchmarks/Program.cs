@@ -20,6 +20,8 @@ internal static class Program
             case "run": Run(options); return 0;
             case "e2e": new EndToEnd(options).RunAsync().GetAwaiter().GetResult(); return 0;
             // SQLite against one and two instances on PostgreSQL
+            // scrub and replay at a million, against single checks
+            case "bulk": new BulkBenchmark(options).RunAsync().GetAwaiter().GetResult(); return 0;
             case "scaleout": new ScaleOut(options).RunAsync().GetAwaiter().GetResult(); return 0;
             case "bdn": BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args[1..]); return 0;
             default:
@@ -31,6 +33,8 @@ internal static class Program
                     "           [--concurrency 1,16,64] [--max-requests N] [--phases placed,checks,status]\n" +
                     "           [--clock-offset-hours H] [--strace true|false] [--server-warmup S] [--server-log FILE]\n" +
                     "           [--server-settings 'KEY=VALUE;KEY=VALUE']\n" +
+                    "       bulk [--registry-count N | --data DIR] [--rows N] [--checks N] [--calls N] [--consents N]\n" +
+                    "           [--dnc N] [--work DIR]\n" +
                     "       scaleout [--postgres CONNECTION] [--seconds S] [--concurrency C] [--numbers N]\n" +
                     "           [--clock-offset-hours H]");
                 return 2;

@@ -115,7 +115,10 @@ internal static class BulkApi
         var counts = await replayer.RunAsync(request, gate!, async d =>
         {
             JsonSerializer.Serialize(json, d, StoredJson.Options);
-            if (json.BytesPending > 32 * 1024) await json.FlushAsync(http.RequestAborted);
+            if (json.BytesPending < 32 * 1024) return;
+            // Hands what is written to the connection: the answer is never held whole, however many calls differ.
+            json.Flush();
+            await http.Response.BodyWriter.FlushAsync(http.RequestAborted);
         }, http.RequestAborted);
         json.WriteEndArray();
         json.WriteNumber("calls", counts.Calls);

@@ -55,16 +55,17 @@ internal sealed class FactGatherer(
                 .ToDictionary(n => n, pseudonyms.KeyOf, StringComparer.Ordinal);
             var stored = keys.Values.SelectMany(k => new[] { k.Phone, k.Erased }).ToList();
             var numbers = keys.Keys.ToList();
+            // EF.Parameter: one array parameter (json_each, = ANY), so each chunk's count of numbers is not a query of its own.
             var consents = (await db.Consents.AsNoTracking()
-                    .Where(e => e.Seller == seller.Key && stored.Contains(e.Phone)).ToListAsync(ct))
+                    .Where(e => e.Seller == seller.Key && EF.Parameter(stored).Contains(e.Phone)).ToListAsync(ct))
                 .ToLookup(e => e.Phone, StringComparer.Ordinal);
             var dnc = (await db.DncEntries.AsNoTracking()
-                    .Where(e => e.Seller == seller.Key && stored.Contains(e.Phone)).ToListAsync(ct))
+                    .Where(e => e.Seller == seller.Key && EF.Parameter(stored).Contains(e.Phone)).ToListAsync(ct))
                 .ToLookup(e => e.Phone, StringComparer.Ordinal);
             var earliest = seller.Min(x => x.r.At - gate.Settings.CapFor(x.r.Intent.Purpose).Window);
             var latest = seller.Max(x => x.r.At);
             var calls = (await db.Calls.AsNoTracking()
-                    .Where(c => c.Seller == seller.Key && numbers.Contains(c.To) && c.Allowed
+                    .Where(c => c.Seller == seller.Key && EF.Parameter(numbers).Contains(c.To) && c.Allowed
                         && c.RequestedAt > earliest && c.RequestedAt <= latest)
                     .Select(c => new { c.Id, c.To, c.Purpose, c.RequestedAt }).ToListAsync(ct))
                 .ToLookup(c => c.To, StringComparer.Ordinal);

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
@@ -6,6 +7,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 using VoiceProxy.Audit;
+using VoiceProxy.Bulk;
 using VoiceProxy.Data;
 using VoiceProxy.Infrastructure;
 using VoiceProxy.Security;
@@ -136,6 +138,7 @@ internal static class SupervisorPage
         group.MapGet("/session", Session);
         group.MapPost("/sign-in", SignIn);
         group.MapPost("/sign-out", SignOut);
+        group.MapPost("/replay", Replay);
         return group;
     }
 
@@ -216,4 +219,34 @@ internal static class SupervisorPage
         await http.SignOutAsync(CookieScheme);
         return TypedResults.NoContent();
     }
+
+    /// <summary>Most differences the page shows of one replay; the API streams them all.</summary>
+    public const int ReplayShown = 500;
+
+    /// <summary>The page's replay form (anti-forgery checked by the framework: the handler binds a form). The cookie may not
+    /// POST to /v1, so the page replays here; instants are UTC, as the page's fields say.</summary>
+    private static async Task<Results<Ok<ReplayPageResult>, ValidationProblem, ProblemHttpResult>> Replay(
+        [FromForm(Name = "from")] string? from, [FromForm(Name = "to")] string? to, [FromForm(Name = "seller")] string? seller,
+        [FromForm(Name = "facts")] string? facts, HttpContext http, Replayer replayer, IRuleBooks rules,
+        IOptions<VoiceProxyOptions> options)
+    {
+        if (http.User.Identity?.AuthenticationType != CookieScheme)
+            return Problems.Create(401, "unauthorized", "Unauthorized", "Sign in to the supervisor page first.");
+        var body = new ReplayBody(Instant(from), Instant(to), string.IsNullOrEmpty(seller) ? null : seller, null,
+            string.IsNullOrEmpty(facts) ? null : facts);
+        var (request, gate, errors) = BulkApi.Validate(body, rules, options.Value);
+        if (request is null) return Problems.Invalid(errors);
+        var shown = new List<ReplayDifference>();
+        var counts = await replayer.RunAsync(request, gate!, d =>
+        {
+            if (shown.Count < ReplayShown) shown.Add(d);
+            return Task.CompletedTask;
+        }, http.RequestAborted);
+        return TypedResults.Ok(new ReplayPageResult(counts, shown, counts.Changed > shown.Count));
+    }
+
+    private static DateTimeOffset? Instant(string? value) => DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture,
+        DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var at) ? at : null;
 }
+
+public sealed record ReplayPageResult(ReplayCounts Counts, IReadOnlyList<ReplayDifference> Differences, bool More);

@@ -149,6 +149,31 @@ public sealed class SupervisorPageTests(SupervisorSite site) : IClassFixture<Sup
         Assert.Empty(unlabelled);
     }
 
+    /// <summary>The replay form on today's facts: the call whose number opted out since would now be refused; its row links to
+    /// its detail page.</summary>
+    [Fact]
+    public async Task Page_ReplayOnTodaysFacts_ListsTheDifferingCallLinkedToItsDetail()
+    {
+        var (context, page) = await OpenAsync();
+        await using var _ = context;
+        await SignInAsync(page);
+        await Expect(page.Locator("#replay-view")).ToBeVisibleAsync();
+        var noon = VoiceProxyApplication.MondayMidday;
+
+        await page.Locator("#r-from").FillAsync(noon.AddHours(-1).ToString("yyyy-MM-ddTHH:mm", System.Globalization.CultureInfo.InvariantCulture));
+        await page.Locator("#r-to").FillAsync(noon.AddHours(1).ToString("yyyy-MM-ddTHH:mm", System.Globalization.CultureInfo.InvariantCulture));
+        await page.Locator("#r-facts").SelectOptionAsync("current");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Replay" }).ClickAsync();
+
+        await Expect(page.Locator("#replay-summary")).ToContainTextAsync("3 calls replayed, 1 would differ");
+        var row = page.Locator("#replay-differences tbody tr");
+        await Expect(row).ToHaveCountAsync(1);
+        await Expect(row).ToContainTextAsync("consent_revoked");
+        await row.GetByRole(AriaRole.Link).ClickAsync();
+        await Expect(page.Locator("#detail-view")).ToBeVisibleAsync();
+        Assert.EndsWith(site.OptedOutId, page.Url, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task SignIn_WithoutAntiforgeryToken_Refused()
     {

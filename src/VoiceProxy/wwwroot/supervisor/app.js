@@ -43,7 +43,7 @@ async function postForm(form) {
 }
 
 function showSignIn() {
-  for (const id of ["list-view", "detail-view", "sign-out"]) $(id).hidden = true;
+  for (const id of ["list-view", "detail-view", "sign-out", "replay-view"]) $(id).hidden = true;
   $("sign-in-view").hidden = false;
   $("key").focus();
 }
@@ -61,6 +61,7 @@ async function route() {
   const match = location.hash.match(/^#\/calls\/([\w-]+)$/);
   $("list-view").hidden = !!match;
   $("detail-view").hidden = !match;
+  $("replay-view").hidden = !!match;
   $("status").textContent = "";
   if (match) await showCall(match[1]);
   else await Promise.all([loadCalls(), loadFigures(), loadRegistry()]);
@@ -302,6 +303,33 @@ document.addEventListener("DOMContentLoaded", () => {
   $("filters").addEventListener("reset", () => setTimeout(() => $("filters").requestSubmit(), 0));
   $("older").addEventListener("click", async () => { state.page++; await loadCalls(); });
   $("newer").addEventListener("click", async () => { state.page = Math.max(0, state.page - 1); await loadCalls(); });
+  $("replay").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const response = await postForm(event.target);
+    const answer = await response.json().catch(() => null);
+    const table = $("replay-differences");
+    table.tBodies[0].replaceChildren();
+    if (!response.ok) {
+      $("replay-error").textContent = answer?.detail ?? Object.values(answer?.errors ?? {}).flat().join(" ") ?? "Replay failed.";
+      $("replay-error").hidden = false;
+      table.hidden = true;
+      return;
+    }
+    $("replay-error").hidden = true;
+    const c = answer.counts;
+    $("replay-summary").textContent = `${c.calls} calls replayed, ${c.changed} would differ` +
+      (c.factsNotKept ? `, ${c.factsNotKept} without kept facts (decided on today's)` : "") +
+      (c.erased ? `, ${c.erased} erased (not replayed)` : "") + (answer.more ? `; the first ${answer.differences.length} shown` : "");
+    const verdict = (v) => v.allowed ? badge("allowed", "allowed") : el("span", {}, badge("blocked", "blocked"), " ", v.reasons.join(", "));
+    for (const d of answer.differences) {
+      table.tBodies[0].append(el("tr", {},
+        el("td", {}, el("a", { href: `#/calls/${d.callId}` }, d.callId)),
+        el("td", {}, new Date(d.requestedAt).toISOString()), el("td", {}, d.seller),
+        el("td", {}, verdict(d.before)), el("td", {}, verdict(d.after)),
+        el("td", {}, d.factsNotKept ? badge("not kept: today's", "stale") : "kept")));
+    }
+    table.hidden = answer.differences.length === 0;
+  });
   $("back").addEventListener("click", (event) => { event.preventDefault(); location.hash = ""; });
   window.addEventListener("hashchange", () => route());
   start();
