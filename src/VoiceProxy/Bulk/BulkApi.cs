@@ -45,7 +45,8 @@ internal static class BulkApi
         var input = FormatOf(http.Request.ContentType);
         if (input is null)
             return Problems.Create(415, "unsupported-media-type", "Unsupported media type",
-                "Send the rows as text/csv (a header row, then one row a line) or application/x-ndjson (one JSON object a line).");
+                "Send the rows as text/csv (a header row, then one row a line) or application/x-ndjson " +
+                "(one JSON object a line).");
         var answer = http.Request.Headers.Accept.Any(a => a?.Contains("text/csv", StringComparison.OrdinalIgnoreCase) == true)
             ? ScrubFormat.Csv : ScrubFormat.Ndjson;
         var limit = options.Value.Limits.MaxScrubRows;

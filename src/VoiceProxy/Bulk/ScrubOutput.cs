@@ -59,7 +59,8 @@ internal sealed class ScrubOutput(ScrubFormat format)
         }
     }
 
-    /// <summary>The last line when more rows came than a scrub may have: what was answered stands, the rest was not read.</summary>
+    /// <summary>The last line when more rows came than a scrub may have: what was answered stands, the rest was not
+    /// read.</summary>
     public void WriteCut(IBufferWriter<byte> output, int row, int limit) => Write(output,
         [new ScrubResult(row, null, null, false, [], null,
             $"More than {limit.ToString("N0", CultureInfo.InvariantCulture)} rows: this row and the rest of the body were " +

@@ -30,7 +30,8 @@ public sealed class Gate(GateSettings settings)
         var onlyTime = reasons.Count > 0
             && results.All(r => r.Rule.DependsOnTime || r.Checks.All(c => c.Outcome != Outcome.Block));
         var lists = facts.Registries.Select(r => new ListConsulted(r.List, r.AsOf)).ToList();
-        return new Decision(reasons.Count == 0, at, checks, reasons, onlyTime && findNextAllowedAt ? NextAllowedAt(context) : null, lists);
+        var next = onlyTime && findNextAllowedAt ? NextAllowedAt(context) : null;
+        return new Decision(reasons.Count == 0, at, checks, reasons, next, lists);
     }
 
     /// <summary>The hours and day rules alone (federal and state windows, restricted days with the dates in the facts), for

@@ -126,8 +126,9 @@ public sealed class ReplayTests : IDisposable
     [Fact]
     public async Task Replay_BadRequests_400AndCallerRefused()
     {
-        Assert.Equal(HttpStatusCode.BadRequest, (await Supervisor.PostJsonAsync("/v1/compliance/replay", Range("2019-01"))).Status);
-        Assert.Equal(HttpStatusCode.BadRequest, (await Supervisor.PostJsonAsync("/v1/compliance/replay", Range(facts: "x"))).Status);
+        const string url = "/v1/compliance/replay";
+        Assert.Equal(HttpStatusCode.BadRequest, (await Supervisor.PostJsonAsync(url, Range("2019-01"))).Status);
+        Assert.Equal(HttpStatusCode.BadRequest, (await Supervisor.PostJsonAsync(url, Range(facts: "x"))).Status);
         Assert.Equal(HttpStatusCode.BadRequest, (await Supervisor.PostJsonAsync("/v1/compliance/replay",
             new { from = VoiceProxyApplication.MondayMidday, to = VoiceProxyApplication.MondayMidday.AddDays(-1) })).Status);
         Assert.Equal(HttpStatusCode.Forbidden, (await Acme.PostJsonAsync("/v1/compliance/replay", Range())).Status);

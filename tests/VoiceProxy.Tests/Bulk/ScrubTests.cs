@@ -50,7 +50,10 @@ public sealed class ScrubTests() : ApplicationTests(new Dictionary<string, strin
             {
                 case 1: await Acme.GrantAsync(n, "transactional"); break;
                 case 2: await Acme.GrantAsync(n, "marketing"); break;
-                case 3: await Acme.GrantAsync(n, "marketing", "express_written"); await Acme.GrantAsync(n, "transactional"); break;
+                case 3:
+                    await Acme.GrantAsync(n, "marketing", "express_written");
+                    await Acme.GrantAsync(n, "transactional");
+                    break;
                 case 4:
                     await Acme.GrantAsync(n, "transactional");
                     await Acme.PostJsonAsync("/v1/consents/revocations", new { phone = n, channel = "email" });
@@ -64,7 +67,8 @@ public sealed class ScrubTests() : ApplicationTests(new Dictionary<string, strin
 
         var rows = numbers.SelectMany((n, i) => Purposes.Select(p => new
         {
-            phone = n, purpose = p, state = i % 5 == 1 ? "FL" : null, timeZone = i % 5 == 2 ? "Asia/Tokyo" : null, @ref = $"{n}/{p}",
+            phone = n, purpose = p, state = i % 5 == 1 ? "FL" : null, timeZone = i % 5 == 2 ? "Asia/Tokyo" : null,
+            @ref = $"{n}/{p}",
         })).ToList();
         var seen = new HashSet<string>();
         foreach (var at in new[] { VoiceProxyApplication.MondayMidday, Sunday })
@@ -209,10 +213,12 @@ public sealed class ScrubTests() : ApplicationTests(new Dictionary<string, strin
 }
 
 /// <summary>The row limit: 413 before the rows are decided, or a last line once answers went out.</summary>
-public sealed class ScrubLimitTests() : ApplicationTests(new Dictionary<string, string?> { ["VoiceProxy:Limits:MaxScrubRows"] = "3" })
+public sealed class ScrubLimitTests()
+    : ApplicationTests(new Dictionary<string, string?> { ["VoiceProxy:Limits:MaxScrubRows"] = "3" })
 {
     private static StringContent Csv(int rows) => new("phone,purpose\n" + string.Concat(Enumerable.Range(1, rows)
-        .Select(i => string.Create(CultureInfo.InvariantCulture, $"+1415555{i:0000},transactional\n"))), Encoding.UTF8, "text/csv");
+        .Select(i => string.Create(CultureInfo.InvariantCulture, $"+1415555{i:0000},transactional\n"))),
+        Encoding.UTF8, "text/csv");
 
     [Fact]
     public async Task Scrub_OverTheLimit_413AndNothingDecided()

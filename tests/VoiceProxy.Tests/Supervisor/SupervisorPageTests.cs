@@ -149,6 +149,9 @@ public sealed class SupervisorPageTests(SupervisorSite site) : IClassFixture<Sup
         Assert.Empty(unlabelled);
     }
 
+    private static string Local(DateTimeOffset at) =>
+        at.UtcDateTime.ToString("yyyy-MM-ddTHH:mm", System.Globalization.CultureInfo.InvariantCulture);
+
     /// <summary>The replay form on today's facts: the call whose number opted out since would now be refused; its row links to
     /// its detail page.</summary>
     [Fact]
@@ -160,8 +163,8 @@ public sealed class SupervisorPageTests(SupervisorSite site) : IClassFixture<Sup
         await Expect(page.Locator("#replay-view")).ToBeVisibleAsync();
         var noon = VoiceProxyApplication.MondayMidday;
 
-        await page.Locator("#r-from").FillAsync(noon.AddHours(-1).ToString("yyyy-MM-ddTHH:mm", System.Globalization.CultureInfo.InvariantCulture));
-        await page.Locator("#r-to").FillAsync(noon.AddHours(1).ToString("yyyy-MM-ddTHH:mm", System.Globalization.CultureInfo.InvariantCulture));
+        await page.Locator("#r-from").FillAsync(Local(noon.AddHours(-1)));
+        await page.Locator("#r-to").FillAsync(Local(noon.AddHours(1)));
         await page.Locator("#r-facts").SelectOptionAsync("current");
         await page.GetByRole(AriaRole.Button, new() { Name = "Replay" }).ClickAsync();
 

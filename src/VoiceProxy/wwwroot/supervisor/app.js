@@ -319,8 +319,10 @@ document.addEventListener("DOMContentLoaded", () => {
     const c = answer.counts;
     $("replay-summary").textContent = `${c.calls} calls replayed, ${c.changed} would differ` +
       (c.factsNotKept ? `, ${c.factsNotKept} without kept facts (decided on today's)` : "") +
-      (c.erased ? `, ${c.erased} erased (not replayed)` : "") + (answer.more ? `; the first ${answer.differences.length} shown` : "");
-    const verdict = (v) => v.allowed ? badge("allowed", "allowed") : el("span", {}, badge("blocked", "blocked"), " ", v.reasons.join(", "));
+      (c.erased ? `, ${c.erased} erased (not replayed)` : "") +
+      (answer.more ? `; the first ${answer.differences.length} shown` : "");
+    const verdict = (v) => v.allowed ? badge("allowed", "allowed")
+      : el("span", {}, badge("blocked", "blocked"), " ", v.reasons.join(", "));
     for (const d of answer.differences) {
       table.tBodies[0].append(el("tr", {},
         el("td", {}, el("a", { href: `#/calls/${d.callId}` }, d.callId)),
