@@ -175,7 +175,7 @@ internal sealed class BulkBenchmark(Dictionary<string, string> o)
             """, dnc, i => EndToEnd.Number(i, dnc: true), at);
         var facts = """
             {"v":1,"t":{"s":1,"k":"express","a":"2026-11-01T18:00:00+00:00"},"l":{"s":["NY"],"z":["America/New_York"],
-            "o":"area code 212"},"p":{"c":["+14155550100"],"w":true}}
+            "o":"area code 212"},"p":{"c":["+14155550100"],"w":true,"o":true}}
             """.ReplaceLineEndings("");
         using var insert = connection.CreateCommand();
         insert.CommandText = """

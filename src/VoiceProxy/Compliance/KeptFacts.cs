@@ -8,7 +8,7 @@ namespace VoiceProxy.Compliance;
 /// <summary>
 /// The facts a decision was made on, as kept with the call record so that it can be taken again later (replay): one-letter
 /// names, nothing empty written, about 200 bytes. Version 1: <c>{"v":1,"t":consent,"m":consent,"d":since,"r":[list],
-/// "l":{"s":[states],"z":[zones],"o":source},"c":[recent calls],"p":{"c":[caller ids],"w":exempts}}</c>, where a consent
+/// "l":{"s":[states],"z":[zones],"o":source},"c":[recent calls],"p":{"c":[caller ids],"w":exempts,"o":opt-out line}}</c>, where a consent
 /// is <c>{"s":1|2,"k":kind,"a":since}</c> (granted, revoked; none is left out) and a list <c>{"n":name,"x":listed,
 /// "a":asOf}</c>.
 /// </summary>
@@ -24,7 +24,8 @@ public static class KeptFacts
         f.Registries.Count == 0 ? null : f.Registries.Select(r => new KeptList(r.List, r.Listed, r.AsOf)).ToArray(),
         f.Location is { } l ? new KeptLocation(l.States.ToArray(), l.Zones.Select(z => z.Id).ToArray(), l.Source) : null,
         f.RecentCalls.Count == 0 ? null : f.RecentCalls.ToArray(),
-        new KeptSeller(f.Seller.CallerIds.ToArray(), f.Seller.WrittenConsentExemptsRegistry)), KeptJson.Default.Kept);
+        new KeptSeller(f.Seller.CallerIds.ToArray(), f.Seller.WrittenConsentExemptsRegistry, f.Seller.TollFreeOptOutLine)),
+        KeptJson.Default.Kept);
 
     /// <summary>The facts back, or null for a form this version does not read (never guessed).</summary>
     public static CallFacts? Deserialize(string kept)
@@ -46,7 +47,7 @@ public static class KeptFacts
             k.R is null ? [] : Array.ConvertAll(k.R, r => new RegistryFact(r.N, r.X, r.A)),
             k.L is { } l ? new Location(l.S, Array.ConvertAll(l.Z, TimeZones.Find), l.O) : null,
             k.C ?? [],
-            new SellerPolicy(k.P.C, k.P.W));
+            new SellerPolicy(k.P.C, k.P.W, k.P.O));
     }
 
     private static KeptConsent? Of(ConsentStatus s) => s.State == ConsentState.None ? null : new((int)s.State, s.Kind, s.Since);
@@ -80,7 +81,12 @@ internal sealed record KeptLocation(
     [property: JsonPropertyName("z")] string[] Z,
     [property: JsonPropertyName("o")] string O);
 
-internal sealed record KeptSeller([property: JsonPropertyName("c")] string[] C, [property: JsonPropertyName("w")] bool W);
+/// <summary>The seller's caller IDs, whether written consent lifts the registries, whether it has a toll-free automated
+/// opt-out line.</summary>
+internal sealed record KeptSeller(
+    [property: JsonPropertyName("c")] string[] C,
+    [property: JsonPropertyName("w")] bool W,
+    [property: JsonPropertyName("o")] bool O);
 
 [JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(Kept))]

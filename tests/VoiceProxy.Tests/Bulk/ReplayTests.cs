@@ -145,7 +145,7 @@ public sealed class ReplayTests : IDisposable
             [new RegistryFact("national", true, App.Today.AddDays(-3)), new RegistryFact("state:TX", false, null)],
             new Location(["TX", "FL"], [TimeZoneInfo.FindSystemTimeZoneById("America/Chicago")], "area code 512"),
             [VoiceProxyApplication.MondayMidday.AddHours(-2)],
-            new SellerPolicy(["+14155550100"], false));
+            new SellerPolicy(["+14155550100"], false, true));
         var intent = new CallIntent("acme", "+15125550101", Purpose.Marketing, "+14155550100");
 
         var kept = KeptFacts.Serialize(facts);

@@ -174,6 +174,10 @@ namespace VoiceProxy.Data.Migrations
                     b.Property<int?>("DurationSeconds")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("FactsJson")
+                        .HasMaxLength(8192)
+                        .HasColumnType("TEXT");
+
                     b.Property<long?>("FirstWordAtUnixMs")
                         .HasColumnType("INTEGER");
 

@@ -19,7 +19,7 @@ namespace VoiceProxy.Data.CompiledModels.Postgres
                 "VoiceProxy.Data.CallRecord",
                 typeof(CallRecord),
                 baseEntityType,
-                propertyCount: 25,
+                propertyCount: 26,
                 navigationCount: 1,
                 unnamedIndexCount: 4,
                 keyCount: 1);
@@ -91,6 +91,15 @@ namespace VoiceProxy.Data.CompiledModels.Postgres
                 fieldInfo: typeof(CallRecord).GetField("<DurationSeconds>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
                 nullable: true);
             durationSeconds.AddAnnotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.None);
+
+            var factsJson = runtimeEntityType.AddProperty(
+                "FactsJson",
+                typeof(string),
+                propertyInfo: typeof(CallRecord).GetProperty("FactsJson", BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                fieldInfo: typeof(CallRecord).GetField("<FactsJson>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                nullable: true,
+                maxLength: 8192);
+            factsJson.AddAnnotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.None);
 
             var firstWordAtUnixMs = runtimeEntityType.AddProperty(
                 "FirstWordAtUnixMs",

@@ -12,7 +12,7 @@ namespace VoiceProxy.Data.CompiledModels.Postgres
     public partial class PostgresVoiceProxyDbModel
     {
         private PostgresVoiceProxyDbModel()
-            : base(skipDetectChanges: false, modelId: new Guid("d0a867af-ebca-4509-a1e8-72da7c0df3a4"), entityTypeCount: 9)
+            : base(skipDetectChanges: false, modelId: new Guid("f5499340-2ca6-492c-94ba-015b8b2f3a2e"), entityTypeCount: 9)
         {
         }
 

@@ -18,7 +18,7 @@ namespace VoiceProxy.Data.CompiledModels.Sqlite
                 "VoiceProxy.Data.CallRecord",
                 typeof(CallRecord),
                 baseEntityType,
-                propertyCount: 25,
+                propertyCount: 26,
                 navigationCount: 1,
                 unnamedIndexCount: 4,
                 keyCount: 1);
@@ -82,6 +82,14 @@ namespace VoiceProxy.Data.CompiledModels.Sqlite
                 propertyInfo: typeof(CallRecord).GetProperty("DurationSeconds", BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly),
                 fieldInfo: typeof(CallRecord).GetField("<DurationSeconds>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
                 nullable: true);
+
+            var factsJson = runtimeEntityType.AddProperty(
+                "FactsJson",
+                typeof(string),
+                propertyInfo: typeof(CallRecord).GetProperty("FactsJson", BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                fieldInfo: typeof(CallRecord).GetField("<FactsJson>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                nullable: true,
+                maxLength: 8192);
 
             var firstWordAtUnixMs = runtimeEntityType.AddProperty(
                 "FirstWordAtUnixMs",

@@ -11,7 +11,7 @@ namespace VoiceProxy.Data.CompiledModels.Sqlite
     public partial class VoiceProxyDbModel
     {
         private VoiceProxyDbModel()
-            : base(skipDetectChanges: false, modelId: new Guid("f6853caf-83a2-41d1-a308-049e9522bfe0"), entityTypeCount: 9)
+            : base(skipDetectChanges: false, modelId: new Guid("b2e50855-9659-46fd-841a-7a9bfd4e7d92"), entityTypeCount: 9)
         {
         }
 

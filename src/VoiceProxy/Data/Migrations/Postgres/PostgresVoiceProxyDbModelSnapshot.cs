@@ -186,6 +186,10 @@ namespace VoiceProxy.Data.Migrations.Postgres
                     b.Property<int?>("DurationSeconds")
                         .HasColumnType("integer");
 
+                    b.Property<string>("FactsJson")
+                        .HasMaxLength(8192)
+                        .HasColumnType("character varying(8192)");
+
                     b.Property<long?>("FirstWordAtUnixMs")
                         .HasColumnType("bigint");
 

@@ -1,0 +1,29 @@
+﻿using Microsoft.EntityFrameworkCore.Migrations;
+
+#nullable disable
+
+namespace VoiceProxy.Data.Migrations
+{
+    /// <inheritdoc />
+    public partial class KeptFacts : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.AddColumn<string>(
+                name: "FactsJson",
+                table: "calls",
+                type: "TEXT",
+                maxLength: 8192,
+                nullable: true);
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.DropColumn(
+                name: "FactsJson",
+                table: "calls");
+        }
+    }
+}
