@@ -58,4 +58,6 @@ public sealed record Decision(
     IReadOnlyList<Check> Checks,
     IReadOnlyList<Reason> Reasons,
     DateTimeOffset? NextAllowedAt,
-    IReadOnlyList<ListConsulted> Lists);
+    IReadOnlyList<ListConsulted> Lists,
+    // The rule book that decided (RuleBook.Version); null on decisions taken before rule books had versions.
+    string? RulesVersion = null);

@@ -33,7 +33,7 @@ internal sealed class FactGatherer(
         var number = pseudonyms.KeyOf(intent.To);
         var consents = await ConsentLedger.HistoryAsync(db, intent.Seller, number, ct);
         var dnc = await InternalDnc.CurrentAsync(db, intent.Seller, number, ct);
-        var (_, window) = gate.Settings.CapFor(intent.Purpose);
+        var (_, window, _) = gate.Settings.CapFor(intent.Purpose, at);
         var since = at - window;
         var purpose = Purposes.Name(intent.Purpose);
         var recent = await RecentCalls.For(db)(db, intent.Seller, intent.To, purpose, since, at).ToListAsync(ct);
@@ -46,7 +46,8 @@ internal sealed class FactGatherer(
             location,
             recent,
             new SellerPolicy(seller.CallerIds, seller.WrittenConsentExemptsRegistry,
-                seller.OptOutNumber is { } line && Phone.TypeOf(line) == PhoneNumbers.PhoneNumberType.TOLL_FREE));
+                seller.OptOutNumber is { } line && Phone.TypeOf(line) == PhoneNumbers.PhoneNumberType.TOLL_FREE),
+            []);
     }
 
     /// <summary>Marketing calls consult the national list and the list of every candidate state that keeps one.</summary>
@@ -54,7 +55,7 @@ internal sealed class FactGatherer(
     {
         if (intent.Purpose != Purpose.Marketing) return [];
         var lists = (location?.States ?? [])
-            .Where(gate.Settings.States.RegistryStates.Contains)
+            .Where(gate.Settings.Rules.Data.RegistryStates.Contains)
             .Select(RegistryLists.State)
             .Prepend(RegistryLists.National);
         return lists.Select(l => registry.Check(l, intent.To)).ToList();

@@ -28,7 +28,8 @@ public sealed class Gate(GateSettings settings)
         var onlyTime = reasons.Count > 0
             && results.All(r => r.Rule.DependsOnTime || r.Checks.All(c => c.Outcome != Outcome.Block));
         var lists = facts.Registries.Select(r => new ListConsulted(r.List, r.AsOf)).ToList();
-        return new Decision(reasons.Count == 0, at, checks, reasons, onlyTime ? NextAllowedAt(context) : null, lists);
+        return new Decision(reasons.Count == 0, at, checks, reasons, onlyTime ? NextAllowedAt(context) : null, lists,
+            settings.Rules.Version);
     }
 
     /// <summary>The hours and day rules alone (federal and state windows, restricted days with the dates in the facts), for
@@ -57,12 +58,12 @@ public sealed class Gate(GateSettings settings)
 
     private static IEnumerable<DateTimeOffset> Candidates(RuleContext c)
     {
-        var (_, window) = c.Settings.CapFor(c.Intent.Purpose);
+        var (_, window, _) = c.Settings.CapFor(c.Intent.Purpose, c.At);
         foreach (var call in FrequencyRule.InWindow(c.Facts.RecentCalls, c.At, window))
             yield return call + window;
 
-        var openings = c.Settings.States.CallingHours
-            .SelectMany(h => (h.Days?.Values.Select(w => w.Start) ?? []).Append(h.Start))
+        var openings = c.Settings.Rules.Data.CallingHours
+            .SelectMany(h => (h.Days?.Values.OfType<HoursWindow>().Select(w => w.Start) ?? []).Append(h.Start))
             .Append(new TimeOnly(8, 0))
             .Distinct()
             .ToList();

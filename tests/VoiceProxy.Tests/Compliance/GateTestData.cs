@@ -11,13 +11,13 @@ internal static class GateTestData
     public const string CallerId = "+14155550100";
 
     public static readonly NpaTable Npa = NpaTable.LoadEmbedded();
-    public static readonly StateRules States = StateRules.LoadEmbedded();
+    public static readonly RuleBook Rules = RuleBook.LoadEmbedded();
 
     /// <summary>The production defaults (VoiceProxyOptions): registry 31 days, 3 marketing calls / 24 h, 5 transactional / 24
     /// h.</summary>
     public static GateSettings Settings(int registryMaxAgeDays = 31, int marketingPer24Hours = 3, int transactionalMaxCalls = 5,
         int transactionalWindowHours = 24) =>
-        new(registryMaxAgeDays, marketingPer24Hours, transactionalMaxCalls, TimeSpan.FromHours(transactionalWindowHours), States);
+        new(registryMaxAgeDays, marketingPer24Hours, transactionalMaxCalls, TimeSpan.FromHours(transactionalWindowHours), Rules);
 
     public static readonly Gate Gate = new(Settings());
 
@@ -88,6 +88,8 @@ internal sealed record GateCase
     public IReadOnlyList<RegistryFact>? Registries { get; init; }
     public IReadOnlyList<DateTimeOffset> RecentCalls { get; init; } = [];
     public IReadOnlyList<string> CallerIds { get; init; } = [GateTestData.CallerId];
+    /// <summary>Dates restricted at run time (POST /v1/rules/restricted-dates).</summary>
+    public IReadOnlyList<RestrictedDateFact> RestrictedDates { get; init; } = [];
     public bool WrittenConsentExemptsRegistry { get; init; } = true;
     public bool TollFreeOptOutLine { get; init; } = true;
     public DateTimeOffset At { get; init; } = new(2026, 7, 15, 19, 0, 0, TimeSpan.Zero);
@@ -108,7 +110,8 @@ internal sealed record GateCase
         Registries ?? [new RegistryFact("national", false, Today.AddDays(-1))],
         GateTestData.Locate(To, CustomerState, CustomerZone),
         RecentCalls,
-        new SellerPolicy(CallerIds, WrittenConsentExemptsRegistry, TollFreeOptOutLine));
+        new SellerPolicy(CallerIds, WrittenConsentExemptsRegistry, TollFreeOptOutLine),
+        RestrictedDates);
 
     public Decision Decide() => Gate.Decide(Intent, Facts, At);
 
