@@ -73,11 +73,13 @@ app.UseClientThrottle();
 app.UseAuthorization();
 app.UseRateLimiter();
 app.UseFormAntiforgery();
-// /health/live and /health/ready; /v1/calls and /v1/compliance/check; /v1/consents; /v1/dnc and /v1/registry.
+// /health/live and /health/ready; /v1/calls and /v1/compliance/check; /v1/consents; /v1/dnc and /v1/registry; /v1/rules
+// (the rule book and the dates restricted at run time).
 app.MapHealth();
 app.MapCalls();
 app.MapConsents();
 app.MapDoNotCall();
+app.MapRules();
 // /v1/audit/verify; the supervisors' /v1/calls list, export and figures; the /supervisor page with sign-in and sign-out.
 app.MapAudit();
 app.MapReview();

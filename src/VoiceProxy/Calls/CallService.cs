@@ -45,6 +45,7 @@ internal sealed class CallService(
             VariablesJson = JsonSerializer.Serialize(request.Variables, StoredJson.Options),
             CustomerState = request.Customer?.State, CustomerTimeZone = request.Customer?.TimeZone,
             Allowed = decision.Allowed, DecisionJson = JsonSerializer.Serialize(decision, CallsJson.Default.Decision),
+            RulesVersion = decision.RulesVersion,
             ReasonCodes = decision.Allowed ? null : string.Join(' ', decision.Reasons.Select(r => r.Code).Distinct()),
             IdempotencyKey = idempotencyKey, RequestHash = request.RequestHash,
             Status = decision.Allowed ? CallStatus.Queued : CallStatus.Blocked, RequestedAt = now, UpdatedAt = now,

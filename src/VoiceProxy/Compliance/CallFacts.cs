@@ -16,7 +16,7 @@ public sealed record CallFacts(
 
 /// <summary>Local dates (inclusive) on which a state bans calls, declared at run time (POST /v1/rules/restricted-dates).
 /// </summary>
-public sealed record RestrictedDateFact(long Id, string State, DateOnly From, DateOnly To, string Scope, string Citation)
+public sealed record RestrictedDateFact(string Id, string State, DateOnly From, DateOnly To, string Scope, string Citation)
 {
     public bool AppliesTo(Purpose purpose) => Scope == "any" || (Scope == "marketing" && purpose == Purpose.Marketing);
     public bool Covers(DateOnly date) => date >= From && date <= To;

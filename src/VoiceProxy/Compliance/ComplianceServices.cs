@@ -1,4 +1,6 @@
 using Microsoft.Extensions.Options;
+using VoiceProxy.Consent;
+using VoiceProxy.Data;
 using VoiceProxy.Infrastructure;
 
 namespace VoiceProxy.Compliance;
@@ -16,7 +18,18 @@ internal static class ComplianceServices
                 TimeSpan.FromHours(o.Caps.TransactionalWindowHours), RuleBook.LoadEmbedded()));
         });
         services.AddScoped<FactGatherer>();
+        services.AddSingleton<IRevocationScope, RuleBookRevocationScope>();
         return services;
+    }
+
+    /// <summary>Stores the rule book in use under its version (see <see cref="RuleBooks"/>) before the first decision names
+    /// it.</summary>
+    public static void RecordRuleBook(this WebApplication app)
+    {
+        using var scope = app.Services.CreateScope();
+        var services = scope.ServiceProvider;
+        RuleBooks.RecordAsync(services.GetRequiredService<Gate>().Settings.Rules, services.GetRequiredService<VoiceProxyDb>(),
+            services.GetRequiredService<StoreWriter>(), services.GetRequiredService<TimeProvider>()).GetAwaiter().GetResult();
     }
 
     /// <summary>Warns when a holiday list of a ban in force runs out within 60 days: after that, those states' calls fail

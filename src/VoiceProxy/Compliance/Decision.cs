@@ -32,6 +32,7 @@ public static class ReasonCodes
     public const string CallerIdNotAllowed = "caller_id_not_allowed";
     public const string UnknownLocation = "unknown_location";
     public const string OptOutLineMissing = "opt_out_line_missing";
+    public const string AdadNotAllowed = "adad_not_allowed";
 }
 
 /// <summary>One rule's outcome. <see cref="Code"/> and <see cref="Message"/> are set when it blocks.</summary>

@@ -24,11 +24,21 @@ internal sealed class FactGatherer(
                         && c.RequestedAt > since && c.RequestedAt <= at)
                     .Select(c => c.RequestedAt)));
 
+    /// <summary>The restricted dates of some states around an instant that were not ended before it.</summary>
+    private static readonly PerModel<Func<
+        VoiceProxyDb, string[], DateOnly, DateOnly, DateTimeOffset, IAsyncEnumerable<RestrictedDateFact>>>
+        Restricted = new(() => EF.CompileAsyncQuery(
+            (VoiceProxyDb db, string[] states, DateOnly first, DateOnly last, DateTimeOffset at) =>
+                db.RestrictedDates.AsNoTracking()
+                    .Where(r => states.Contains(r.State) && r.To >= first && r.From <= last
+                        && (r.EndedAt == null || r.EndedAt > at))
+                    .Select(r => new RestrictedDateFact(r.Id, r.State, r.From, r.To, r.AppliesTo, r.Citation))));
+
     public async Task<CallFacts> GatherAsync(
         CallIntent intent, CustomerLocation? customer, DateTimeOffset at, CancellationToken ct)
     {
         var seller = options.Value.FindSeller(intent.Seller)!;
-        // One connection for the three queries instead of three trips through the pool.
+        // One connection for the four queries instead of four trips through the pool.
         await db.Database.OpenConnectionAsync(ct);
         var number = pseudonyms.KeyOf(intent.To);
         var consents = await ConsentLedger.HistoryAsync(db, intent.Seller, number, ct);
@@ -38,6 +48,10 @@ internal sealed class FactGatherer(
         var purpose = Purposes.Name(intent.Purpose);
         var recent = await RecentCalls.For(db)(db, intent.Seller, intent.To, purpose, since, at).ToListAsync(ct);
         var location = Locate(intent.To, customer);
+        // Read on every decision, never cached: a date another instance restricted a moment ago applies at once.
+        var (first, last) = RuleBook.DatesAt(at);
+        var restricted = location is null ? []
+            : await Restricted.For(db)(db, location.States.ToArray(), first, last, at).ToListAsync(ct);
         return new CallFacts(
             ConsentLedger.Current(consents, Purposes.Transactional),
             ConsentLedger.Current(consents, Purposes.Marketing),
@@ -47,7 +61,7 @@ internal sealed class FactGatherer(
             recent,
             new SellerPolicy(seller.CallerIds, seller.WrittenConsentExemptsRegistry,
                 seller.OptOutNumber is { } line && Phone.TypeOf(line) == PhoneNumbers.PhoneNumberType.TOLL_FREE),
-            []);
+            restricted);
     }
 
     /// <summary>Marketing calls consult the national list and the list of every candidate state that keeps one.</summary>

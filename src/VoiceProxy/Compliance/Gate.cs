@@ -7,7 +7,7 @@ public sealed class Gate(GateSettings settings)
     [
         new ConsentRule(), new InternalDncRule(), new RegistryFreshnessRule(), new RegistryRule(national: true),
         new RegistryRule(national: false), new LocationRule(), new FederalHoursRule(), new StateHoursRule(),
-        new RestrictedDayRule(), new FrequencyRule(), new CallerIdRule(), new OptOutLineRule(),
+        new RestrictedDayRule(), new StateAdadRule(), new FrequencyRule(), new CallerIdRule(), new OptOutLineRule(),
     ];
 
     /// <summary>The rules of the hour and the day, which are checked again when the call is answered.</summary>
@@ -67,7 +67,9 @@ public sealed class Gate(GateSettings settings)
             .Append(new TimeOnly(8, 0))
             .Distinct()
             .ToList();
-        foreach (var zone in c.Facts.Location?.Zones ?? [])
+        // Windows a statute reads in a fixed zone open at their own instants.
+        var fixedZones = c.Settings.Rules.Data.CallingHours.Select(h => h.TimeZone).OfType<string>().Select(TimeZones.Find);
+        foreach (var zone in (c.Facts.Location?.Zones ?? []).Concat(fixedZones).Distinct())
         {
             var today = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(c.At, zone).DateTime);
             for (var d = 0; d <= LookAheadDays; d++)

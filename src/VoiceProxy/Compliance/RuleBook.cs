@@ -1,5 +1,6 @@
 using System.Reflection;
 using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using VoiceProxy.Consent;
@@ -41,12 +42,16 @@ public sealed record WindowRule : RuleEntry
     public required TimeOnly Start { get; init; }
     public required TimeOnly End { get; init; }
     public Dictionary<DayOfWeek, HoursWindow?>? Days { get; init; }
+    /// <summary>A fixed zone the statute names (<c>Etc/GMT+6</c> for "Central Standard Time") in which the window is read
+    /// instead of the called party's local time; null for local time.</summary>
+    public string? TimeZone { get; init; }
 
     /// <summary>The window on that weekday; null when no call is allowed on it.</summary>
     public HoursWindow? WindowOn(DayOfWeek day) =>
         Days is not null && Days.TryGetValue(day, out var w) ? w : new HoursWindow(Start, End);
 
     public override string ToString() => $"{Jurisdiction} {new HoursWindow(Start, End)}"
+        + (TimeZone is null ? "" : $" {TimeZone}")
         + (Days is null ? "" : " (" + string.Join(", ", Days.Select(d => $"{d.Key} {d.Value?.ToString() ?? "none"}")) + ")");
 }
 
@@ -79,6 +84,14 @@ public sealed record RevocationScopeRule : RuleEntry
     public required string Scope { get; init; }
 }
 
+/// <summary>A state's rule on automatic dialing-announcing devices: what it requires of the message, and whether the
+/// compliance frame meets it. Where it does not, calls into the state are blocked (rule <c>state_adad</c>).</summary>
+public sealed record AdadRule : RuleEntry
+{
+    public required string Requires { get; init; }
+    public required bool FrameSatisfies { get; init; }
+}
+
 /// <summary>The rule book as stored (Compliance/Data/state-rules.json).</summary>
 public sealed record RuleBookData(
     string About,
@@ -88,10 +101,11 @@ public sealed record RuleBookData(
     HolidayBanRule[] HolidayBans,
     CapRule[] Caps,
     RevocationScopeRule[] RevocationScope,
+    AdadRule[] AdadRules,
     string[] RegistryStates)
 {
     public IEnumerable<RuleEntry> Entries =>
-        CallingHours.Concat<RuleEntry>(DayBans).Concat(HolidayBans).Concat(Caps).Concat(RevocationScope);
+        CallingHours.Concat<RuleEntry>(DayBans).Concat(HolidayBans).Concat(Caps).Concat(RevocationScope).Concat(AdadRules);
 }
 
 /// <summary>The versioned rules with their effective dates. <see cref="Version"/> names this content (its label and the
@@ -109,13 +123,16 @@ public sealed class RuleBook
     /// date in each candidate zone of the call.</summary>
     private static readonly TimeSpan Westmost = TimeSpan.FromHours(-12), Eastmost = TimeSpan.FromHours(14);
 
-    private RuleBook(RuleBookData data, string sha256)
+    private RuleBook(RuleBookData data, string content, string sha256)
     {
         Data = data;
+        Content = content;
         Sha256 = sha256;
     }
 
     public RuleBookData Data { get; }
+    /// <summary>The file as read (UTF-8 text), which <see cref="Sha256"/> is the hash of.</summary>
+    public string Content { get; }
     public string Label => Data.Version;
     /// <summary>SHA-256 of the rule book's file, lower-case hex.</summary>
     public string Sha256 { get; }
@@ -126,8 +143,7 @@ public sealed class RuleBook
     /// version.</summary>
     public RuleBookData InForceAt(DateTimeOffset instant)
     {
-        var first = DateOnly.FromDateTime(instant.ToOffset(Westmost).DateTime);
-        var last = DateOnly.FromDateTime(instant.ToOffset(Eastmost).DateTime);
+        var (first, last) = DatesAt(instant);
         bool Live(RuleEntry e) => e.InForceOn(first) || e.InForceOn(last);
         return Data with
         {
@@ -136,8 +152,13 @@ public sealed class RuleBook
             HolidayBans = Data.HolidayBans.Where(Live).ToArray(),
             Caps = Data.Caps.Where(Live).ToArray(),
             RevocationScope = Data.RevocationScope.Where(Live).ToArray(),
+            AdadRules = Data.AdadRules.Where(Live).ToArray(),
         };
     }
+
+    /// <summary>The local dates an instant falls on somewhere on Earth (one or two).</summary>
+    public static (DateOnly First, DateOnly Last) DatesAt(DateTimeOffset instant) => (
+        DateOnly.FromDateTime(instant.ToOffset(Westmost).DateTime), DateOnly.FromDateTime(instant.ToOffset(Eastmost).DateTime));
 
     /// <summary>The jurisdictions a set of candidate states puts a call in: each state (<c>US-FL</c>) and its country.</summary>
     public static IReadOnlyList<string> JurisdictionsOf(IEnumerable<string> states) =>
@@ -151,20 +172,28 @@ public sealed class RuleBook
         using var stream = Assembly.GetExecutingAssembly()
             .GetManifestResourceStream("VoiceProxy.Compliance.Data.state-rules.json")
             ?? throw new InvalidOperationException("Embedded state-rules.json is missing.");
-        using var buffer = new MemoryStream();
-        stream.CopyTo(buffer);
-        return Parse(buffer.ToArray());
+        using var reader = new StreamReader(stream, Encoding.UTF8);
+        return Parse(reader.ReadToEnd());
     }
 
-    /// <summary>Reads and checks a rule book; a bad entry throws, naming it.</summary>
-    public static RuleBook Parse(byte[] utf8)
+    /// <summary>Reads and checks a rule book; bad content throws <see cref="InvalidDataException"/>, naming each bad entry.
+    /// </summary>
+    public static RuleBook Parse(string content)
     {
-        var data = JsonSerializer.Deserialize<RuleBookData>(utf8, Json)
-            ?? throw new InvalidOperationException("The rule book is empty.");
+        RuleBookData data;
+        try
+        {
+            data = JsonSerializer.Deserialize<RuleBookData>(content, Json)
+                ?? throw new InvalidDataException("The rule book is empty.");
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"The rule book is not valid JSON of the expected shape: {e.Message}", e);
+        }
         var problems = Problems(data).ToList();
         if (problems.Count > 0)
-            throw new InvalidOperationException("The rule book is invalid: " + string.Join("; ", problems));
-        return new RuleBook(data, Convert.ToHexStringLower(SHA256.HashData(utf8)));
+            throw new InvalidDataException("The rule book is invalid: " + string.Join("; ", problems));
+        return new RuleBook(data, content, Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(content))));
     }
 
     private static IEnumerable<string> Problems(RuleBookData data)
@@ -182,6 +211,7 @@ public sealed class RuleBook
             {
                 WindowRule w when w.Start >= w.End || w.Days?.Values.Any(d => d is not null && d.Start >= d.End) == true =>
                     "a window must start before it ends",
+                WindowRule { TimeZone: { } zone } when !TimeZones.IsValid(zone) => $"unknown time zone {zone}",
                 DayBanRule { Days.Length: 0 } => "days is empty",
                 HolidayBanRule h when h.CoveredFrom > h.CoveredThrough => "coveredFrom is after coveredThrough",
                 HolidayBanRule h when h.Dates.Any(d => !h.Covers(d)) => "a date lies outside coveredFrom-coveredThrough",

@@ -10,8 +10,8 @@ public sealed record RuleContext(CallIntent Intent, CallFacts Facts, DateTimeOff
     public bool IsMarketing => Intent.Purpose == Purpose.Marketing;
 
     /// <summary>The instant's local time in each candidate zone (none when the location is unknown).</summary>
-    public List<(TimeZoneInfo Zone, DateTimeOffset Local)> LocalTimes() =>
-        (Facts.Location?.Zones ?? []).Select(z => (z, TimeZoneInfo.ConvertTime(At, z))).ToList();
+    public List<(TimeZoneInfo Zone, DateTimeOffset Local)> LocalTimes(IEnumerable<TimeZoneInfo>? zones = null) =>
+        (zones ?? Facts.Location?.Zones ?? []).Select(z => (z, TimeZoneInfo.ConvertTime(At, z))).ToList();
 }
 
 public sealed record GateSettings(
@@ -126,7 +126,7 @@ internal sealed class RegistryRule(bool national) : IRule
     public string Id => national ? "dnc_national" : "dnc_state";
     private string Citation => national
         ? "47 CFR 64.1200(c)(2); 16 CFR 310.4(b)(1)(iii)(B)"
-        : "state do-not-call statutes (CO, FL, IN, LA, MA, MO, OK, PA, TN, TX, WY)";
+        : "state do-not-call statutes (CO, FL, IN, LA, MA, MO, MS, OK, PA, TN, TX, WY)";
 
     public IEnumerable<Check> Evaluate(RuleContext c)
     {
@@ -220,7 +220,8 @@ internal sealed class StateHoursRule : IRule
         }
         foreach (var rule in applicable)
         {
-            var outside = local
+            var times = rule.TimeZone is { } fixedZone ? c.LocalTimes([TimeZones.Find(fixedZone)]) : local;
+            var outside = times
                 .Where(t => rule.InForceOn(DateOnly.FromDateTime(t.Local.DateTime))
                     && rule.WindowOn(t.Local.DayOfWeek)?.Contains(TimeOnly.FromDateTime(t.Local.DateTime)) != true)
                 .ToList();
@@ -229,9 +230,36 @@ internal sealed class StateHoursRule : IRule
                 ? new(Id, Outcome.Pass, rule.Citation, detail)
                 : Check.Blocked(Id, rule.Citation, ReasonCodes.OutsideCallingHours,
                     $"{rule.Jurisdiction} allows these calls " +
-                    (rule.WindowOn(outside[0].Local.DayOfWeek) is { } w ? $"{w} local time" : $"on no {outside[0].Local:dddd}") +
+                    (rule.WindowOn(outside[0].Local.DayOfWeek) is { } w ? $"{w}" : $"on no {outside[0].Local:dddd}") +
                     $"; it is {string.Join(" and ", outside.Select(t => $"{t.Local:ddd HH:mm} in {t.Zone.Id}"))}.", detail);
         }
+    }
+}
+
+/// <summary>State rules on automatic dialing-announcing devices that the compliance frame cannot meet: calls into such a
+/// state are blocked, naming what the state requires.</summary>
+internal sealed class StateAdadRule : IRule
+{
+    public string Id => "state_adad";
+
+    public IEnumerable<Check> Evaluate(RuleContext c)
+    {
+        var local = c.LocalTimes();
+        var applicable = c.Facts.Location is { } l
+            ? c.Settings.Rules.Data.AdadRules
+                .Where(r => RuleBook.JurisdictionsOf(l.States).Contains(r.Jurisdiction) && r.AppliesToPurpose(c.Intent.Purpose)
+                    && local.Any(t => r.InForceOn(DateOnly.FromDateTime(t.Local.DateTime))))
+                .ToList()
+            : [];
+        if (applicable.Count == 0)
+            yield return new(Id, Outcome.NotApplicable, "state law",
+                "no state rule on automatic dialing-announcing devices applies");
+        foreach (var rule in applicable)
+            yield return rule.FrameSatisfies
+                ? new(Id, Outcome.Pass, rule.Citation, $"{rule.Jurisdiction}: {rule.Requires} (met by the compliance frame)")
+                : Check.Blocked(Id, rule.Citation, ReasonCodes.AdadNotAllowed,
+                    $"{rule.Jurisdiction} requires of an automated call: {rule.Requires}; VoiceProxy's calls cannot meet it.",
+                    $"{rule.Jurisdiction}: {rule.Requires}");
     }
 }
 

@@ -15,6 +15,8 @@ public sealed class CallRecord
     public string? CustomerTimeZone { get; init; }
     public required bool Allowed { get; init; }
     public required string DecisionJson { get; init; }
+    /// <summary>The rule book that decided (label@hash prefix); null for calls decided before rule books had versions.</summary>
+    public string? RulesVersion { get; init; }
     /// <summary>A blocked call's distinct reason codes in the decision's order, separated by spaces (what the review list,
     /// export and figures read instead of the decision); null for an allowed call.</summary>
     public string? ReasonCodes { get; init; }
@@ -137,4 +139,34 @@ public sealed class AuditSeal
     public required string HeadHash { get; init; }
     /// <summary>Names the key that sealed these positions (a digest of it, never the key): see AuditKey.Id.</summary>
     public string KeyId { get; init; } = "";
+}
+
+/// <summary>Local dates (inclusive) on which calls into a state are banned, declared at run time (an emergency, a
+/// proclaimed holiday). Never deleted: ending one early sets <see cref="EndedAt"/>, once.</summary>
+public sealed class RestrictedDate
+{
+    /// <summary>Made by the instance that adds it (a version-7 GUID), so its audit event can name it in the same unit.</summary>
+    public required string Id { get; init; }
+    public required string State { get; init; }
+    public required DateOnly From { get; init; }
+    public required DateOnly To { get; init; }
+    /// <summary><c>any</c> or <c>marketing</c>.</summary>
+    public required string AppliesTo { get; init; }
+    public required string Citation { get; init; }
+    public required DateTimeOffset CreatedAt { get; init; }
+    public required string CreatedBy { get; init; }
+    public DateTimeOffset? EndedAt { get; init; }
+    public string? EndedBy { get; init; }
+    public string? EndReason { get; init; }
+}
+
+/// <summary>A rule book's content under its version (RuleBook.Version), stored the first time a server ran with it, so a
+/// past decision can be re-decided under the rule book that took it, or any other, by name. Never changed.</summary>
+public sealed class StoredRuleBook
+{
+    public required string Version { get; init; }
+    public required string Label { get; init; }
+    public required string Sha256 { get; init; }
+    public required string Content { get; init; }
+    public required DateTimeOffset FirstUsedAt { get; init; }
 }

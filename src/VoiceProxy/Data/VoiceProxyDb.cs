@@ -21,6 +21,8 @@ public class VoiceProxyDb : DbContext
     public DbSet<PersonalData> PersonalData => Set<PersonalData>();
     public DbSet<WebhookDelivery> WebhookDeliveries => Set<WebhookDelivery>();
     public DbSet<SessionRecord> SupervisorSessions => Set<SessionRecord>();
+    public DbSet<RestrictedDate> RestrictedDates => Set<RestrictedDate>();
+    public DbSet<StoredRuleBook> RuleBooks => Set<StoredRuleBook>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -40,6 +42,7 @@ public class VoiceProxyDb : DbContext
             e.Property(c => c.VariablesJson).HasMaxLength(65536);
             e.Property(c => c.DecisionJson).HasMaxLength(65536);
             e.Property(c => c.ReasonCodes).HasMaxLength(1000);
+            e.Property(c => c.RulesVersion).HasMaxLength(100);
             e.HasIndex(c => new { c.Seller, c.To, c.RequestedAt });
             e.HasIndex(c => c.RequestedAt);
             e.HasIndex(c => new { c.Seller, c.IdempotencyKey }).IsUnique();
@@ -109,6 +112,29 @@ public class VoiceProxyDb : DbContext
             e.Property(s => s.KeyDigest).HasMaxLength(64);
             e.Property(s => s.KeyName).HasMaxLength(200);
             e.HasIndex(s => s.ExpiresAt);
+        });
+        modelBuilder.Entity<RestrictedDate>(e =>
+        {
+            e.ToTable("restricted_dates");
+            e.Property(r => r.Id).HasMaxLength(40);
+            e.Property(r => r.State).HasMaxLength(2);
+            e.Property(r => r.AppliesTo).HasMaxLength(10);
+            e.Property(r => r.Citation).HasMaxLength(1000);
+            e.Property(r => r.CreatedBy).HasMaxLength(200);
+            e.Property(r => r.EndedBy).HasMaxLength(200);
+            e.Property(r => r.EndReason).HasMaxLength(1000);
+            // Every decision asks for the dates of its candidate states around its instant.
+            e.HasIndex(r => new { r.State, r.To });
+        });
+        modelBuilder.Entity<StoredRuleBook>(e =>
+        {
+            e.ToTable("rule_books");
+            e.HasKey(r => r.Version);
+            e.Property(r => r.Version).HasMaxLength(100);
+            e.Property(r => r.Label).HasMaxLength(80);
+            e.Property(r => r.Sha256).HasMaxLength(64);
+            e.Property(r => r.Content).HasMaxLength(4_000_000);
+            e.HasIndex(r => r.Label);
         });
     }
 

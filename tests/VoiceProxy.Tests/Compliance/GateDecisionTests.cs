@@ -10,7 +10,7 @@ public sealed class GateDecisionTests
     private static readonly string[] RuleIds =
     [
         "consent", "dnc_internal", "registry_freshness", "dnc_national", "dnc_state", "location",
-        "calling_hours", "state_calling_hours", "restricted_day", "frequency_cap", "caller_id", "opt_out_line",
+        "calling_hours", "state_calling_hours", "restricted_day", "state_adad", "frequency_cap", "caller_id", "opt_out_line",
     ];
 
     [Theory]

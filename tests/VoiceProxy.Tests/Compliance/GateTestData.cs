@@ -21,6 +21,17 @@ internal static class GateTestData
 
     public static readonly Gate Gate = new(Settings());
 
+    /// <summary>The real rule book without its rules on automatic dialing-announcing devices, which block every call (TX)
+    /// or every marketing call (KY, MS, WA) outright: for the tests of the time rules in those states.</summary>
+    public static readonly Gate TimeRulesGate = new(Settings() with { Rules = RuleBook.Parse(WithoutAdad(Rules.Content)) });
+
+    private static string WithoutAdad(string content)
+    {
+        var json = System.Text.Json.Nodes.JsonNode.Parse(content)!;
+        json["adadRules"] = new System.Text.Json.Nodes.JsonArray();
+        return json.ToJsonString();
+    }
+
     public static readonly ConsentStatus Express = new(ConsentState.Granted, ConsentKinds.Express,
         new DateTimeOffset(2026, 1, 2, 10, 0, 0, TimeSpan.Zero));
     public static readonly ConsentStatus Written = new(ConsentState.Granted, ConsentKinds.ExpressWritten,
@@ -96,6 +107,9 @@ internal sealed record GateCase
     public Gate Gate { get; init; } = GateTestData.Gate;
 
     public static GateCase Default { get; } = new();
+
+    /// <summary>The defaults, decided without the ADAD rules (<see cref="GateTestData.TimeRulesGate"/>).</summary>
+    public static GateCase TimeRules { get; } = new() { Gate = GateTestData.TimeRulesGate };
 
     public string To => $"+1{Npa}5550123";
 
