@@ -97,10 +97,8 @@ public sealed class NextAllowedAtTests
     public void NextAllowedAt_NonTimeBlockWithTimeBlock_Null(string blocker)
     {
         // 212 marketing, Wed 22:00 EDT: outside hours
-        var c = GateCase.TimeRules with
-        {
-            Npa = "212", Purpose = Purpose.Marketing, At = GateTestData.Utc("2026-07-16T02:00:00Z"),
-        };
+        var at = GateTestData.Utc("2026-07-16T02:00:00Z");
+        var c = GateCase.TimeRules with { Npa = "212", Purpose = Purpose.Marketing, At = at };
         c = blocker switch
         {
             "consent_missing" => c with { Marketing = ConsentStatus.None, Transactional = ConsentStatus.None },
