@@ -44,6 +44,9 @@ public sealed class SupervisorPageTests(SupervisorSite site) : IClassFixture<Sup
         await Expect(page.GetByText("Signed in as supervisor")).ToBeVisibleAsync();
         await Expect(Rows(page)).ToHaveCountAsync(3);
         await Expect(page.Locator("#registry tbody")).ToContainTextAsync("national");
+        await Expect(page.Locator("#rules-version")).ToContainTextAsync("version ");
+        await Expect(page.Locator("#rules tbody")).ToContainTextAsync("LPSC General Order R-29617");
+        await Expect(page.Locator("#rules tbody")).ToContainTextAsync("US-RI");
         await Expect(page.Locator("#figures")).ToContainTextAsync("Requested3");
         var session = (await context.CookiesAsync()).Single(c => c.Name == "__Host-voiceproxy-supervisor");
         Assert.True(session.HttpOnly);

@@ -63,7 +63,7 @@ async function route() {
   $("detail-view").hidden = !match;
   $("status").textContent = "";
   if (match) await showCall(match[1]);
-  else await Promise.all([loadCalls(), loadFigures(), loadRegistry()]);
+  else await Promise.all([loadCalls(), loadFigures(), loadRegistry(), loadRules()]);
 }
 
 // ---- list -----------------------------------------------------------------------------------------------
@@ -157,6 +157,34 @@ async function loadRegistry() {
   $("registry-empty").hidden = lists.length > 0;
 }
 
+// The rule book in force now (GET /v1/rules): one row per entry, with its effective dates and source.
+function window_(w) {
+  const days = Object.entries(w.days ?? {}).map(([d, x]) => `${d} ${x ? `${x.start}-${x.end}` : "none"}`);
+  return `${w.start}-${w.end}${w.timeZone ? ` ${w.timeZone}` : ""}${days.length ? ` (${days.join(", ")})` : ""}`;
+}
+
+async function loadRules() {
+  const book = await api("/v1/rules");
+  const r = book.rules;
+  const rows = [
+    ...r.callingHours.map((e) => ["Calling hours", e, window_(e)]),
+    ...r.dayBans.map((e) => ["Day ban", e, `no calls on ${e.days.join(", ")}`]),
+    ...r.holidayBans.map((e) => ["Holiday ban", e, `legal holidays (list ${e.coveredFrom} to ${e.coveredThrough})`]),
+    ...r.caps.map((e) => ["Cap", e, `${e.maxCalls} calls per ${e.windowHours} h`]),
+    ...r.revocationScope.map((e) => ["Revocation", e, `a revocation reaches ${e.scope} purposes`]),
+    ...r.adadRules.map((e) => ["Automated calls", e, `${e.requires}${e.frameSatisfies ? "" : " (blocked)"}`]),
+  ];
+  $("rules-version").textContent = `version ${book.version}`;
+  $("rules").tBodies[0].replaceChildren(...rows.map(([kind, e, what]) => el("tr", {},
+    el("td", {}, kind), el("td", {}, e.jurisdiction), el("td", {}, what), el("td", {}, e.appliesTo),
+    el("td", {}, `${e.effectiveFrom} to ${e.effectiveTo ?? "now"}`),
+    el("td", {}, e.citation, e.uncertain ? badge("uncertain: stricter reading", "stale") : ""))));
+  $("restricted-dates").replaceChildren(...(book.restrictedDates.length
+    ? book.restrictedDates.map((d) => el("li", {}, el("strong", {}, d.state),
+      ` ${d.from} to ${d.to} (${d.appliesTo}) — ${d.citation}`))
+    : [el("li", { class: "muted" }, "none")]));
+}
+
 // ---- detail ---------------------------------------------------------------------------------------------
 
 async function showCall(id) {
@@ -179,7 +207,8 @@ async function showCall(id) {
   $("d-summary").replaceChildren(...pairs.flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, v)]));
   const d = call.decision;
   $("d-verdict").replaceChildren(d.allowed ? badge("ALLOWED", "allowed") : badge("BLOCKED", "blocked"),
-    ` evaluated ${utc(d.evaluatedAt)} UTC`, d.nextAllowedAt ? ` · lawful from ${utc(d.nextAllowedAt)} UTC` : "");
+    ` evaluated ${utc(d.evaluatedAt)} UTC`, d.nextAllowedAt ? ` · lawful from ${utc(d.nextAllowedAt)} UTC` : "",
+    d.rulesVersion ? ` · rule book ${d.rulesVersion}` : "");
   // Two checks may give the same reason (each stays in the checks table): the reasons list names each code once.
   const byCode = new Map();
   for (const r of d.reasons) byCode.set(r.code, unique([...(byCode.get(r.code) ?? []), r.message]));
