@@ -104,6 +104,7 @@ public sealed record RuleBookData(
     AdadRule[] AdadRules,
     string[] RegistryStates)
 {
+    [JsonIgnore]
     public IEnumerable<RuleEntry> Entries =>
         CallingHours.Concat<RuleEntry>(DayBans).Concat(HolidayBans).Concat(Caps).Concat(RevocationScope).Concat(AdadRules);
 }
@@ -112,7 +113,8 @@ public sealed record RuleBookData(
 /// first 12 hex digits of the SHA-256 of the file); <see cref="InForceAt"/> gives the entries in force at an instant.</summary>
 public sealed class RuleBook
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    /// <summary>The file's JSON shape (weekdays by name), also how <c>GET /v1/rules</c> shows the entries.</summary>
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
         Converters = { new JsonStringEnumConverter() },
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Security.Claims;
+using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
@@ -24,7 +25,7 @@ public sealed record RestrictedDateView(
 /// <summary>The rule book in force at an instant (<c>GET /v1/rules</c>), with the dates restricted at run time around it.
 /// </summary>
 public sealed record RulesView(
-    DateTimeOffset At, string Version, string Label, string Sha256, RuleBookData Rules,
+    DateTimeOffset At, string Version, string Label, string Sha256, JsonElement Rules,
     IReadOnlyList<RestrictedDateView> RestrictedDates);
 
 internal static class RulesApi
@@ -51,7 +52,8 @@ internal static class RulesApi
         var dates = await db.RestrictedDates.AsNoTracking()
             .Where(r => r.To >= first && r.From <= last && (r.EndedAt == null || r.EndedAt > instant))
             .ToListAsync(ct);
-        return TypedResults.Ok(new RulesView(instant, book.Version, book.Label, book.Sha256, book.InForceAt(instant),
+        var rules = JsonSerializer.SerializeToElement(book.InForceAt(instant), RuleBook.Json);
+        return TypedResults.Ok(new RulesView(instant, book.Version, book.Label, book.Sha256, rules,
             dates.OrderBy(r => r.State, StringComparer.Ordinal).ThenBy(r => r.From).Select(RestrictedDateView.Of).ToList()));
     }
 

@@ -152,6 +152,9 @@ public sealed class RulesApiTests : ApplicationTests
             && ((string?)w["citation"])!.Contains("R-29617", StringComparison.Ordinal)
             && (string?)w["effectiveFrom"] == "2008-01-01");
         Assert.Single(now["restrictedDates"]!.AsArray());
+        Assert.Contains(now["rules"]!["dayBans"]!.AsArray(),
+            b => (string?)b!["jurisdiction"] == "US-AL" && (string?)b["days"]![0] == "Sunday");
+        Assert.Null(now["rules"]!["entries"]);
         Assert.Contains(past["rules"]!["holidayBans"]!.AsArray(), h => (string?)h!["jurisdiction"] == "US-MS");
         Assert.DoesNotContain(later["rules"]!["holidayBans"]!.AsArray(), h => (string?)h!["jurisdiction"] == "US-MS");
         Assert.DoesNotContain(past["rules"]!["callingHours"]!.AsArray(), w => (string?)w!["jurisdiction"] == "US-CT");
