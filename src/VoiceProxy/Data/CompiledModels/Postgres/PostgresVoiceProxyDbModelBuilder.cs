@@ -12,7 +12,7 @@ namespace VoiceProxy.Data.CompiledModels.Postgres
     public partial class PostgresVoiceProxyDbModel
     {
         private PostgresVoiceProxyDbModel()
-            : base(skipDetectChanges: false, modelId: new Guid("d0a867af-ebca-4509-a1e8-72da7c0df3a4"), entityTypeCount: 9)
+            : base(skipDetectChanges: false, modelId: new Guid("93075982-5c8b-45a0-9197-983a90319cf6"), entityTypeCount: 11)
         {
         }
 
@@ -25,7 +25,9 @@ namespace VoiceProxy.Data.CompiledModels.Postgres
             var consentEntry = ConsentEntryEntityType.Create(this);
             var dncEntry = DncEntryEntityType.Create(this);
             var personalData = PersonalDataEntityType.Create(this);
+            var restrictedDate = RestrictedDateEntityType.Create(this);
             var sessionRecord = SessionRecordEntityType.Create(this);
+            var storedRuleBook = StoredRuleBookEntityType.Create(this);
             var webhookDelivery = WebhookDeliveryEntityType.Create(this);
 
             CallEventEntityType.CreateForeignKey1(callEvent, callRecord);
@@ -37,7 +39,9 @@ namespace VoiceProxy.Data.CompiledModels.Postgres
             ConsentEntryEntityType.CreateAnnotations(consentEntry);
             DncEntryEntityType.CreateAnnotations(dncEntry);
             PersonalDataEntityType.CreateAnnotations(personalData);
+            RestrictedDateEntityType.CreateAnnotations(restrictedDate);
             SessionRecordEntityType.CreateAnnotations(sessionRecord);
+            StoredRuleBookEntityType.CreateAnnotations(storedRuleBook);
             WebhookDeliveryEntityType.CreateAnnotations(webhookDelivery);
 
             AddAnnotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn);

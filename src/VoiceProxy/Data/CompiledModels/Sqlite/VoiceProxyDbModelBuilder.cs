@@ -11,7 +11,7 @@ namespace VoiceProxy.Data.CompiledModels.Sqlite
     public partial class VoiceProxyDbModel
     {
         private VoiceProxyDbModel()
-            : base(skipDetectChanges: false, modelId: new Guid("f6853caf-83a2-41d1-a308-049e9522bfe0"), entityTypeCount: 9)
+            : base(skipDetectChanges: false, modelId: new Guid("07426e0e-b988-44f3-9bf6-bd603ae982f8"), entityTypeCount: 11)
         {
         }
 
@@ -24,7 +24,9 @@ namespace VoiceProxy.Data.CompiledModels.Sqlite
             var consentEntry = ConsentEntryEntityType.Create(this);
             var dncEntry = DncEntryEntityType.Create(this);
             var personalData = PersonalDataEntityType.Create(this);
+            var restrictedDate = RestrictedDateEntityType.Create(this);
             var sessionRecord = SessionRecordEntityType.Create(this);
+            var storedRuleBook = StoredRuleBookEntityType.Create(this);
             var webhookDelivery = WebhookDeliveryEntityType.Create(this);
 
             CallEventEntityType.CreateForeignKey1(callEvent, callRecord);
@@ -36,7 +38,9 @@ namespace VoiceProxy.Data.CompiledModels.Sqlite
             ConsentEntryEntityType.CreateAnnotations(consentEntry);
             DncEntryEntityType.CreateAnnotations(dncEntry);
             PersonalDataEntityType.CreateAnnotations(personalData);
+            RestrictedDateEntityType.CreateAnnotations(restrictedDate);
             SessionRecordEntityType.CreateAnnotations(sessionRecord);
+            StoredRuleBookEntityType.CreateAnnotations(storedRuleBook);
             WebhookDeliveryEntityType.CreateAnnotations(webhookDelivery);
 
             AddAnnotation("ProductVersion", "10.0.15");
