@@ -5,6 +5,7 @@ using VoiceProxy.Compliance;
 using VoiceProxy.Consent;
 using VoiceProxy.Data;
 using VoiceProxy.DoNotCall;
+using VoiceProxy.Events;
 using VoiceProxy.Infrastructure;
 using VoiceProxy.Privacy;
 using VoiceProxy.Security;
@@ -41,6 +42,8 @@ builder.Services.AddTwilio(builder.Configuration);
 builder.Services.AddCalls();
 // Erasure of a person's data on request, and of everyone's after the retention period.
 builder.Services.AddPrivacy();
+// Signed events to the sellers' apps: sent from the transactional outbox in the background, with retries.
+builder.Services.AddEvents();
 // RFC 9457 errors: unreadable bodies 400, database down 503; the OpenAPI description of /v1 (served in Development).
 builder.Services.AddProblemDetails();
 builder.Services.AddExceptionHandler<ExceptionProblems>();
@@ -84,6 +87,8 @@ app.MapReview();
 app.MapSupervisorPage();
 // /v1/privacy/erasures: an Admin erases a person's data.
 app.MapPrivacy();
+// /v1/webhooks: the log of events sent to the sellers' apps, and a retry by hand.
+app.MapEvents();
 // /twilio/*: signed callbacks from Twilio; in Development, /openapi/v1.json and the Scalar UI at /scalar.
 app.MapTwilioWebhooks();
 app.MapApiDocs();

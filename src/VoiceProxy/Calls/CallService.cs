@@ -63,6 +63,12 @@ internal sealed class CallService(
             call.Events.Clear();
             w.Calls.Add(call);
             w.PersonalData.Add(personalRow);
+            if (!call.Allowed)
+                journal.Publish(w, call.Seller, AppEventTypes.CallBlocked, person, new
+                {
+                    callId = call.Id, phone = call.To, call.Purpose, call.Template, decision.Reasons, decision.NextAllowedAt,
+                    call.RequestedAt,
+                });
             return Task.FromResult<CallEvent[]>([
                 journal.CallJson(w, call, "call.requested", actor, requested),
                 journal.CallJson(w, call, "call.decided", actor, call.DecisionJson)]);
@@ -85,9 +91,15 @@ internal sealed class CallService(
             request = result.Sent.Where(p => p.Key != "To").ToDictionary(),
         }, StoredJson.Options);
         // Twilio may call back before it answers us: a status a callback already recorded is newer than ours, so it stays.
-        var (stored, created) = await writer.WriteAsync(async w => (
-            await CallUpdates.RecordTwilioAnswerAsync(w, call.Id, result.Status, result.CallSid, time.GetUtcNow()),
-            journal.CallJson(w, call, "twilio.create", "voiceproxy", answer)));
+        var (stored, created) = await writer.WriteAsync(async w =>
+        {
+            var now = time.GetUtcNow();
+            var (status, sid) = await CallUpdates.RecordTwilioAnswerAsync(w, call.Id, result.Status, result.CallSid, now);
+            // Twilio accepted it: the app hears so once the answer is recorded.
+            if (result.CallSid is not null)
+                journal.Publish(w, call.Seller, AppEventTypes.CallPlaced, person, CallEventData.Of(call, status, sid, now));
+            return ((status, sid), journal.CallJson(w, call, "twilio.create", "voiceproxy", answer));
+        });
         var (status, sid) = stored;
         call.Status = status;
         call.TwilioCallSid = sid;

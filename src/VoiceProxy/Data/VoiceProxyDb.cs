@@ -21,6 +21,8 @@ public class VoiceProxyDb : DbContext
     public DbSet<PersonalData> PersonalData => Set<PersonalData>();
     public DbSet<WebhookDelivery> WebhookDeliveries => Set<WebhookDelivery>();
     public DbSet<SessionRecord> SupervisorSessions => Set<SessionRecord>();
+    public DbSet<EventDelivery> EventDeliveries => Set<EventDelivery>();
+    public DbSet<DisabledSubscription> DisabledSubscriptions => Set<DisabledSubscription>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -109,6 +111,30 @@ public class VoiceProxyDb : DbContext
             e.Property(s => s.KeyDigest).HasMaxLength(64);
             e.Property(s => s.KeyName).HasMaxLength(200);
             e.HasIndex(s => s.ExpiresAt);
+        });
+        modelBuilder.Entity<EventDelivery>(e =>
+        {
+            e.ToTable("event_deliveries");
+            e.Property(d => d.EventId).HasMaxLength(40);
+            e.Property(d => d.Subscription).HasMaxLength(40);
+            e.Property(d => d.Type).HasMaxLength(40);
+            e.Property(d => d.Status).HasMaxLength(10);
+            e.Property(d => d.Person).HasMaxLength(64);
+            e.Property(d => d.Body).HasMaxLength(65536);
+            e.Property(d => d.AttemptsJson).HasMaxLength(65536);
+            e.HasIndex(d => new { d.EventId, d.Subscription }).IsUnique();
+            // The dispatcher's queue: only pending deliveries are in this index.
+            e.HasIndex(d => new { d.Subscription, d.NextAttemptAt }).HasFilter("\"Status\" = 'pending'")
+                .HasDatabaseName("IX_event_deliveries_pending");
+            e.HasIndex(d => d.CreatedAt);
+            e.HasIndex(d => d.Person);
+        });
+        modelBuilder.Entity<DisabledSubscription>(e =>
+        {
+            e.ToTable("disabled_subscriptions");
+            e.HasKey(d => d.Subscription);
+            e.Property(d => d.Subscription).HasMaxLength(40);
+            e.Property(d => d.Reason).HasMaxLength(1000);
         });
     }
 

@@ -12,7 +12,7 @@ namespace VoiceProxy.Data.CompiledModels.Postgres
     public partial class PostgresVoiceProxyDbModel
     {
         private PostgresVoiceProxyDbModel()
-            : base(skipDetectChanges: false, modelId: new Guid("d0a867af-ebca-4509-a1e8-72da7c0df3a4"), entityTypeCount: 9)
+            : base(skipDetectChanges: false, modelId: new Guid("f9b6ab68-21ae-4f80-9b10-2cfc2d3a4fa8"), entityTypeCount: 11)
         {
         }
 
@@ -23,7 +23,9 @@ namespace VoiceProxy.Data.CompiledModels.Postgres
             var callEvent = CallEventEntityType.Create(this);
             var callRecord = CallRecordEntityType.Create(this);
             var consentEntry = ConsentEntryEntityType.Create(this);
+            var disabledSubscription = DisabledSubscriptionEntityType.Create(this);
             var dncEntry = DncEntryEntityType.Create(this);
+            var eventDelivery = EventDeliveryEntityType.Create(this);
             var personalData = PersonalDataEntityType.Create(this);
             var sessionRecord = SessionRecordEntityType.Create(this);
             var webhookDelivery = WebhookDeliveryEntityType.Create(this);
@@ -35,7 +37,9 @@ namespace VoiceProxy.Data.CompiledModels.Postgres
             CallEventEntityType.CreateAnnotations(callEvent);
             CallRecordEntityType.CreateAnnotations(callRecord);
             ConsentEntryEntityType.CreateAnnotations(consentEntry);
+            DisabledSubscriptionEntityType.CreateAnnotations(disabledSubscription);
             DncEntryEntityType.CreateAnnotations(dncEntry);
+            EventDeliveryEntityType.CreateAnnotations(eventDelivery);
             PersonalDataEntityType.CreateAnnotations(personalData);
             SessionRecordEntityType.CreateAnnotations(sessionRecord);
             WebhookDeliveryEntityType.CreateAnnotations(webhookDelivery);

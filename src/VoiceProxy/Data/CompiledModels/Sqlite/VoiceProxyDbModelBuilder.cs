@@ -11,7 +11,7 @@ namespace VoiceProxy.Data.CompiledModels.Sqlite
     public partial class VoiceProxyDbModel
     {
         private VoiceProxyDbModel()
-            : base(skipDetectChanges: false, modelId: new Guid("f6853caf-83a2-41d1-a308-049e9522bfe0"), entityTypeCount: 9)
+            : base(skipDetectChanges: false, modelId: new Guid("cd997ebb-c678-4750-b05c-e04d7df03b7d"), entityTypeCount: 11)
         {
         }
 
@@ -22,7 +22,9 @@ namespace VoiceProxy.Data.CompiledModels.Sqlite
             var callEvent = CallEventEntityType.Create(this);
             var callRecord = CallRecordEntityType.Create(this);
             var consentEntry = ConsentEntryEntityType.Create(this);
+            var disabledSubscription = DisabledSubscriptionEntityType.Create(this);
             var dncEntry = DncEntryEntityType.Create(this);
+            var eventDelivery = EventDeliveryEntityType.Create(this);
             var personalData = PersonalDataEntityType.Create(this);
             var sessionRecord = SessionRecordEntityType.Create(this);
             var webhookDelivery = WebhookDeliveryEntityType.Create(this);
@@ -34,7 +36,9 @@ namespace VoiceProxy.Data.CompiledModels.Sqlite
             CallEventEntityType.CreateAnnotations(callEvent);
             CallRecordEntityType.CreateAnnotations(callRecord);
             ConsentEntryEntityType.CreateAnnotations(consentEntry);
+            DisabledSubscriptionEntityType.CreateAnnotations(disabledSubscription);
             DncEntryEntityType.CreateAnnotations(dncEntry);
+            EventDeliveryEntityType.CreateAnnotations(eventDelivery);
             PersonalDataEntityType.CreateAnnotations(personalData);
             SessionRecordEntityType.CreateAnnotations(sessionRecord);
             WebhookDeliveryEntityType.CreateAnnotations(webhookDelivery);

@@ -1,0 +1,317 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using StandardWebhooks;
+using VoiceProxy.Audit;
+using VoiceProxy.Data;
+using VoiceProxy.Infrastructure;
+
+namespace VoiceProxy.Events;
+
+/// <summary>
+/// The transactional outbox's sending half, in the background, never on a request's path. Each configured subscription is a
+/// lane of its own: the dispatcher claims a lane's due deliveries (a lease in the store, taken with <c>FOR UPDATE SKIP
+/// LOCKED</c> on PostgreSQL, so with several instances each delivery is sent by one at a time) and sends at most
+/// <see cref="EventDeliveryOptions.ConcurrencyPerSubscription"/> of them at once, so a slow or dead receiver holds up only its
+/// own lane. Each attempt is signed as Standard Webhooks defines it and recorded through the group commit: a 2xx within
+/// <see cref="Timeout"/> is delivered, 410 Gone disables the subscription, anything else is retried on
+/// <see cref="RetrySchedule"/>. Redirects are not followed. Time comes from the injected clock.
+/// </summary>
+internal sealed class EventDispatcher : BackgroundService
+{
+    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
+    /// <summary>How often due retries are looked for and disabled subscriptions re-read, when nothing wakes the loop
+    /// sooner.</summary>
+    public static readonly TimeSpan Poll = TimeSpan.FromSeconds(1);
+    /// <summary>A lane claims up to this many times its concurrency, so the next requests are ready when one ends; whatever it
+    /// holds is sent within this many timeouts, which bounds the lease.</summary>
+    private const int Ahead = 4;
+    private const int KeptAttempts = 20;
+
+    private readonly StoreWriter _writer;
+    private readonly Outbox _outbox;
+    private readonly Journal _journal;
+    private readonly IServiceScopeFactory _scopes;
+    private readonly TimeProvider _time;
+    private readonly ILogger<EventDispatcher> _log;
+    private readonly bool _postgres;
+    private readonly Dictionary<string, Lane> _lanes;
+    private readonly HttpClient _http;
+    private readonly int _perLane;
+    private DateTimeOffset _disabledReadAt = DateTimeOffset.MinValue;
+
+    public EventDispatcher(StoreWriter writer, Outbox outbox, Journal journal, IServiceScopeFactory scopes,
+        IOptions<VoiceProxyOptions> options, IOptions<DatabaseOptions> database, TimeProvider time,
+        ILogger<EventDispatcher> log)
+    {
+        (_writer, _outbox, _journal, _scopes, _time, _log) = (writer, outbox, journal, scopes, time, log);
+        _postgres = database.Value.Kind == DatabaseProvider.Postgres;
+        _perLane = options.Value.Events.ConcurrencyPerSubscription;
+        _lanes = options.Value.Sellers
+            .SelectMany(s => s.Webhooks.Select(h => new Lane(h.IdFor(s.Id), s.Id, h, _perLane)))
+            .ToDictionary(l => l.Id);
+        // The receiving URL comes from configuration only; a redirect would send the event somewhere it does not name.
+        var handler = new SocketsHttpHandler
+        {
+            AllowAutoRedirect = false, UseCookies = false, ConnectTimeout = Timeout,
+            PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+        };
+        _http = new HttpClient(handler) { Timeout = System.Threading.Timeout.InfiniteTimeSpan };
+        _http.DefaultRequestHeaders.UserAgent.ParseAdd("VoiceProxy-Webhooks/1");
+    }
+
+    /// <summary>The configured subscriptions by id, with their seller.</summary>
+    public IReadOnlyDictionary<string, Lane> Lanes => _lanes;
+
+    protected override async Task ExecuteAsync(CancellationToken stop)
+    {
+        if (_lanes.Count == 0) return;
+        // SQLite serves one instance: leases left by a process that died are its own, and free now.
+        if (!_postgres)
+            await _writer.WriteAsync(w => w.EventDeliveries
+                .Where(d => d.Status == DeliveryStatus.Pending && d.LeaseUntil != null)
+                .ExecuteUpdateAsync(u => u.SetProperty(d => d.LeaseUntil, (DateTimeOffset?)null)));
+        var woken = _outbox.WaitAsync(stop).AsTask();
+        while (!stop.IsCancellationRequested)
+        {
+            try
+            {
+                await ReadDisabledAsync(stop);
+                foreach (var (lane, delivery) in await ClaimAsync())
+                    _ = SendAsync(lane, delivery, stop);
+            }
+            catch (Exception e) when (!stop.IsCancellationRequested)
+            {
+                _log.LogError("Event dispatch failed; trying again shortly: {Error}", e.Message);
+            }
+            using var poll = CancellationTokenSource.CreateLinkedTokenSource(stop);
+            var tick = Task.Delay(Poll, _time, poll.Token);
+            await Task.WhenAny(woken, tick);
+            await poll.CancelAsync();
+            if (woken.IsCompleted)
+            {
+                if (woken.IsCanceled) return;
+                woken = _outbox.WaitAsync(stop).AsTask();
+            }
+        }
+    }
+
+    /// <summary>An Admin enabled the subscription again (the other instances read it within <see cref="Poll"/>).</summary>
+    public void Enable(string subscription)
+    {
+        if (_lanes.TryGetValue(subscription, out var lane)) lane.Disabled = false;
+    }
+
+    /// <summary>Subscriptions disabled here or on another instance (or enabled again by an Admin), read at most once per
+    /// <see cref="Poll"/>.</summary>
+    private async Task ReadDisabledAsync(CancellationToken ct)
+    {
+        var now = _time.GetUtcNow();
+        if (now - _disabledReadAt < Poll) return;
+        _disabledReadAt = now;
+        using var scope = _scopes.CreateScope();
+        var db = scope.ServiceProvider.GetRequiredService<VoiceProxyDb>();
+        var disabled = await db.DisabledSubscriptions.AsNoTracking().Select(d => d.Subscription).ToListAsync(ct);
+        foreach (var lane in _lanes.Values) lane.Disabled = disabled.Contains(lane.Id);
+    }
+
+    /// <summary>One unit of the group commit: each lane with room leases its next due deliveries; pending deliveries of a
+    /// disabled subscription fail.</summary>
+    private async Task<List<(Lane, EventDelivery)>> ClaimAsync()
+    {
+        var wants = _lanes.Values.Select(l => (Lane: l, Room: _perLane * Ahead - Volatile.Read(ref l.Held)))
+            .Where(w => w.Room > 0).ToList();
+        if (wants.Count == 0) return [];
+        var now = _time.GetUtcNow();
+        var lease = now + Timeout * (Ahead + 1);
+        var claimed = await _writer.WriteAsync(async w =>
+        {
+            var all = new List<(Lane, EventDelivery)>();
+            foreach (var (lane, room) in wants)
+            {
+                if (lane.Disabled)
+                {
+                    await FailDisabledAsync(w, lane.Id, now);
+                    continue;
+                }
+                var rows = await w.EventDeliveries
+                    .FromSqlRaw(_postgres ? PostgresClaim : SqliteClaim, lane.Id, room, Instant(now), Instant(lease))
+                    .AsNoTracking().ToListAsync();
+                all.AddRange(rows.Select(r => (lane, r)));
+            }
+            return all;
+        });
+        foreach (var (lane, rows) in wants.Select(w => (w.Lane, claimed.Count(c => c.Item1 == w.Lane))).ToList())
+        {
+            Interlocked.Add(ref lane.Held, rows);
+            // A full claim means more may be waiting: the next free slot wakes the loop again.
+            lane.Room = rows < wants.First(w => w.Lane == lane).Room;
+        }
+        return claimed;
+    }
+
+    private object Instant(DateTimeOffset at) => _postgres ? at.ToUniversalTime() : at.UtcTicks;
+
+    private const string ClaimWhere =
+        "WHERE \"Status\" = 'pending' AND \"Subscription\" = {0} AND \"NextAttemptAt\" <= {2} " +
+        "AND (\"LeaseUntil\" IS NULL OR \"LeaseUntil\" < {2}) ORDER BY \"NextAttemptAt\", \"Id\" LIMIT {1}";
+
+    private const string SqliteClaim =
+        "UPDATE event_deliveries SET \"LeaseUntil\" = {3} WHERE \"Id\" IN (SELECT \"Id\" FROM event_deliveries " +
+        ClaimWhere + ") RETURNING *";
+
+    private const string PostgresClaim =
+        "UPDATE event_deliveries SET \"LeaseUntil\" = {3} WHERE \"Id\" IN (SELECT \"Id\" FROM event_deliveries " +
+        ClaimWhere + " FOR UPDATE SKIP LOCKED) RETURNING *";
+
+    private static Task<int> FailDisabledAsync(VoiceProxyDb w, string subscription, DateTimeOffset now) => w.EventDeliveries
+        .Where(d => d.Subscription == subscription && d.Status == DeliveryStatus.Pending
+            && (d.LeaseUntil == null || d.LeaseUntil < now))
+        .ExecuteUpdateAsync(u => u
+            .SetProperty(d => d.Status, DeliveryStatus.Failed)
+            .SetProperty(d => d.LastError, "not sent: the subscription is disabled (the receiver answered 410 Gone)"));
+
+    private async Task SendAsync(Lane lane, EventDelivery delivery, CancellationToken stop)
+    {
+        try
+        {
+            await lane.Slots.WaitAsync(stop);
+            try
+            {
+                var attempt = await AttemptAsync(lane, delivery, stop);
+                await RecordAsync(lane, delivery, attempt);
+            }
+            finally
+            {
+                lane.Slots.Release();
+            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            // Stopping: the lease runs out (or, on SQLite, the next start frees it) and the delivery is sent again.
+        }
+        catch (Exception e)
+        {
+            _log.LogError("Delivery {Delivery} of {EventId} could not be recorded: {Error}", delivery.Id, delivery.EventId,
+                e.Message);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref lane.Held);
+            if (lane.Room) _outbox.Wake();
+        }
+    }
+
+    /// <summary>One signed POST. The signature covers "{webhook-id}.{webhook-timestamp}.{body}" (Standard Webhooks v1); the
+    /// id is the event's, the same on every attempt.</summary>
+    private async Task<Attempt> AttemptAsync(Lane lane, EventDelivery delivery, CancellationToken stop)
+    {
+        var at = _time.GetUtcNow();
+        var started = _time.GetTimestamp();
+        var body = delivery.Body ?? "";
+        using var request = new HttpRequestMessage(HttpMethod.Post, lane.Hook.Url)
+        {
+            Content = new StringContent(body, Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Add("webhook-id", delivery.EventId);
+        request.Headers.Add("webhook-timestamp", at.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture));
+        request.Headers.Add("webhook-signature", lane.Signer.Sign(delivery.EventId, at, body));
+        using var timeout = new CancellationTokenSource(Timeout, _time);
+        using var both = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, stop);
+        try
+        {
+            using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, both.Token);
+            var code = (int)response.StatusCode;
+            var error = code is >= 200 and < 300 ? null
+                : code is >= 300 and < 400 ? "redirects are not followed"
+                : $"the receiver answered {code}";
+            return new Attempt(at, code, error, Milliseconds(started));
+        }
+        catch (OperationCanceledException) when (!stop.IsCancellationRequested)
+        {
+            return new Attempt(at, null, $"no answer within {Timeout.TotalSeconds:0} s", Milliseconds(started));
+        }
+        catch (HttpRequestException e)
+        {
+            return new Attempt(at, null, $"could not send: {e.HttpRequestError}", Milliseconds(started));
+        }
+    }
+
+    private long Milliseconds(long started) => (long)_time.GetElapsedTime(started).TotalMilliseconds;
+
+    /// <summary>The attempt's outcome, in one unit of the group commit, only while this dispatcher still holds the lease.</summary>
+    private async Task RecordAsync(Lane lane, EventDelivery d, Attempt attempt)
+    {
+        var attempts = d.Attempts + 1;
+        var ok = attempt.StatusCode is >= 200 and < 300;
+        var gone = attempt.StatusCode == (int)HttpStatusCode.Gone;
+        var retryIn = ok || gone || lane.Disabled ? null : RetrySchedule.After(attempts, Random.Shared.NextDouble());
+        var status = ok ? DeliveryStatus.Delivered : retryIn is null ? DeliveryStatus.Failed : DeliveryStatus.Pending;
+        var next = retryIn is { } wait ? attempt.At + wait : d.NextAttemptAt;
+        var log = JsonSerializer.Deserialize<List<Attempt>>(d.AttemptsJson, StoredJson.Options)!;
+        log.Add(attempt);
+        var logJson = JsonSerializer.Serialize(log.TakeLast(KeptAttempts), StoredJson.Options);
+        var delivered = ok ? attempt.At : (DateTimeOffset?)null;
+        await _writer.WriteAsync(async w =>
+        {
+            var rows = await w.EventDeliveries
+                .Where(x => x.Id == d.Id && x.LeaseUntil == d.LeaseUntil)
+                .ExecuteUpdateAsync(u => u
+                    .SetProperty(x => x.Status, status)
+                    .SetProperty(x => x.Attempts, attempts)
+                    .SetProperty(x => x.NextAttemptAt, next)
+                    .SetProperty(x => x.LeaseUntil, (DateTimeOffset?)null)
+                    .SetProperty(x => x.LastAttemptAt, attempt.At)
+                    .SetProperty(x => x.LastStatusCode, attempt.StatusCode)
+                    .SetProperty(x => x.LastError, attempt.Error)
+                    .SetProperty(x => x.DeliveredAt, x => delivered ?? x.DeliveredAt)
+                    .SetProperty(x => x.AttemptsJson, logJson));
+            if (gone && rows > 0) await DisableAsync(w, lane, attempt.At);
+        });
+        if (gone)
+        {
+            lane.Disabled = true;
+            _log.LogWarning("Subscription {Subscription} of {Seller} answered 410 Gone: disabled", lane.Id, lane.Seller);
+        }
+    }
+
+    private async Task DisableAsync(VoiceProxyDb w, Lane lane, DateTimeOffset at)
+    {
+        if (await w.DisabledSubscriptions.AnyAsync(s => s.Subscription == lane.Id)) return;
+        const string reason = "the receiver answered 410 Gone";
+        w.DisabledSubscriptions.Add(new DisabledSubscription
+        {
+            Subscription = lane.Id, Seller = lane.Seller, DisabledAt = at, Reason = reason,
+        });
+        _journal.Audit(w, "webhook.subscription_disabled", "voiceproxy", lane.Seller, lane.Id, new { subscription = lane.Id, reason });
+        await FailDisabledAsync(w, lane.Id, at);
+    }
+
+    public override void Dispose()
+    {
+        _http.Dispose();
+        foreach (var lane in _lanes.Values) lane.Slots.Dispose();
+        base.Dispose();
+    }
+
+    /// <summary>One attempt as the delivery log shows it.</summary>
+    public sealed record Attempt(DateTimeOffset At, int? StatusCode, string? Error, long Milliseconds);
+
+    /// <summary>One subscription: where it sends, how it signs, how many requests it has in hand.</summary>
+    internal sealed class Lane(string id, string seller, WebhookSubscriptionOptions hook, int concurrency)
+    {
+        public string Id { get; } = id;
+        public string Seller { get; } = seller;
+        public WebhookSubscriptionOptions Hook { get; } = hook;
+        public SemaphoreSlim Slots { get; } = new(concurrency);
+        public StandardWebhook Signer { get; } = new(hook.SecretBytes()!);
+        /// <summary>Claimed and not yet recorded.</summary>
+        public int Held;
+        /// <summary>False after a claim that took less than it had room for: nothing more was due.</summary>
+        public volatile bool Room = true;
+        public volatile bool Disabled;
+    }
+}
