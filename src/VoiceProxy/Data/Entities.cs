@@ -148,7 +148,8 @@ public sealed class EventDelivery
     public required string EventId { get; init; }
     public required string Seller { get; init; }
     public required string Type { get; init; }
-    /// <summary>The subscription's stable name (a digest of seller and URL); its URL and secret come from configuration.</summary>
+    /// <summary>The subscription's stable name (a digest of seller and URL); its URL and secret come from
+    /// configuration.</summary>
     public required string Subscription { get; init; }
     public required DateTimeOffset CreatedAt { get; init; }
     /// <summary>The JSON sent, written once; null once the person's data was erased.</summary>

@@ -242,7 +242,8 @@ internal sealed class EventDispatcher : BackgroundService
 
     private long Milliseconds(long started) => (long)_time.GetElapsedTime(started).TotalMilliseconds;
 
-    /// <summary>The attempt's outcome, in one unit of the group commit, only while this dispatcher still holds the lease.</summary>
+    /// <summary>The attempt's outcome, in one unit of the group commit, only while this dispatcher still holds the
+    /// lease.</summary>
     private async Task RecordAsync(Lane lane, EventDelivery d, Attempt attempt)
     {
         var attempts = d.Attempts + 1;
@@ -286,7 +287,8 @@ internal sealed class EventDispatcher : BackgroundService
         {
             Subscription = lane.Id, Seller = lane.Seller, DisabledAt = at, Reason = reason,
         });
-        _journal.Audit(w, "webhook.subscription_disabled", "voiceproxy", lane.Seller, lane.Id, new { subscription = lane.Id, reason });
+        _journal.Audit(w, "webhook.subscription_disabled", "voiceproxy", lane.Seller, lane.Id,
+            new { subscription = lane.Id, reason });
         await FailDisabledAsync(w, lane.Id, at);
     }
 

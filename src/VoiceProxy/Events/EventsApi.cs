@@ -57,7 +57,8 @@ internal static class EventsApi
             errors["status"] = [$"must be one or more of {string.Join(", ", DeliveryStatus.All)}, comma-separated."];
         if (q.Type is not null && !AppEventTypes.All.Contains(q.Type))
             errors["type"] = [$"must be one of {string.Join(", ", AppEventTypes.All)}."];
-        if (q.Seller is not null && options.Value.FindSeller(q.Seller) is null) errors["seller"] = ["is not a configured seller."];
+        if (q.Seller is not null && options.Value.FindSeller(q.Seller) is null)
+            errors["seller"] = ["is not a configured seller."];
         if (q.From is { } f && q.To is { } t && f >= t) errors["from"] = ["must be before 'to'."];
         if (q.Limit is < 1 or > 200) errors["limit"] = ["must be between 1 and 200."];
         long? after = null;
