@@ -144,11 +144,12 @@ internal sealed class EventDispatcher : BackgroundService
             }
             return all;
         });
-        foreach (var (lane, rows) in wants.Select(w => (w.Lane, claimed.Count(c => c.Item1 == w.Lane))).ToList())
+        foreach (var (lane, room) in wants)
         {
+            var rows = claimed.Count(c => c.Item1 == lane);
             Interlocked.Add(ref lane.Held, rows);
             // A full claim means more may be waiting: the next free slot wakes the loop again.
-            lane.Room = rows < wants.First(w => w.Lane == lane).Room;
+            lane.MoreDue = rows == room;
         }
         return claimed;
     }
@@ -201,7 +202,7 @@ internal sealed class EventDispatcher : BackgroundService
         finally
         {
             Interlocked.Decrement(ref lane.Held);
-            if (lane.Room) _outbox.Wake();
+            if (lane.MoreDue) _outbox.Wake();
         }
     }
 
@@ -312,8 +313,8 @@ internal sealed class EventDispatcher : BackgroundService
         public StandardWebhook Signer { get; } = new(hook.SecretBytes()!);
         /// <summary>Claimed and not yet recorded.</summary>
         public int Held;
-        /// <summary>False after a claim that took less than it had room for: nothing more was due.</summary>
-        public volatile bool Room = true;
+        /// <summary>Set after a claim that filled the lane's room: more may be due, so a free slot wakes the loop.</summary>
+        public volatile bool MoreDue;
         public volatile bool Disabled;
     }
 }
