@@ -51,7 +51,8 @@ internal sealed class EventsBenchmark(Dictionary<string, string> o)
         using (two)
         {
             var numbers = clock.Areas.SelectMany(area => Enumerable.Range(0, 400 / clock.Areas.Count + 1)
-                .Select(i => string.Create(CultureInfo.InvariantCulture, $"+1{area}{CallingClock.FirstLine(area, false) + i:D7}")))
+                .Select(i => string.Create(CultureInfo.InvariantCulture,
+                    $"+1{area}{CallingClock.FirstLine(area, false) + i:D7}")))
                 .ToArray();
             await Task.WhenAll(none.GrantAsync(numbers), two.GrantAsync(numbers));
             var results = new Dictionary<string, List<(double PerSecond, double CpuMicros, double P99)>>
@@ -71,7 +72,8 @@ internal sealed class EventsBenchmark(Dictionary<string, string> o)
             Console.WriteLine($"placed calls/s with two subscriptions against none: " +
                               $"{Mean("two", r => r.PerSecond) / Mean("none", r => r.PerSecond):0.00}x " +
                               $"({Mean("two", r => r.PerSecond):N0}/s against {Mean("none", r => r.PerSecond):N0}/s); " +
-                              $"server CPU a call {Mean("two", r => r.CpuMicros):0} µs against {Mean("none", r => r.CpuMicros):0} µs");
+                              $"server CPU a call {Mean("two", r => r.CpuMicros):0} µs against " +
+                              $"{Mean("none", r => r.CpuMicros):0} µs");
             Console.WriteLine($"meanwhile the fast receiver got {fast.Count:N0} events; " +
                               $"the one that never answers holds {dead.Count:N0} requests open");
         }

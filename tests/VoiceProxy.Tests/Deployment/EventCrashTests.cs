@@ -71,7 +71,10 @@ public sealed class EventCrashTests : IAsyncLifetime
                     }
                     var call = await client.PostAsJsonAsync("/v1/calls", ApiHelpers.OrderUpdate($"+1303555{n:D4}"), stop.Token);
                     if (call.StatusCode == (HttpStatusCode)422)
-                        answered.Add((string)JsonNode.Parse(await call.Content.ReadAsStringAsync(CancellationToken.None))!["callId"]!);
+                    {
+                        var problem = JsonNode.Parse(await call.Content.ReadAsStringAsync(CancellationToken.None))!;
+                        answered.Add((string)problem["callId"]!);
+                    }
                 }
                 catch (Exception e) when (e is HttpRequestException or TaskCanceledException or IOException) { }
             }
