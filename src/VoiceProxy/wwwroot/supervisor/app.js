@@ -63,7 +63,7 @@ async function route() {
   $("detail-view").hidden = !match;
   $("status").textContent = "";
   if (match) await showCall(match[1]);
-  else await Promise.all([loadCalls(), loadFigures(), loadRegistry()]);
+  else await Promise.all([loadCalls(), loadFigures(), loadRegistry(), loadWebhooks()]);
 }
 
 // ---- list -----------------------------------------------------------------------------------------------
@@ -155,6 +155,23 @@ async function loadRegistry() {
     el("td", {}, l.name), el("td", {}, l.asOf), el("td", { class: "num" }, l.count.toLocaleString("en-US")),
     el("td", { class: "num" }, `${l.ageDays} d`), el("td", {}, l.stale ? badge("stale", "stale") : badge("fresh", "fresh")))));
   $("registry-empty").hidden = lists.length > 0;
+}
+
+// Subscriptions disabled or with deliveries failed or waiting on a retry, and the latest deliveries not yet made.
+async function loadWebhooks() {
+  const [subscriptions, deliveries] = await Promise.all([
+    api("/v1/webhooks/subscriptions"), api("/v1/webhooks/deliveries?status=pending,failed&limit=20")]);
+  const failing = subscriptions.filter((s) => s.disabledAt || s.failed > 0 || (s.pending > 0 && s.lastError));
+  $("subscriptions").tBodies[0].replaceChildren(...failing.map((s) => el("tr", {},
+    el("td", {}, s.seller), el("td", {}, s.url),
+    el("td", {}, s.disabledAt ? badge(`disabled ${utc(s.disabledAt)}`, "stale") : badge("retrying", "pending")),
+    el("td", { class: "num" }, s.pending), el("td", { class: "num" }, s.failed), el("td", {}, s.lastError ?? ""))));
+  $("subscriptions-ok").hidden = failing.length > 0;
+  $("deliveries").tBodies[0].replaceChildren(...deliveries.items.map((d) => el("tr", {},
+    el("td", {}, utc(d.createdAt)), el("td", {}, `${d.type} ${d.eventId}`), el("td", {}, d.seller),
+    el("td", {}, d.status), el("td", { class: "num" }, d.attempts),
+    el("td", {}, d.lastStatusCode ?? d.lastError ?? ""), el("td", {}, utc(d.nextAttemptAt)))));
+  $("deliveries-empty").hidden = deliveries.items.length > 0;
 }
 
 // ---- detail ---------------------------------------------------------------------------------------------
