@@ -185,7 +185,8 @@ internal sealed class EventDispatcher : BackgroundService
     private object Instant(DateTimeOffset at) => _postgres ? at.ToUniversalTime() : at.UtcTicks;
 
     private const string ClaimWhere =
-        "WHERE \"Status\" = 'pending' AND \"Subscription\" = {0} AND \"NextAttemptAt\" <= {2} " +
+        "WHERE \"Status\" = 'pending' AND \"Body\" IS NOT NULL AND \"Subscription\" = {0} " +
+        "AND \"NextAttemptAt\" <= {2} " +
         "AND (\"LeaseUntil\" IS NULL OR \"LeaseUntil\" < {2}) ORDER BY \"NextAttemptAt\", \"Id\" LIMIT {1}";
 
     private const string SqliteClaim =
