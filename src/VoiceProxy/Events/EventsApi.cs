@@ -11,8 +11,17 @@ using VoiceProxy.Security;
 
 namespace VoiceProxy.Events;
 
-public sealed record DeliveryQuery(
-    string? Status, string? Type, string? Seller, DateTimeOffset? From, DateTimeOffset? To, int? Limit, string? Cursor);
+/// <summary>The delivery log's filters (init properties: the build-time request delegates bind them).</summary>
+public sealed record DeliveryQuery
+{
+    public string? Status { get; init; }
+    public string? Type { get; init; }
+    public string? Seller { get; init; }
+    public DateTimeOffset? From { get; init; }
+    public DateTimeOffset? To { get; init; }
+    public int? Limit { get; init; }
+    public string? Cursor { get; init; }
+}
 
 /// <summary>One delivery of one event to one subscription, as the delivery log shows it (never the body, which names the
 /// person).</summary>
