@@ -5,7 +5,7 @@ using VoiceProxy.Compliance;
 using VoiceProxy.Consent;
 using VoiceProxy.Data;
 using VoiceProxy.DoNotCall;
-using VoiceProxy.Events;
+using VoiceProxy.AppEvents;
 using VoiceProxy.Infrastructure;
 using VoiceProxy.Privacy;
 using VoiceProxy.Security;

@@ -11,7 +11,7 @@ using VoiceProxy.Audit;
 using VoiceProxy.Data;
 using VoiceProxy.Infrastructure;
 
-namespace VoiceProxy.Events;
+namespace VoiceProxy.AppEvents;
 
 /// <summary>
 /// The transactional outbox's sending half, in the background, never on a request's path. Each configured subscription is a

@@ -9,7 +9,7 @@ using VoiceProxy.Data;
 using VoiceProxy.Infrastructure;
 using VoiceProxy.Security;
 
-namespace VoiceProxy.Events;
+namespace VoiceProxy.AppEvents;
 
 /// <summary>The delivery log's filters (init properties: the build-time request delegates bind them).</summary>
 public sealed record DeliveryQuery

@@ -1,4 +1,4 @@
-namespace VoiceProxy.Events;
+namespace VoiceProxy.AppEvents;
 
 /// <summary>When a delivery that was not answered with a 2xx in time is tried again: about 5 s, 5 min, 30 min, 2 h, 5 h,
 /// 10 h and 10 h after the attempts before (eight attempts over about 28 hours), each stretched or shortened by up to 10% at

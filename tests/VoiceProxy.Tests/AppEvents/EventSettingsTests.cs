@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Options;
-using VoiceProxy.Events;
+using VoiceProxy.AppEvents;
 
-namespace VoiceProxy.Tests.Events;
+namespace VoiceProxy.Tests.AppEvents;
 
 /// <summary>A subscription with a bad URL, secret or event type stops start-up naming the key; the retry schedule, table by
 /// table.</summary>

@@ -1,6 +1,6 @@
 using System.Net;
 
-namespace VoiceProxy.Tests.Events;
+namespace VoiceProxy.Tests.AppEvents;
 
 /// <summary>Two instances on one PostgreSQL database, each with its own dispatcher over the shared outbox: every event is
 /// sent by one of them (claims take a lease with FOR UPDATE SKIP LOCKED), none twice, and every delivery is recorded.</summary>
@@ -71,8 +71,13 @@ public sealed class EventPostgresTests : IAsyncLifetime, IDisposable
             await Task.Delay(20);
         }
 
-        _a.Time.Advance(TimeSpan.FromSeconds(6));
-        _b.Time.Advance(TimeSpan.FromSeconds(6));
+        // In steps: a dispatcher sets its next wait only once its pass is over.
+        for (var i = 0; i < 12 && _receiver.Received.Count < 2; i++)
+        {
+            _a.Time.Advance(TimeSpan.FromSeconds(0.5));
+            _b.Time.Advance(TimeSpan.FromSeconds(0.5));
+            await Task.Delay(100);
+        }
         var received = await _receiver.WaitForAsync(r => r.Count == 2, "the second attempt");
 
         Assert.Single(received.Select(e => e.WebhookId).Distinct());
