@@ -7,6 +7,7 @@ using VoiceProxy.Data;
 using VoiceProxy.DoNotCall;
 using VoiceProxy.AppEvents;
 using VoiceProxy.Infrastructure;
+using VoiceProxy.Lookup;
 using VoiceProxy.Privacy;
 using VoiceProxy.Security;
 using VoiceProxy.Supervisor;
@@ -39,6 +40,8 @@ builder.Services.AddDoNotCall();
 builder.Services.AddCompliance();
 builder.Services.AddTwiml();
 builder.Services.AddTwilio(builder.Configuration);
+// Twilio Lookup (reassigned numbers, line types) for the gate, with its cache shared through the store.
+builder.Services.AddLookup(builder.Configuration);
 builder.Services.AddCalls();
 // Erasure of a person's data on request, and of everyone's after the retention period.
 builder.Services.AddPrivacy();
@@ -81,6 +84,8 @@ app.MapHealth();
 app.MapCalls();
 app.MapConsents();
 app.MapDoNotCall();
+// /v1/numbers/{phone}: the Lookup answers kept for a number.
+app.MapLookup();
 // /v1/audit/verify; the supervisors' /v1/calls list, export and figures; the /supervisor page with sign-in and sign-out.
 app.MapAudit();
 app.MapReview();

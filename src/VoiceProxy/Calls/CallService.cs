@@ -21,8 +21,8 @@ internal sealed class CallService(
     VoiceProxyDb db, FactGatherer facts, Gate gate, CallPlacer placer, StoreWriter writer, Journal journal, IPlacementLocks locks,
     Pseudonyms pseudonyms, TimeProvider time, ILogger<CallService> log)
 {
-    public async Task<Decision> DryRunAsync(ValidCallRequest request, DateTimeOffset at, CancellationToken ct) =>
-        gate.Decide(request.Intent, await facts.GatherAsync(request.Intent, request.Customer, at, ct), at);
+    public async Task<Decision> DryRunAsync(ValidCallRequest request, DateTimeOffset at, bool lookup, CancellationToken ct) =>
+        gate.Decide(request.Intent, await facts.GatherAsync(request.Intent, request.Customer, at, lookup, ct), at);
 
     public async Task<CallResult> PlaceAsync(ValidCallRequest request, string? idempotencyKey, string actor, CancellationToken ct)
     {
@@ -37,7 +37,7 @@ internal sealed class CallService(
             return Replay(earlier, request) with { Personal = await PersonalOfAsync(earlier, ct) };
 
         var now = time.GetUtcNow();
-        var decision = gate.Decide(intent, await facts.GatherAsync(intent, request.Customer, now, ct), now);
+        var decision = gate.Decide(intent, await facts.GatherAsync(intent, request.Customer, now, lookup: true, ct), now);
         var call = new CallRecord
         {
             Id = Guid.CreateVersion7(now).ToString(), Seller = intent.Seller, To = intent.To, From = intent.From,

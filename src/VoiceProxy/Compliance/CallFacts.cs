@@ -11,7 +11,8 @@ public sealed record CallFacts(
     IReadOnlyList<RegistryFact> Registries,
     Location? Location,
     IReadOnlyList<DateTimeOffset> RecentCalls,
-    SellerPolicy Seller);
+    SellerPolicy Seller,
+    LookupFacts? Lookup = null);
 
 /// <summary>Where the called party may be: every candidate state and time zone. Null facts location means unknown.</summary>
 public sealed record Location(IReadOnlyList<string> States, IReadOnlyList<TimeZoneInfo> Zones, string Source);

@@ -31,6 +31,7 @@ internal sealed class AppendOnlyInterceptor : SaveChangesInterceptor
                 { Entity: CallEvent, State: EntityState.Modified or EntityState.Deleted } => "a call event",
                 { Entity: ConsentEntry, State: EntityState.Modified or EntityState.Deleted } => "a consent entry",
                 { Entity: DncEntry, State: EntityState.Modified or EntityState.Deleted } => "a do-not-call entry",
+                { Entity: LookupAnswer, State: EntityState.Modified } => "a Lookup answer",
                 _ => null,
             };
             if (refused is not null)

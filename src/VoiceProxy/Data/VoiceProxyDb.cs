@@ -23,6 +23,8 @@ public class VoiceProxyDb : DbContext
     public DbSet<SessionRecord> SupervisorSessions => Set<SessionRecord>();
     public DbSet<EventDelivery> EventDeliveries => Set<EventDelivery>();
     public DbSet<DisabledSubscription> DisabledSubscriptions => Set<DisabledSubscription>();
+    public DbSet<LookupAnswer> LookupAnswers => Set<LookupAnswer>();
+    public DbSet<LookupCacheHits> LookupCacheHits => Set<LookupCacheHits>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -135,6 +137,24 @@ public class VoiceProxyDb : DbContext
             e.HasKey(d => d.Subscription);
             e.Property(d => d.Subscription).HasMaxLength(40);
             e.Property(d => d.Reason).HasMaxLength(1000);
+        });
+        modelBuilder.Entity<LookupAnswer>(e =>
+        {
+            e.ToTable("lookup_answers");
+            e.Property(a => a.Person).HasMaxLength(64);
+            e.Property(a => a.Seller).HasMaxLength(200);
+            e.Property(a => a.Field).HasMaxLength(40);
+            e.Property(a => a.Answer).HasMaxLength(40);
+            e.Property(a => a.Detail).HasMaxLength(1000);
+            // The gate reads a number's fresh answers; the figures count a range.
+            e.HasIndex(a => new { a.Person, a.AskedAt });
+            e.HasIndex(a => a.AskedAt);
+        });
+        modelBuilder.Entity<LookupCacheHits>(e =>
+        {
+            e.ToTable("lookup_cache_hits");
+            e.Property(h => h.Seller).HasMaxLength(200);
+            e.HasIndex(h => h.Hour);
         });
     }
 

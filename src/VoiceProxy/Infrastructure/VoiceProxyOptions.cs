@@ -88,6 +88,12 @@ public sealed class SellerOptions
     /// <summary>Whether express written marketing consent lifts the national and state registries for this seller. Default
     /// <c>true</c>.</summary>
     public bool WrittenConsentExemptsRegistry { get; set; } = true;
+    /// <summary>Line types (as Twilio Lookup names them) this seller never calls. Default: <see
+    /// cref="LineTypes.DefaultBlocked"/>; a list given here replaces it.</summary>
+    public List<string>? BlockedLineTypes { get; set; }
+
+    public IReadOnlyList<string> EffectiveBlockedLineTypes => BlockedLineTypes ?? [.. LineTypes.DefaultBlocked];
+
     /// <summary>Where the seller's app hears about its calls, opt-outs and lists (signed event webhooks).</summary>
     public List<WebhookSubscriptionOptions> Webhooks { get; set; } = [];
 }
@@ -253,6 +259,9 @@ internal sealed class VoiceProxyOptionsValidator(IHostEnvironment environment) :
             Require(s.OptOutNumber is null
                 || (Phone.IsE164(s.OptOutNumber) && Phone.TypeOf(s.OptOutNumber) != PhoneNumbers.PhoneNumberType.PREMIUM_RATE),
                 $"Sellers:{i}:OptOutNumber", "must be an E.164 number, not a 900 number.");
+            for (var j = 0; j < (s.BlockedLineTypes?.Count ?? 0); j++)
+                Require(LineTypes.All.Contains(s.BlockedLineTypes![j]), $"Sellers:{i}:BlockedLineTypes:{j}",
+                    $"must be one of {string.Join(", ", LineTypes.All)}.");
             Require(Languages.IsSupported(s.DefaultLanguage),
                 $"Sellers:{i}:DefaultLanguage", $"must be one of {string.Join(", ", Languages.All)}.");
             for (var j = 0; j < s.Webhooks.Count; j++) ValidateWebhook(s.Webhooks[j], $"Sellers:{i}:Webhooks:{j}", Require);

@@ -322,7 +322,9 @@ internal sealed class CallWebhooks(
         if (Pseudonyms.IsErased(call.To)) return new("the person's data was erased, which also stops calls to them", []);
         var intent = new CallIntent(call.Seller, call.To, Purposes.Parse(call.Purpose)!.Value, call.From);
         var now = time.GetUtcNow();
-        var known = await facts.GatherAsync(intent, new CustomerLocation(call.CustomerState, call.CustomerTimeZone), now, ct);
+        // Lookup was asked before dialling; asking again while the person waits on the line would add a round trip.
+        var known = await facts.GatherAsync(
+            intent, new CustomerLocation(call.CustomerState, call.CustomerTimeZone), now, lookup: false, ct);
         if (known.InternalDncSince is { } listed)
             return new($"the number was put on the do-not-call list at {listed:O}", [ReasonCodes.DncInternal]);
         var consent = intent.Purpose == Purpose.Marketing ? known.Marketing : known.Transactional;

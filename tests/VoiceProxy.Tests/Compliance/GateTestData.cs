@@ -58,7 +58,8 @@ internal static class GateTestData
     /// <summary>The candidate location exactly as production builds it (FactGatherer.Locate: area code + customer state/zone).
     /// Locate only reads the NPA table, so the other dependencies are not needed.</summary>
     public static Location? Locate(string to, string? customerState = null, string? customerZone = null) =>
-        new FactGatherer(null!, null!, Npa, null!, null!, null!).Locate(to, new CustomerLocation(customerState, customerZone));
+        new FactGatherer(null!, null!, Npa, null!, null!, null!, null!, null!)
+            .Locate(to, new CustomerLocation(customerState, customerZone));
 
     public static IReadOnlyList<Check> ChecksOf(this Decision d, string rule) => d.Checks.Where(c => c.Rule == rule).ToList();
 
@@ -90,6 +91,8 @@ internal sealed record GateCase
     public IReadOnlyList<string> CallerIds { get; init; } = [GateTestData.CallerId];
     public bool WrittenConsentExemptsRegistry { get; init; } = true;
     public bool TollFreeOptOutLine { get; init; } = true;
+    /// <summary>Null: Lookup not consulted (its checks not applicable).</summary>
+    public LookupFacts? Lookup { get; init; }
     public DateTimeOffset At { get; init; } = new(2026, 7, 15, 19, 0, 0, TimeSpan.Zero);
     public Gate Gate { get; init; } = GateTestData.Gate;
 
@@ -108,7 +111,8 @@ internal sealed record GateCase
         Registries ?? [new RegistryFact("national", false, Today.AddDays(-1))],
         GateTestData.Locate(To, CustomerState, CustomerZone),
         RecentCalls,
-        new SellerPolicy(CallerIds, WrittenConsentExemptsRegistry, TollFreeOptOutLine));
+        new SellerPolicy(CallerIds, WrittenConsentExemptsRegistry, TollFreeOptOutLine),
+        Lookup);
 
     public Decision Decide() => Gate.Decide(Intent, Facts, At);
 

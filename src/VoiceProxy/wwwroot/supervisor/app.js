@@ -142,7 +142,8 @@ async function loadFigures() {
     // The abandonment figure regulators ask for: a person must hear the identity within 2 s of answering.
     figure("Waited over 2 s for the first word", f.firstWord.shareOverTwoSeconds === null ? "no calls measured"
       : `${(f.firstWord.shareOverTwoSeconds * 100).toLocaleString("en-US", { maximumFractionDigits: 1 })} % `
-        + `(${f.firstWord.overTwoSeconds.toLocaleString("en-US")} of ${f.firstWord.measured.toLocaleString("en-US")})`));
+        + `(${f.firstWord.overTwoSeconds.toLocaleString("en-US")} of ${f.firstWord.measured.toLocaleString("en-US")})`),
+    figure("Lookups made", f.lookups.made), figure("Lookup cache hits", f.lookups.cacheHits));
   const reasons = Object.entries(f.blockedByReason);
   $("by-reason").replaceChildren(...(reasons.length
     ? reasons.map(([code, n]) => el("li", {}, `${code}: ${n.toLocaleString("en-US")}`))

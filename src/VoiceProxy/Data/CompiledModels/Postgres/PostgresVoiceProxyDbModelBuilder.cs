@@ -12,7 +12,7 @@ namespace VoiceProxy.Data.CompiledModels.Postgres
     public partial class PostgresVoiceProxyDbModel
     {
         private PostgresVoiceProxyDbModel()
-            : base(skipDetectChanges: false, modelId: new Guid("f9b6ab68-21ae-4f80-9b10-2cfc2d3a4fa8"), entityTypeCount: 11)
+            : base(skipDetectChanges: false, modelId: new Guid("6d0171c5-a140-468e-add8-0c5eff834b50"), entityTypeCount: 13)
         {
         }
 
@@ -26,6 +26,8 @@ namespace VoiceProxy.Data.CompiledModels.Postgres
             var disabledSubscription = DisabledSubscriptionEntityType.Create(this);
             var dncEntry = DncEntryEntityType.Create(this);
             var eventDelivery = EventDeliveryEntityType.Create(this);
+            var lookupAnswer = LookupAnswerEntityType.Create(this);
+            var lookupCacheHits = LookupCacheHitsEntityType.Create(this);
             var personalData = PersonalDataEntityType.Create(this);
             var sessionRecord = SessionRecordEntityType.Create(this);
             var webhookDelivery = WebhookDeliveryEntityType.Create(this);
@@ -40,6 +42,8 @@ namespace VoiceProxy.Data.CompiledModels.Postgres
             DisabledSubscriptionEntityType.CreateAnnotations(disabledSubscription);
             DncEntryEntityType.CreateAnnotations(dncEntry);
             EventDeliveryEntityType.CreateAnnotations(eventDelivery);
+            LookupAnswerEntityType.CreateAnnotations(lookupAnswer);
+            LookupCacheHitsEntityType.CreateAnnotations(lookupCacheHits);
             PersonalDataEntityType.CreateAnnotations(personalData);
             SessionRecordEntityType.CreateAnnotations(sessionRecord);
             WebhookDeliveryEntityType.CreateAnnotations(webhookDelivery);

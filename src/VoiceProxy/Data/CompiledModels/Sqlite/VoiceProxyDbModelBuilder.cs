@@ -11,7 +11,7 @@ namespace VoiceProxy.Data.CompiledModels.Sqlite
     public partial class VoiceProxyDbModel
     {
         private VoiceProxyDbModel()
-            : base(skipDetectChanges: false, modelId: new Guid("cd997ebb-c678-4750-b05c-e04d7df03b7d"), entityTypeCount: 11)
+            : base(skipDetectChanges: false, modelId: new Guid("4858723d-5417-4ff3-854c-222b7fbc6219"), entityTypeCount: 13)
         {
         }
 
@@ -25,6 +25,8 @@ namespace VoiceProxy.Data.CompiledModels.Sqlite
             var disabledSubscription = DisabledSubscriptionEntityType.Create(this);
             var dncEntry = DncEntryEntityType.Create(this);
             var eventDelivery = EventDeliveryEntityType.Create(this);
+            var lookupAnswer = LookupAnswerEntityType.Create(this);
+            var lookupCacheHits = LookupCacheHitsEntityType.Create(this);
             var personalData = PersonalDataEntityType.Create(this);
             var sessionRecord = SessionRecordEntityType.Create(this);
             var webhookDelivery = WebhookDeliveryEntityType.Create(this);
@@ -39,6 +41,8 @@ namespace VoiceProxy.Data.CompiledModels.Sqlite
             DisabledSubscriptionEntityType.CreateAnnotations(disabledSubscription);
             DncEntryEntityType.CreateAnnotations(dncEntry);
             EventDeliveryEntityType.CreateAnnotations(eventDelivery);
+            LookupAnswerEntityType.CreateAnnotations(lookupAnswer);
+            LookupCacheHitsEntityType.CreateAnnotations(lookupCacheHits);
             PersonalDataEntityType.CreateAnnotations(personalData);
             SessionRecordEntityType.CreateAnnotations(sessionRecord);
             WebhookDeliveryEntityType.CreateAnnotations(webhookDelivery);
