@@ -30,7 +30,8 @@ internal static class Program
                     "           [--candidates true|false]\n" +
                     "       bdn [BenchmarkDotNet arguments]   (REGISTRY_DATA=DIR names the generated files)\n" +
                     "       e2e [--data DIR | --registry-count N] [--work DIR] [--consents N] [--dnc N] [--seconds S]\n" +
-                    "           [--concurrency 1,16,64] [--max-requests N] [--phases placed,checks,status]\n" +
+                    "           [--concurrency 1,16,64] [--max-requests N] [--phases placed,checks,status,lookup]\n" +
+                    "           [--lookup-numbers N]\n" +
                     "           [--clock-offset-hours H] [--strace true|false] [--server-warmup S] [--server-log FILE]\n" +
                     "           [--server-settings 'KEY=VALUE;KEY=VALUE']\n" +
                     "       scaleout [--postgres CONNECTION] [--seconds S] [--concurrency C] [--numbers N]\n" +
