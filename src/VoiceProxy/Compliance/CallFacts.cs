@@ -12,7 +12,9 @@ public sealed record CallFacts(
     Location? Location,
     IReadOnlyList<DateTimeOffset> RecentCalls,
     SellerPolicy Seller,
-    IReadOnlyList<RestrictedDateFact> RestrictedDates);
+    IReadOnlyList<RestrictedDateFact> RestrictedDates,
+    LookupFacts? Lookup = null);
+
 
 /// <summary>Local dates (inclusive) on which a state bans calls, declared at run time (POST /v1/rules/restricted-dates).
 /// </summary>

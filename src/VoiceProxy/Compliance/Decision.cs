@@ -33,6 +33,9 @@ public static class ReasonCodes
     public const string UnknownLocation = "unknown_location";
     public const string OptOutLineMissing = "opt_out_line_missing";
     public const string AdadNotAllowed = "adad_not_allowed";
+    public const string NumberReassigned = "number_reassigned";
+    public const string LineTypeNotAllowed = "line_type_not_allowed";
+    public const string LookupUnavailable = "lookup_unavailable";
 }
 
 /// <summary>One rule's outcome. <see cref="Code"/> and <see cref="Message"/> are set when it blocks.</summary>

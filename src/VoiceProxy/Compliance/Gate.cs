@@ -8,6 +8,7 @@ public sealed class Gate(GateSettings settings)
         new ConsentRule(), new InternalDncRule(), new RegistryFreshnessRule(), new RegistryRule(national: true),
         new RegistryRule(national: false), new LocationRule(), new FederalHoursRule(), new StateHoursRule(),
         new RestrictedDayRule(), new StateAdadRule(), new FrequencyRule(), new CallerIdRule(), new OptOutLineRule(),
+        new ReassignedNumberRule(), new LineTypeRule(),
     ];
 
     /// <summary>The rules of the hour and the day, which are checked again when the call is answered.</summary>

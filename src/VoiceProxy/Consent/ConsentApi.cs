@@ -109,6 +109,8 @@ internal static class ConsentApi
                 scope, requestedScope = body.Scope, widenedBy, requestedAt, body.Channel, person,
                 personal = journal.Personal(w, person, new { body.Phone, body.Note }),
             });
+            journal.Publish(w, entry.Seller, AppEventTypes.ConsentRevoked, person,
+                new { phone = entry.Phone, scope = entry.Scope, channel = entry.Channel, revokedAt = entry.EffectiveAt });
         });
         return TypedResults.Created($"/v1/consents/{Uri.EscapeDataString(entry.Phone)}", ConsentEntryView.From(entry));
     }

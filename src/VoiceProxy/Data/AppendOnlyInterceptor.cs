@@ -33,6 +33,7 @@ internal sealed class AppendOnlyInterceptor : SaveChangesInterceptor
                 { Entity: DncEntry, State: EntityState.Modified or EntityState.Deleted } => "a do-not-call entry",
                 { Entity: RestrictedDate, State: EntityState.Deleted } => "a restricted date",
                 { Entity: StoredRuleBook, State: EntityState.Modified or EntityState.Deleted } => "a stored rule book",
+                { Entity: LookupAnswer, State: EntityState.Modified } => "a Lookup answer",
                 _ => null,
             };
             if (refused is not null)

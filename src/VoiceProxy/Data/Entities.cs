@@ -170,3 +170,43 @@ public sealed class StoredRuleBook
     public required string Content { get; init; }
     public required DateTimeOffset FirstUsedAt { get; init; }
 }
+
+/// <summary>One event on its way to one subscription of the seller's app: the transactional outbox. Written in the same unit
+/// of the group commit as the change it reports; sent later by the dispatcher, which leases it while it tries.</summary>
+public sealed class EventDelivery
+{
+    public long Id { get; init; }
+    /// <summary><c>evt_…</c>: the event's id and its <c>webhook-id</c>, the same on every attempt.</summary>
+    public required string EventId { get; init; }
+    public required string Seller { get; init; }
+    public required string Type { get; init; }
+    /// <summary>The subscription's stable name (a digest of seller and URL); its URL and secret come from
+    /// configuration.</summary>
+    public required string Subscription { get; init; }
+    public required DateTimeOffset CreatedAt { get; init; }
+    /// <summary>The JSON sent, written once; null once the person's data was erased.</summary>
+    public string? Body { get; set; }
+    /// <summary>The pseudonym of the person the event names, so an erasure finds it.</summary>
+    public string? Person { get; init; }
+    public required string Status { get; set; }
+    public int Attempts { get; set; }
+    public required DateTimeOffset NextAttemptAt { get; set; }
+    /// <summary>While set and in the future, one dispatcher is sending it and no other takes it.</summary>
+    public DateTimeOffset? LeaseUntil { get; set; }
+    public DateTimeOffset? LastAttemptAt { get; set; }
+    public int? LastStatusCode { get; set; }
+    public string? LastError { get; set; }
+    public DateTimeOffset? DeliveredAt { get; set; }
+    /// <summary>The attempts, oldest first: <c>[{ "at", "statusCode", "error", "milliseconds" }]</c>.</summary>
+    public string AttemptsJson { get; set; } = "[]";
+}
+
+/// <summary>A subscription the receiver turned away for good (410 Gone): nothing more is sent to it until an Admin retries
+/// one of its deliveries.</summary>
+public sealed class DisabledSubscription
+{
+    public required string Subscription { get; init; }
+    public required string Seller { get; init; }
+    public required DateTimeOffset DisabledAt { get; init; }
+    public required string Reason { get; init; }
+}

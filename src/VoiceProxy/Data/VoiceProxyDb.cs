@@ -23,6 +23,10 @@ public class VoiceProxyDb : DbContext
     public DbSet<SessionRecord> SupervisorSessions => Set<SessionRecord>();
     public DbSet<RestrictedDate> RestrictedDates => Set<RestrictedDate>();
     public DbSet<StoredRuleBook> RuleBooks => Set<StoredRuleBook>();
+    public DbSet<EventDelivery> EventDeliveries => Set<EventDelivery>();
+    public DbSet<DisabledSubscription> DisabledSubscriptions => Set<DisabledSubscription>();
+    public DbSet<LookupAnswer> LookupAnswers => Set<LookupAnswer>();
+    public DbSet<LookupCacheHits> LookupCacheHits => Set<LookupCacheHits>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -135,6 +139,48 @@ public class VoiceProxyDb : DbContext
             e.Property(r => r.Sha256).HasMaxLength(64);
             e.Property(r => r.Content).HasMaxLength(4_000_000);
             e.HasIndex(r => r.Label);
+        });
+        modelBuilder.Entity<EventDelivery>(e =>
+        {
+            e.ToTable("event_deliveries");
+            e.Property(d => d.EventId).HasMaxLength(40);
+            e.Property(d => d.Subscription).HasMaxLength(40);
+            e.Property(d => d.Type).HasMaxLength(40);
+            e.Property(d => d.Status).HasMaxLength(10);
+            e.Property(d => d.Person).HasMaxLength(64);
+            e.Property(d => d.Body).HasMaxLength(65536);
+            e.Property(d => d.AttemptsJson).HasMaxLength(65536);
+            e.HasIndex(d => new { d.EventId, d.Subscription }).IsUnique();
+            // The dispatcher's queue: only pending deliveries are in this index.
+            e.HasIndex(d => new { d.Subscription, d.NextAttemptAt }).HasFilter("\"Status\" = 'pending'")
+                .HasDatabaseName("IX_event_deliveries_pending");
+            e.HasIndex(d => d.CreatedAt);
+            e.HasIndex(d => d.Person);
+        });
+        modelBuilder.Entity<DisabledSubscription>(e =>
+        {
+            e.ToTable("disabled_subscriptions");
+            e.HasKey(d => d.Subscription);
+            e.Property(d => d.Subscription).HasMaxLength(40);
+            e.Property(d => d.Reason).HasMaxLength(1000);
+        });
+        modelBuilder.Entity<LookupAnswer>(e =>
+        {
+            e.ToTable("lookup_answers");
+            e.Property(a => a.Person).HasMaxLength(64);
+            e.Property(a => a.Seller).HasMaxLength(200);
+            e.Property(a => a.Field).HasMaxLength(40);
+            e.Property(a => a.Answer).HasMaxLength(40);
+            e.Property(a => a.Detail).HasMaxLength(1000);
+            // The gate reads a number's fresh answers; the figures count a range.
+            e.HasIndex(a => new { a.Person, a.AskedAt });
+            e.HasIndex(a => a.AskedAt);
+        });
+        modelBuilder.Entity<LookupCacheHits>(e =>
+        {
+            e.ToTable("lookup_cache_hits");
+            e.Property(h => h.Seller).HasMaxLength(200);
+            e.HasIndex(h => h.Hour);
         });
     }
 

@@ -11,6 +11,7 @@ public sealed class GateDecisionTests
     [
         "consent", "dnc_internal", "registry_freshness", "dnc_national", "dnc_state", "location",
         "calling_hours", "state_calling_hours", "restricted_day", "state_adad", "frequency_cap", "caller_id", "opt_out_line",
+        "reassigned_number", "line_type",
     ];
 
     [Theory]

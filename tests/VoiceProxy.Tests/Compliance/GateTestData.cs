@@ -69,7 +69,8 @@ internal static class GateTestData
     /// <summary>The candidate location exactly as production builds it (FactGatherer.Locate: area code + customer state/zone).
     /// Locate only reads the NPA table, so the other dependencies are not needed.</summary>
     public static Location? Locate(string to, string? customerState = null, string? customerZone = null) =>
-        new FactGatherer(null!, null!, Npa, null!, null!, null!).Locate(to, new CustomerLocation(customerState, customerZone));
+        new FactGatherer(null!, null!, Npa, null!, null!, null!, null!, null!)
+            .Locate(to, new CustomerLocation(customerState, customerZone));
 
     public static IReadOnlyList<Check> ChecksOf(this Decision d, string rule) => d.Checks.Where(c => c.Rule == rule).ToList();
 
@@ -103,6 +104,8 @@ internal sealed record GateCase
     public IReadOnlyList<RestrictedDateFact> RestrictedDates { get; init; } = [];
     public bool WrittenConsentExemptsRegistry { get; init; } = true;
     public bool TollFreeOptOutLine { get; init; } = true;
+    /// <summary>Null: Lookup not consulted (its checks not applicable).</summary>
+    public LookupFacts? Lookup { get; init; }
     public DateTimeOffset At { get; init; } = new(2026, 7, 15, 19, 0, 0, TimeSpan.Zero);
     public Gate Gate { get; init; } = GateTestData.Gate;
 
@@ -125,7 +128,8 @@ internal sealed record GateCase
         GateTestData.Locate(To, CustomerState, CustomerZone),
         RecentCalls,
         new SellerPolicy(CallerIds, WrittenConsentExemptsRegistry, TollFreeOptOutLine),
-        RestrictedDates);
+        RestrictedDates,
+        Lookup);
 
     public Decision Decide() => Gate.Decide(Intent, Facts, At);
 

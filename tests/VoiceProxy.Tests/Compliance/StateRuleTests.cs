@@ -124,9 +124,9 @@ public sealed class StateRuleTests
     }
 
     [Theory]
-    // Tex. Util. Code 55.127 (16 TAC 26.125(c)(3)): every call (uncertain reading); KRS 367.461(2)(b), Miss. Code
-    // 77-3-723(2), RCW 80.36.400(2): marketing calls.
-    [InlineData("214", "America/Chicago", Purpose.Transactional, "2026-07-13", "block")]
+    // Tex. Util. Code 55.127 (16 TAC 26.125(c)(3)), KRS 367.461(2)(b), Miss. Code 77-3-723(2), RCW 80.36.400(2):
+    // marketing calls (Texas uncertain: its 2013 definition might reach a transactional notice).
+    [InlineData("214", "America/Chicago", Purpose.Transactional, "2026-07-13", "not_applicable")]
     [InlineData("214", "America/Chicago", Purpose.Marketing, "2026-07-13", "block")]
     [InlineData("502", "America/New_York", Purpose.Marketing, "2026-07-13", "block")]
     [InlineData("502", "America/New_York", Purpose.Transactional, "2026-07-13", "not_applicable")]
@@ -138,8 +138,8 @@ public sealed class StateRuleTests
     // Effective dates: RCW 80.36.400 (1986 c 281), Tex. Util. Code 55 subchapter F (1997).
     [InlineData("206", "America/Los_Angeles", Purpose.Marketing, "1986-06-10", "not_applicable")]
     [InlineData("206", "America/Los_Angeles", Purpose.Marketing, "1986-06-11", "block")]
-    [InlineData("214", "America/Chicago", Purpose.Transactional, "1997-08-31", "not_applicable")]
-    [InlineData("214", "America/Chicago", Purpose.Transactional, "1997-09-01", "block")]
+    [InlineData("214", "America/Chicago", Purpose.Marketing, "1997-08-31", "not_applicable")]
+    [InlineData("214", "America/Chicago", Purpose.Marketing, "1997-09-01", "block")]
     public void StateAdad_FrameCannotMeetTheState_Blocked(string npa, string zone, Purpose purpose, string date, string expected)
     {
         var decision = (GateCase.Default with { Purpose = purpose, Npa = npa, At = GateTestData.Local(zone, date, "12:00") })

@@ -191,4 +191,22 @@ public sealed class SupervisorPageTests(SupervisorSite site) : IClassFixture<Sup
         Assert.Equal(HttpStatusCode.Unauthorized, write.StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, adminOnly.StatusCode);
     }
+
+    [Fact]
+    public async Task Page_ShowsTheFailingSubscriptionAndItsWaitingDeliveries()
+    {
+        var (context, page) = await OpenAsync();
+        await using var _ = context;
+
+        await SignInAsync(page);
+
+        var subscription = page.Locator("#subscriptions tbody tr");
+        await Expect(subscription).ToHaveCountAsync(1);
+        await Expect(subscription).ToContainTextAsync(SupervisorSite.DeadWebhookUrl);
+        await Expect(subscription).ToContainTextAsync("could not send");
+        await Expect(page.Locator("#deliveries tbody")).ToContainTextAsync("call.placed");
+        await Expect(page.Locator("#deliveries tbody")).ToContainTextAsync("pending");
+        await Expect(page.Locator("#subscriptions-ok")).ToBeHiddenAsync();
+        await page.ScreenshotAsync(Screenshot("webhooks-1280.png"));
+    }
 }

@@ -63,7 +63,7 @@ async function route() {
   $("detail-view").hidden = !match;
   $("status").textContent = "";
   if (match) await showCall(match[1]);
-  else await Promise.all([loadCalls(), loadFigures(), loadRegistry(), loadRules()]);
+  else await Promise.all([loadCalls(), loadFigures(), loadRegistry(), loadRules(), loadWebhooks()]);
 }
 
 // ---- list -----------------------------------------------------------------------------------------------
@@ -142,7 +142,8 @@ async function loadFigures() {
     // The abandonment figure regulators ask for: a person must hear the identity within 2 s of answering.
     figure("Waited over 2 s for the first word", f.firstWord.shareOverTwoSeconds === null ? "no calls measured"
       : `${(f.firstWord.shareOverTwoSeconds * 100).toLocaleString("en-US", { maximumFractionDigits: 1 })} % `
-        + `(${f.firstWord.overTwoSeconds.toLocaleString("en-US")} of ${f.firstWord.measured.toLocaleString("en-US")})`));
+        + `(${f.firstWord.overTwoSeconds.toLocaleString("en-US")} of ${f.firstWord.measured.toLocaleString("en-US")})`),
+    figure("Lookups made", f.lookups.made), figure("Lookup cache hits", f.lookups.cacheHits));
   const reasons = Object.entries(f.blockedByReason);
   $("by-reason").replaceChildren(...(reasons.length
     ? reasons.map(([code, n]) => el("li", {}, `${code}: ${n.toLocaleString("en-US")}`))
@@ -183,6 +184,23 @@ async function loadRules() {
     ? book.restrictedDates.map((d) => el("li", {}, el("strong", {}, d.state),
       ` ${d.from} to ${d.to} (${d.appliesTo}) — ${d.citation}`))
     : [el("li", { class: "muted" }, "none")]));
+}
+
+// Subscriptions disabled or with deliveries failed or waiting on a retry, and the latest deliveries not yet made.
+async function loadWebhooks() {
+  const [subscriptions, deliveries] = await Promise.all([
+    api("/v1/webhooks/subscriptions"), api("/v1/webhooks/deliveries?status=pending,failed&limit=20")]);
+  const failing = subscriptions.filter((s) => s.disabledAt || s.failed > 0 || (s.pending > 0 && s.lastError));
+  $("subscriptions").tBodies[0].replaceChildren(...failing.map((s) => el("tr", {},
+    el("td", {}, s.seller), el("td", {}, s.url),
+    el("td", {}, s.disabledAt ? badge(`disabled ${utc(s.disabledAt)}`, "stale") : badge("retrying", "pending")),
+    el("td", { class: "num" }, s.pending), el("td", { class: "num" }, s.failed), el("td", {}, s.lastError ?? ""))));
+  $("subscriptions-ok").hidden = failing.length > 0;
+  $("deliveries").tBodies[0].replaceChildren(...deliveries.items.map((d) => el("tr", {},
+    el("td", {}, utc(d.createdAt)), el("td", {}, `${d.type} ${d.eventId}`), el("td", {}, d.seller),
+    el("td", {}, d.status), el("td", { class: "num" }, d.attempts),
+    el("td", {}, d.lastStatusCode ?? d.lastError ?? ""), el("td", {}, utc(d.nextAttemptAt)))));
+  $("deliveries-empty").hidden = deliveries.items.length > 0;
 }
 
 // ---- detail ---------------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ namespace VoiceProxy.Data.CompiledModels.Postgres
     public partial class PostgresVoiceProxyDbModel
     {
         private PostgresVoiceProxyDbModel()
-            : base(skipDetectChanges: false, modelId: new Guid("93075982-5c8b-45a0-9197-983a90319cf6"), entityTypeCount: 11)
+            : base(skipDetectChanges: false, modelId: new Guid("c89b7260-1b00-453a-aadb-3b5ae7a70d56"), entityTypeCount: 15)
         {
         }
 
@@ -23,7 +23,11 @@ namespace VoiceProxy.Data.CompiledModels.Postgres
             var callEvent = CallEventEntityType.Create(this);
             var callRecord = CallRecordEntityType.Create(this);
             var consentEntry = ConsentEntryEntityType.Create(this);
+            var disabledSubscription = DisabledSubscriptionEntityType.Create(this);
             var dncEntry = DncEntryEntityType.Create(this);
+            var eventDelivery = EventDeliveryEntityType.Create(this);
+            var lookupAnswer = LookupAnswerEntityType.Create(this);
+            var lookupCacheHits = LookupCacheHitsEntityType.Create(this);
             var personalData = PersonalDataEntityType.Create(this);
             var restrictedDate = RestrictedDateEntityType.Create(this);
             var sessionRecord = SessionRecordEntityType.Create(this);
@@ -37,7 +41,11 @@ namespace VoiceProxy.Data.CompiledModels.Postgres
             CallEventEntityType.CreateAnnotations(callEvent);
             CallRecordEntityType.CreateAnnotations(callRecord);
             ConsentEntryEntityType.CreateAnnotations(consentEntry);
+            DisabledSubscriptionEntityType.CreateAnnotations(disabledSubscription);
             DncEntryEntityType.CreateAnnotations(dncEntry);
+            EventDeliveryEntityType.CreateAnnotations(eventDelivery);
+            LookupAnswerEntityType.CreateAnnotations(lookupAnswer);
+            LookupCacheHitsEntityType.CreateAnnotations(lookupCacheHits);
             PersonalDataEntityType.CreateAnnotations(personalData);
             RestrictedDateEntityType.CreateAnnotations(restrictedDate);
             SessionRecordEntityType.CreateAnnotations(sessionRecord);

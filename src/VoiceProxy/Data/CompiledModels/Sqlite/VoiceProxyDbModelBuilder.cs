@@ -11,7 +11,7 @@ namespace VoiceProxy.Data.CompiledModels.Sqlite
     public partial class VoiceProxyDbModel
     {
         private VoiceProxyDbModel()
-            : base(skipDetectChanges: false, modelId: new Guid("07426e0e-b988-44f3-9bf6-bd603ae982f8"), entityTypeCount: 11)
+            : base(skipDetectChanges: false, modelId: new Guid("ccff90c8-25b3-46f1-9a4d-a10f1f594960"), entityTypeCount: 15)
         {
         }
 
@@ -22,7 +22,11 @@ namespace VoiceProxy.Data.CompiledModels.Sqlite
             var callEvent = CallEventEntityType.Create(this);
             var callRecord = CallRecordEntityType.Create(this);
             var consentEntry = ConsentEntryEntityType.Create(this);
+            var disabledSubscription = DisabledSubscriptionEntityType.Create(this);
             var dncEntry = DncEntryEntityType.Create(this);
+            var eventDelivery = EventDeliveryEntityType.Create(this);
+            var lookupAnswer = LookupAnswerEntityType.Create(this);
+            var lookupCacheHits = LookupCacheHitsEntityType.Create(this);
             var personalData = PersonalDataEntityType.Create(this);
             var restrictedDate = RestrictedDateEntityType.Create(this);
             var sessionRecord = SessionRecordEntityType.Create(this);
@@ -36,7 +40,11 @@ namespace VoiceProxy.Data.CompiledModels.Sqlite
             CallEventEntityType.CreateAnnotations(callEvent);
             CallRecordEntityType.CreateAnnotations(callRecord);
             ConsentEntryEntityType.CreateAnnotations(consentEntry);
+            DisabledSubscriptionEntityType.CreateAnnotations(disabledSubscription);
             DncEntryEntityType.CreateAnnotations(dncEntry);
+            EventDeliveryEntityType.CreateAnnotations(eventDelivery);
+            LookupAnswerEntityType.CreateAnnotations(lookupAnswer);
+            LookupCacheHitsEntityType.CreateAnnotations(lookupCacheHits);
             PersonalDataEntityType.CreateAnnotations(personalData);
             RestrictedDateEntityType.CreateAnnotations(restrictedDate);
             SessionRecordEntityType.CreateAnnotations(sessionRecord);
