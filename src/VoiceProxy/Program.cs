@@ -6,7 +6,9 @@ using VoiceProxy.Compliance;
 using VoiceProxy.Consent;
 using VoiceProxy.Data;
 using VoiceProxy.DoNotCall;
+using VoiceProxy.AppEvents;
 using VoiceProxy.Infrastructure;
+using VoiceProxy.Lookup;
 using VoiceProxy.Privacy;
 using VoiceProxy.Security;
 using VoiceProxy.Supervisor;
@@ -39,11 +41,15 @@ builder.Services.AddDoNotCall();
 builder.Services.AddCompliance();
 builder.Services.AddTwiml();
 builder.Services.AddTwilio(builder.Configuration);
+// Twilio Lookup (reassigned numbers, line types) for the gate, with its cache shared through the store.
+builder.Services.AddLookup(builder.Configuration);
 builder.Services.AddCalls();
 // Bulk scrub of a list and replay of recorded decisions, over the same gate.
 builder.Services.AddBulk();
 // Erasure of a person's data on request, and of everyone's after the retention period.
 builder.Services.AddPrivacy();
+// Signed events to the sellers' apps: sent from the transactional outbox in the background, with retries.
+builder.Services.AddEvents();
 // RFC 9457 errors: unreadable bodies 400, database down 503; the OpenAPI description of /v1 (served in Development).
 builder.Services.AddProblemDetails();
 builder.Services.AddExceptionHandler<ExceptionProblems>();
@@ -76,11 +82,15 @@ app.UseClientThrottle();
 app.UseAuthorization();
 app.UseRateLimiter();
 app.UseFormAntiforgery();
-// /health/live and /health/ready; /v1/calls and /v1/compliance/check; /v1/consents; /v1/dnc and /v1/registry.
+// /health/live and /health/ready; /v1/calls and /v1/compliance/check; /v1/consents; /v1/dnc and /v1/registry; /v1/rules
+// (the rule book and the dates restricted at run time).
 app.MapHealth();
 app.MapCalls();
 app.MapConsents();
 app.MapDoNotCall();
+app.MapRules();
+// /v1/numbers/{phone}: the Lookup answers kept for a number.
+app.MapLookup();
 // /v1/compliance/scrub and /v1/compliance/replay.
 app.MapBulk();
 // /v1/audit/verify; the supervisors' /v1/calls list, export and figures; the /supervisor page with sign-in and sign-out.
@@ -89,6 +99,8 @@ app.MapReview();
 app.MapSupervisorPage();
 // /v1/privacy/erasures: an Admin erases a person's data.
 app.MapPrivacy();
+// /v1/webhooks: the log of events sent to the sellers' apps, and a retry by hand.
+app.MapEvents();
 // /twilio/*: signed callbacks from Twilio; in Development, /openapi/v1.json and the Scalar UI at /scalar.
 app.MapTwilioWebhooks();
 app.MapApiDocs();

@@ -47,6 +47,7 @@ internal static class Startup
         var registry = Task.Run(() => app.Services.GetRequiredService<IDncRegistry>());
         app.MigrateDatabase();
         app.Services.GetRequiredService<TemplateCatalog>();
+        app.RecordRuleBook();
         app.WarnOfRuleDataEnding();
         foreach (var advisory in options.Advisories()) app.Logger.LogWarning("Configuration: {Advisory}", advisory);
         app.Services.GetRequiredService<NpaTable>();

@@ -46,6 +46,7 @@ internal sealed class EndToEnd(Dictionary<string, string> o)
     private readonly int[] _concurrency = o.GetValueOrDefault("concurrency", "1,16,64").Split(',')
         .Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray();
     private readonly string[] _phases = o.GetValueOrDefault("phases", "placed,checks,status").Split(',');
+    private readonly int _lookupNumbers = Int(o, "lookup-numbers", 2_000);
     private readonly List<string> _rows = [];
     private readonly List<(string Name, FsyncTrace.Window Window, long Requests)> _cells = [];
     private string[] _numbers = [];
@@ -90,7 +91,7 @@ internal sealed class EndToEnd(Dictionary<string, string> o)
             // The default per-key limits (50/s, burst 100) would measure the limiter, not the gate.
             "--VoiceProxy:Limits:PermitsPerSecond", "100000", "--VoiceProxy:Limits:Burst", "100000",
             "--Twilio:AccountSid", AccountSid, "--Twilio:AuthToken", AuthToken, "--Twilio:ApiBaseUrl", standIn.BaseUrl,
-            "--Serilog:MinimumLevel:Default", "Warning",
+            "--Twilio:LookupBaseUrl", standIn.BaseUrl, "--Serilog:MinimumLevel:Default", "Warning",
             .. clock.Args, .. ServerSettings(o),
         ];
         using var http = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(10) })
@@ -162,6 +163,7 @@ internal sealed class EndToEnd(Dictionary<string, string> o)
                               $"{status.P99:0.0} ms | | | | |");
                 }
             }
+            if (_phases.Contains("lookup")) await LookupPhaseAsync(http);
             _rows.Add($"| start-up to ready, {registryCount / 1e6:0} M registry, {_consents / 1e6:0.#} M consents | " +
                       $"{startups.Order().ElementAt(startups.Count / 2):0} ms (median of {startups.Count}) | | | | | | |");
             Console.WriteLine($"server peak resident memory (VmHWM): {_server.PeakMb():N0} MB; " +
@@ -336,11 +338,75 @@ internal sealed class EndToEnd(Dictionary<string, string> o)
         for (var i = 0; i < count; i++) await PlaceAsync(http, placed);
     }
 
-    private async Task<bool> CheckAsync(HttpClient http)
+    private Task<bool> CheckAsync(HttpClient http) => CheckAsync(http, _numbers[Random.Shared.Next(_numbers.Length)], null);
+
+    /// <summary>A dry run; <paramref name="lookup"/> false skips Twilio Lookup (the path with Lookup off), true consults it
+    /// (and asserts the decision shows its answer), null as the server is set.</summary>
+    private async Task<bool> CheckAsync(HttpClient http, string number, bool? lookup)
     {
-        var number = _numbers[Random.Shared.Next(_numbers.Length)];
-        using var response = await http.PostAsJsonAsync("/v1/compliance/check", Request(number));
-        return response.IsSuccessStatusCode || Fail(response.StatusCode, await response.Content.ReadAsStringAsync());
+        using var response = await http.PostAsJsonAsync("/v1/compliance/check", lookup is null ? Request(number) : new
+        {
+            to = number, purpose = "transactional", template = "order-update", language = "en-US", lookup,
+            variables = new Dictionary<string, string> { ["orderNumber"] = "A-1001", ["orderStatus"] = "shipped" },
+        });
+        if (!response.IsSuccessStatusCode) return Fail(response.StatusCode, await response.Content.ReadAsStringAsync());
+        if (lookup != true) return true;
+        var text = await response.Content.ReadAsStringAsync();
+        return text.Contains("\"detail\":\"mobile (Loopback Wireless)", StringComparison.Ordinal)
+            || Fail(response.StatusCode, text);
+    }
+
+    /// <summary>Issue 15's speed: dry-run checks with Lookup on and every answer cached against Lookup off ("lookup": false),
+    /// alternating cells on the same server and numbers (A B A B); then the latency a miss adds (one Lookup round trip to
+    /// the stand-in on loopback, and the group commit of its answer and audit event) against Lookup off, at concurrency 1,
+    /// each on numbers not asked before.</summary>
+    private async Task LookupPhaseAsync(HttpClient http)
+    {
+        var count = Math.Min(_lookupNumbers, _numbers.Length / 3);
+        var (cached, freshOn, freshOff) = (_numbers[..count], _numbers[count..(2 * count)], _numbers[(2 * count)..(3 * count)]);
+        var misses = await MeasureOnceEachAsync(http, "lookup misses (first check of each number), c=1", freshOn, true);
+        var offFirst = await MeasureOnceEachAsync(http, "lookup off (first check of each number), c=1", freshOff, false);
+        _rows.Add($"| dry-run check, Lookup miss vs off, c=1 | p50 {misses.P50:0.00} ms, p99 {misses.P99:0.00} ms | " +
+                  $"{misses.P50 - offFirst.P50:+0.00;-0.00} ms | {misses.P99 - offFirst.P99:+0.00;-0.00} ms | " +
+                  $"off: p50 {offFirst.P50:0.00} ms, p99 {offFirst.P99:0.00} ms | | | added by a miss |");
+        // Prime the cache: every answer for these numbers is asked once here, then only read.
+        foreach (var number in cached) await CheckAsync(http, number, true);
+        foreach (var c in _concurrency)
+        {
+            var on = new List<Figures>();
+            var off = new List<Figures>();
+            for (var round = 0; round < 2; round++)
+            {
+                off.Add(await MeasureAsync($"dry-run checks, Lookup off, c={c}, round {round + 1}", c,
+                    _ => CheckAsync(http, cached[Random.Shared.Next(cached.Length)], false)));
+                on.Add(await MeasureAsync($"dry-run checks, Lookup on (all cached), c={c}, round {round + 1}", c,
+                    _ => CheckAsync(http, cached[Random.Shared.Next(cached.Length)], true)));
+            }
+            var (onRate, offRate) = (on.Average(f => f.PerSecond), off.Average(f => f.PerSecond));
+            _rows.Add($"| dry-run checks, Lookup on (cached) vs off, c={c} | {onRate:N0}/s | " +
+                      $"{on.Average(f => f.P50):0.0} ms | " +
+                      $"{on.Average(f => f.P99):0.0} ms | off: {offRate:N0}/s | {off.Average(f => f.P50):0.0} ms | " +
+                      $"{off.Average(f => f.P99):0.0} ms | {onRate / offRate:0.00}x |");
+        }
+    }
+
+    /// <summary>One dry run per number, one at a time: every request is the first for its number.</summary>
+    private async Task<Figures> MeasureOnceEachAsync(HttpClient http, string name, string[] numbers, bool lookup)
+    {
+        var latencies = new List<double>();
+        var cpuBefore = ServerCpuMs();
+        var wall = Stopwatch.StartNew();
+        foreach (var number in numbers)
+        {
+            var started = Stopwatch.GetTimestamp();
+            if (await CheckAsync(http, number, lookup)) latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        }
+        var all = latencies.Order().ToArray();
+        var figures = new Figures(all.Length / wall.Elapsed.TotalSeconds, Percentile(all, 0.50), Percentile(all, 0.99));
+        Console.WriteLine($"{name}: {all.Length:N0} ok = {figures.PerSecond:N0}/s, p50 {figures.P50:0.00} ms, " +
+                          $"p99 {figures.P99:0.00} ms, server CPU " +
+                          $"{(ServerCpuMs() - cpuBefore) / Math.Max(1, all.Length) * 1000:0} µs a request");
+        return figures;
     }
 
     private async Task<bool> StatusAsync(HttpClient http, List<(string Id, string Sid)> placed, long n, int sequence)
@@ -488,6 +554,13 @@ internal sealed class TwilioStandIn(WebApplication app, string baseUrl) : IAsync
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
         var app = builder.Build();
+        // Lookup v2's answer for any number: a mobile, not reassigned since the date asked about.
+        app.MapGet("/v2/PhoneNumbers/{phone}", (string phone, string? lastVerifiedDate) => Results.Text($$"""
+            {"phone_number":"{{phone}}","valid":true,"country_code":"US",
+             "line_type_intelligence":{"type":"mobile","carrier_name":"Loopback Wireless","error_code":null},
+             "reassigned_number":{{(lastVerifiedDate is null ? "null"
+                : $$"""{"last_verified_date":"{{lastVerifiedDate}}","is_number_reassigned":"no","error_code":null}""")}}}
+            """, "application/json", Encoding.UTF8));
         app.MapPost("/2010-04-01/Accounts/{account}/Calls.json", async (string account, HttpRequest request) =>
         {
             var form = await request.ReadFormAsync();

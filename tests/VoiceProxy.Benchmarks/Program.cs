@@ -23,6 +23,8 @@ internal static class Program
             // scrub and replay at a million, against single checks
             case "bulk": new BulkBenchmark(options).RunAsync().GetAwaiter().GetResult(); return 0;
             case "scaleout": new ScaleOut(options).RunAsync().GetAwaiter().GetResult(); return 0;
+            // placed calls with and without event subscriptions; the dispatcher's throughput
+            case "events": new EventsBenchmark(options).RunAsync().GetAwaiter().GetResult(); return 0;
             case "bdn": BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args[1..]); return 0;
             default:
                 Console.Error.WriteLine("usage: generate --count N --areas K --seed S --out DIR [--mixed]\n" +
@@ -30,12 +32,15 @@ internal static class Program
                     "           [--candidates true|false]\n" +
                     "       bdn [BenchmarkDotNet arguments]   (REGISTRY_DATA=DIR names the generated files)\n" +
                     "       e2e [--data DIR | --registry-count N] [--work DIR] [--consents N] [--dnc N] [--seconds S]\n" +
-                    "           [--concurrency 1,16,64] [--max-requests N] [--phases placed,checks,status]\n" +
+                    "           [--concurrency 1,16,64] [--max-requests N] [--phases placed,checks,status,lookup]\n" +
+                    "           [--lookup-numbers N]\n" +
                     "           [--clock-offset-hours H] [--strace true|false] [--server-warmup S] [--server-log FILE]\n" +
                     "           [--server-settings 'KEY=VALUE;KEY=VALUE']\n" +
                     "       bulk [--registry-count N | --data DIR] [--rows N] [--checks N] [--calls N] [--consents N]\n" +
                     "           [--dnc N] [--work DIR]\n" +
                     "       scaleout [--postgres CONNECTION] [--seconds S] [--concurrency C] [--numbers N]\n" +
+                    "           [--clock-offset-hours H]\n" +
+                    "       events [--seconds S] [--concurrency C] [--rounds R] [--events N] [--work DIR]\n" +
                     "           [--clock-offset-hours H]");
                 return 2;
         }

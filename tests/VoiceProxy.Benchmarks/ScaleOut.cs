@@ -322,6 +322,7 @@ internal sealed class ScaleOut(Dictionary<string, string> o)
         // Numbers repeat every --numbers calls; the cap must not be what is measured.
         "--VoiceProxy:Caps:TransactionalMaxCalls", "100",
         "--Twilio:AccountSid", AccountSid, "--Twilio:AuthToken", AuthToken, "--Twilio:ApiBaseUrl", standIn.BaseUrl,
+        "--Twilio:LookupBaseUrl", standIn.BaseUrl,
         "--Serilog:MinimumLevel:Default", "Warning",
         .. _clock.Args,
     ];

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using VoiceProxy.Data;
+using VoiceProxy.Infrastructure;
 
 namespace VoiceProxy.Audit;
 
@@ -10,7 +11,7 @@ namespace VoiceProxy.Audit;
 /// Payloads carry no personal data: a person is named by a keyed pseudonym, and what must be kept about them (a number,
 /// consent evidence, words spoken) goes into an erasable <see cref="PersonalData"/> row through <see cref="Personal"/>.
 /// </summary>
-internal sealed class Journal(TimeProvider time)
+internal sealed class Journal(Outbox outbox, TimeProvider time)
 {
     /// <summary>Records an event on <paramref name="call"/>'s timeline and in the audit trail, and returns the timeline entry.
     /// <paramref name="dedupKey"/> (Twilio's idempotency token) makes a redelivered webhook fail its own write instead of being
@@ -32,6 +33,12 @@ internal sealed class Journal(TimeProvider time)
     public void Audit(VoiceProxyDb db, string type, string actor, string? seller, string? subject, object payload) =>
         db.AuditEvents.Add(NewAuditEvent(
             time.GetUtcNow(), type, actor, seller, subject, JsonSerializer.Serialize(payload, StoredJson.Options)));
+
+    /// <summary>Tells the seller's app (<see cref="AppEventTypes"/>): the event goes into the transactional outbox of the same
+    /// unit as the change it reports, and is sent after that commits. <paramref name="person"/> is the pseudonym of the person
+    /// <paramref name="data"/> names.</summary>
+    public void Publish(VoiceProxyDb db, string seller, string type, string? person, object data) =>
+        outbox.Add(db, seller, type, person, data);
 
     /// <summary>Keeps a person's data beside the events of this unit instead of in them (<see cref="PersonalData"/>): the row is
     /// added to <paramref name="db"/>, and the returned reference goes into the event's payload as <c>personal</c>, with the

@@ -102,7 +102,7 @@ internal static class BulkApi
     private static async Task<Results<EmptyHttpResult, ValidationProblem>> Replay(
         ReplayBody body, HttpContext http, Replayer replayer, IRuleBooks rules, IOptions<VoiceProxyOptions> options)
     {
-        var (request, gate, errors) = Validate(body, rules, options.Value);
+        var (request, gate, errors) = await ValidateAsync(body, rules, options.Value, http.RequestAborted);
         if (request is null) return Problems.Invalid(errors);
         http.Response.ContentType = "application/json; charset=utf-8";
         http.Response.Headers.CacheControl = "no-store";
@@ -132,8 +132,8 @@ internal static class BulkApi
     }
 
     /// <summary>The replay asked for, with the gate of its rule book, or the fields that are wrong.</summary>
-    public static (ReplayRequest? Request, Gate? Gate, Dictionary<string, string[]> Errors) Validate(
-        ReplayBody body, IRuleBooks rules, VoiceProxyOptions options)
+    public static async Task<(ReplayRequest? Request, Gate? Gate, Dictionary<string, string[]> Errors)> ValidateAsync(
+        ReplayBody body, IRuleBooks rules, VoiceProxyOptions options, CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>();
         if (body.From is null) errors["from"] = ["is required."];
@@ -143,10 +143,11 @@ internal static class BulkApi
             errors["from"] = [$"The range is longer than {options.Limits.MaxReviewRangeDays} days "
                 + "(VoiceProxy:Limits:MaxReviewRangeDays): replay shorter ranges."];
         if (body.Seller is { } seller && options.FindSeller(seller) is null) errors["seller"] = [$"No seller '{seller}'."];
-        var version = body.Rules ?? CurrentRules.Current;
-        var gate = rules.Find(version);
+        var version = body.Rules ?? StoredRules.Current;
+        var gate = await rules.FindAsync(version, ct);
         if (gate is null)
-            errors["rules"] = [$"No rule book '{version}': this version replays with '{CurrentRules.Current}' only."];
+            errors["rules"] = [$"No rule book '{version}': name '{StoredRules.Current}', or a version or label GET /v1/rules "
+                + "or a decision's rulesVersion shows."];
         if (body.Facts is not (null or "recorded" or "current")) errors["facts"] = ["must be 'recorded' or 'current'."];
         return errors.Count > 0 ? (null, null, errors)
             : (new ReplayRequest(body.From!.Value, body.To!.Value, body.Seller, version, body.Facts == "current"), gate, errors);

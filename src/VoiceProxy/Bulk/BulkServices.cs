@@ -10,7 +10,7 @@ internal static class BulkServices
     {
         services.AddScoped<Scrubber>();
         services.AddScoped<Replayer>();
-        services.AddSingleton<IRuleBooks, CurrentRules>();
+        services.AddScoped<IRuleBooks, StoredRules>();
         services.AddLongReads();
         return services;
     }

@@ -97,16 +97,19 @@ internal sealed class Replayer(VoiceProxyDb db, FactGatherer gatherer)
     }
 }
 
-/// <summary>The rule books a replay may name. Today one: <c>current</c>, the rules this process decides with; versioned
-/// rule books plug in here.</summary>
+/// <summary>The rule books a replay may name: <c>current</c>, the rules this process decides with, or any stored rule book
+/// by its version or label (RuleBooks: every rule book a server has decided with is stored at start-up).</summary>
 public interface IRuleBooks
 {
     /// <summary>The gate that decides by the named rule book, or null when there is no such version.</summary>
-    Gate? Find(string version);
+    Task<Gate?> FindAsync(string version, CancellationToken ct);
 }
 
-internal sealed class CurrentRules(Gate gate) : IRuleBooks
+internal sealed class StoredRules(Gate gate, VoiceProxyDb db) : IRuleBooks
 {
     public const string Current = "current";
-    public Gate? Find(string version) => version == Current ? gate : null;
+
+    public async Task<Gate?> FindAsync(string version, CancellationToken ct) =>
+        version == Current ? gate
+        : await RuleBooks.FindAsync(db, version, ct) is { } book ? new Gate(gate.Settings with { Rules = book }) : null;
 }

@@ -8,7 +8,7 @@ public sealed record CustomerBody(string? State, string? TimeZone);
 
 public sealed record CallRequestBody(
     string? To, string? Purpose, string? Template, string? Language, Dictionary<string, string>? Variables,
-    string? From, CustomerBody? Customer, DateTimeOffset? At = null);
+    string? From, CustomerBody? Customer, DateTimeOffset? At = null, bool? Lookup = null);
 
 /// <summary>A request that passed validation.</summary>
 public sealed record ValidCallRequest(

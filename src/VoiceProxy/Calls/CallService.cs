@@ -21,8 +21,8 @@ internal sealed class CallService(
     VoiceProxyDb db, FactGatherer facts, Gate gate, CallPlacer placer, StoreWriter writer, Journal journal, IPlacementLocks locks,
     Pseudonyms pseudonyms, TimeProvider time, ILogger<CallService> log)
 {
-    public async Task<Decision> DryRunAsync(ValidCallRequest request, DateTimeOffset at, CancellationToken ct) =>
-        gate.Decide(request.Intent, await facts.GatherAsync(request.Intent, request.Customer, at, ct), at);
+    public async Task<Decision> DryRunAsync(ValidCallRequest request, DateTimeOffset at, bool lookup, CancellationToken ct) =>
+        gate.Decide(request.Intent, await facts.GatherAsync(request.Intent, request.Customer, at, lookup, ct), at);
 
     public async Task<CallResult> PlaceAsync(ValidCallRequest request, string? idempotencyKey, string actor, CancellationToken ct)
     {
@@ -37,7 +37,7 @@ internal sealed class CallService(
             return Replay(earlier, request) with { Personal = await PersonalOfAsync(earlier, ct) };
 
         var now = time.GetUtcNow();
-        var gathered = await facts.GatherAsync(intent, request.Customer, now, ct);
+        var gathered = await facts.GatherAsync(intent, request.Customer, now, lookup: true, ct);
         var decision = gate.Decide(intent, gathered, now);
         var call = new CallRecord
         {
@@ -47,6 +47,7 @@ internal sealed class CallService(
             CustomerState = request.Customer?.State, CustomerTimeZone = request.Customer?.TimeZone,
             Allowed = decision.Allowed, DecisionJson = JsonSerializer.Serialize(decision, CallsJson.Default.Decision),
             FactsJson = KeptFacts.Serialize(gathered),
+            RulesVersion = decision.RulesVersion,
             ReasonCodes = decision.Allowed ? null : string.Join(' ', decision.Reasons.Select(r => r.Code).Distinct()),
             IdempotencyKey = idempotencyKey, RequestHash = request.RequestHash,
             Status = decision.Allowed ? CallStatus.Queued : CallStatus.Blocked, RequestedAt = now, UpdatedAt = now,
@@ -65,6 +66,12 @@ internal sealed class CallService(
             call.Events.Clear();
             w.Calls.Add(call);
             w.PersonalData.Add(personalRow);
+            if (!call.Allowed)
+                journal.Publish(w, call.Seller, AppEventTypes.CallBlocked, person, new
+                {
+                    callId = call.Id, phone = call.To, call.Purpose, call.Template, decision.Reasons, decision.NextAllowedAt,
+                    call.RequestedAt,
+                });
             return Task.FromResult<CallEvent[]>([
                 journal.CallJson(w, call, "call.requested", actor, requested),
                 journal.CallJson(w, call, "call.decided", actor, call.DecisionJson)]);
@@ -87,9 +94,15 @@ internal sealed class CallService(
             request = result.Sent.Where(p => p.Key != "To").ToDictionary(),
         }, StoredJson.Options);
         // Twilio may call back before it answers us: a status a callback already recorded is newer than ours, so it stays.
-        var (stored, created) = await writer.WriteAsync(async w => (
-            await CallUpdates.RecordTwilioAnswerAsync(w, call.Id, result.Status, result.CallSid, time.GetUtcNow()),
-            journal.CallJson(w, call, "twilio.create", "voiceproxy", answer)));
+        var (stored, created) = await writer.WriteAsync(async w =>
+        {
+            var now = time.GetUtcNow();
+            var (status, sid) = await CallUpdates.RecordTwilioAnswerAsync(w, call.Id, result.Status, result.CallSid, now);
+            // Twilio accepted it: the app hears so once the answer is recorded.
+            if (result.CallSid is not null)
+                journal.Publish(w, call.Seller, AppEventTypes.CallPlaced, person, CallEventData.Of(call, status, sid, now));
+            return ((status, sid), journal.CallJson(w, call, "twilio.create", "voiceproxy", answer));
+        });
         var (status, sid) = stored;
         call.Status = status;
         call.TwilioCallSid = sid;

@@ -31,6 +31,8 @@ internal static class CallsApi
     {
         if (idempotencyKey is { Length: 0 or > 200 }) return Problems.Invalid("Idempotency-Key", "must be 1 to 200 characters.");
         if (body.At is not null) return Problems.Invalid("at", "is only for POST /v1/compliance/check; a call is decided now.");
+        if (body.Lookup is not null)
+            return Problems.Invalid("lookup", "is only for POST /v1/compliance/check; a call always consults Twilio Lookup.");
         var (request, errors) = validation.Validate(body, options.Value.FindSeller(user.BoundSeller()!)!);
         if (request is null) return Problems.Invalid(errors);
 
@@ -82,6 +84,6 @@ internal static class CallsApi
             return Problems.Invalid("at", "must be within a year of now.");
         var (request, errors) = validation.Validate(body, options.Value.FindSeller(user.BoundSeller()!)!);
         if (request is null) return Problems.Invalid(errors);
-        return TypedResults.Ok(await calls.DryRunAsync(request, body.At ?? now, ct));
+        return TypedResults.Ok(await calls.DryRunAsync(request, body.At ?? now, body.Lookup ?? true, ct));
     }
 }

@@ -11,7 +11,18 @@ public sealed record CallFacts(
     IReadOnlyList<RegistryFact> Registries,
     Location? Location,
     IReadOnlyList<DateTimeOffset> RecentCalls,
-    SellerPolicy Seller);
+    SellerPolicy Seller,
+    IReadOnlyList<RestrictedDateFact> RestrictedDates,
+    LookupFacts? Lookup = null);
+
+
+/// <summary>Local dates (inclusive) on which a state bans calls, declared at run time (POST /v1/rules/restricted-dates).
+/// </summary>
+public sealed record RestrictedDateFact(string Id, string State, DateOnly From, DateOnly To, string Scope, string Citation)
+{
+    public bool AppliesTo(Purpose purpose) => Scope == "any" || (Scope == "marketing" && purpose == Purpose.Marketing);
+    public bool Covers(DateOnly date) => date >= From && date <= To;
+}
 
 /// <summary>Where the called party may be: every candidate state and time zone. Null facts location means unknown.</summary>
 public sealed record Location(IReadOnlyList<string> States, IReadOnlyList<TimeZoneInfo> Zones, string Source);

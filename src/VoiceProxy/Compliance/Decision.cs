@@ -32,6 +32,10 @@ public static class ReasonCodes
     public const string CallerIdNotAllowed = "caller_id_not_allowed";
     public const string UnknownLocation = "unknown_location";
     public const string OptOutLineMissing = "opt_out_line_missing";
+    public const string AdadNotAllowed = "adad_not_allowed";
+    public const string NumberReassigned = "number_reassigned";
+    public const string LineTypeNotAllowed = "line_type_not_allowed";
+    public const string LookupUnavailable = "lookup_unavailable";
 }
 
 /// <summary>One rule's outcome. <see cref="Code"/> and <see cref="Message"/> are set when it blocks.</summary>
@@ -58,4 +62,6 @@ public sealed record Decision(
     IReadOnlyList<Check> Checks,
     IReadOnlyList<Reason> Reasons,
     DateTimeOffset? NextAllowedAt,
-    IReadOnlyList<ListConsulted> Lists);
+    IReadOnlyList<ListConsulted> Lists,
+    // The rule book that decided (RuleBook.Version); null on decisions taken before rule books had versions.
+    string? RulesVersion = null);

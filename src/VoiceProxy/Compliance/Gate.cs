@@ -7,7 +7,8 @@ public sealed class Gate(GateSettings settings)
     [
         new ConsentRule(), new InternalDncRule(), new RegistryFreshnessRule(), new RegistryRule(national: true),
         new RegistryRule(national: false), new LocationRule(), new FederalHoursRule(), new StateHoursRule(),
-        new RestrictedDayRule(), new FrequencyRule(), new CallerIdRule(), new OptOutLineRule(),
+        new RestrictedDayRule(), new StateAdadRule(), new FrequencyRule(), new CallerIdRule(), new OptOutLineRule(),
+        new ReassignedNumberRule(), new LineTypeRule(),
     ];
 
     /// <summary>The rules of the hour and the day, which are checked again when the call is answered.</summary>
@@ -31,7 +32,7 @@ public sealed class Gate(GateSettings settings)
             && results.All(r => r.Rule.DependsOnTime || r.Checks.All(c => c.Outcome != Outcome.Block));
         var lists = facts.Registries.Select(r => new ListConsulted(r.List, r.AsOf)).ToList();
         var next = onlyTime && findNextAllowedAt ? NextAllowedAt(context) : null;
-        return new Decision(reasons.Count == 0, at, checks, reasons, next, lists);
+        return new Decision(reasons.Count == 0, at, checks, reasons, next, lists, settings.Rules.Version);
     }
 
     /// <summary>The hours and day rules alone (federal and state windows, restricted days with the dates in the facts), for
@@ -60,16 +61,18 @@ public sealed class Gate(GateSettings settings)
 
     private static IEnumerable<DateTimeOffset> Candidates(RuleContext c)
     {
-        var (_, window) = c.Settings.CapFor(c.Intent.Purpose);
+        var (_, window, _) = c.Settings.CapFor(c.Intent.Purpose, c.At);
         foreach (var call in FrequencyRule.InWindow(c.Facts.RecentCalls, c.At, window))
             yield return call + window;
 
-        var openings = c.Settings.States.CallingHours
-            .SelectMany(h => (h.Days?.Values.Select(w => w.Start) ?? []).Append(h.Start))
+        var openings = c.Settings.Rules.Data.CallingHours
+            .SelectMany(h => (h.Days?.Values.OfType<HoursWindow>().Select(w => w.Start) ?? []).Append(h.Start))
             .Append(new TimeOnly(8, 0))
             .Distinct()
             .ToList();
-        foreach (var zone in c.Facts.Location?.Zones ?? [])
+        // Windows a statute reads in a fixed zone open at their own instants.
+        var fixedZones = c.Settings.Rules.Data.CallingHours.Select(h => h.TimeZone).OfType<string>().Select(TimeZones.Find);
+        foreach (var zone in (c.Facts.Location?.Zones ?? []).Concat(fixedZones).Distinct())
         {
             var today = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(c.At, zone).DateTime);
             for (var d = 0; d <= LookAheadDays; d++)

@@ -8,7 +8,7 @@ namespace VoiceProxy.Compliance;
 /// <summary>
 /// The facts a decision was made on, as kept with the call record so that it can be taken again later (replay): one-letter
 /// names, nothing empty written, about 200 bytes. Version 1: <c>{"v":1,"t":consent,"m":consent,"d":since,"r":[list],
-/// "l":{"s":[states],"z":[zones],"o":source},"c":[recent calls],"p":{"c":[caller ids],"w":exempts,"o":opt-out line}}</c>,
+/// "l":{"s":[states],"z":[zones],"o":source},"c":[recent calls],"p":{"c":[caller ids],"w":exempts,"o":opt-out line},"x":[restricted dates],"k":Lookup}</c>,
 /// where a consent
 /// is <c>{"s":1|2,"k":kind,"a":since}</c> (granted, revoked; none is left out) and a list <c>{"n":name,"x":listed,
 /// "a":asOf}</c>.
@@ -25,7 +25,9 @@ public static class KeptFacts
         f.Registries.Count == 0 ? null : f.Registries.Select(r => new KeptList(r.List, r.Listed, r.AsOf)).ToArray(),
         f.Location is { } l ? new KeptLocation(l.States.ToArray(), l.Zones.Select(z => z.Id).ToArray(), l.Source) : null,
         f.RecentCalls.Count == 0 ? null : f.RecentCalls.ToArray(),
-        new KeptSeller(f.Seller.CallerIds.ToArray(), f.Seller.WrittenConsentExemptsRegistry, f.Seller.TollFreeOptOutLine)),
+        new KeptSeller(f.Seller.CallerIds.ToArray(), f.Seller.WrittenConsentExemptsRegistry, f.Seller.TollFreeOptOutLine),
+        f.RestrictedDates.Count == 0 ? null : f.RestrictedDates.ToArray(),
+        f.Lookup),
         KeptJson.Default.Kept);
 
     /// <summary>The facts back, or null for a form this version does not read (never guessed).</summary>
@@ -48,7 +50,9 @@ public static class KeptFacts
             k.R is null ? [] : Array.ConvertAll(k.R, r => new RegistryFact(r.N, r.X, r.A)),
             k.L is { } l ? new Location(l.S, Array.ConvertAll(l.Z, TimeZones.Find), l.O) : null,
             k.C ?? [],
-            new SellerPolicy(k.P.C, k.P.W, k.P.O));
+            new SellerPolicy(k.P.C, k.P.W, k.P.O),
+            k.X ?? [],
+            k.K);
     }
 
     private static KeptConsent? Of(ConsentStatus s) => s.State == ConsentState.None ? null : new((int)s.State, s.Kind, s.Since);
@@ -65,7 +69,9 @@ internal sealed record Kept(
     [property: JsonPropertyName("r")] KeptList[]? R,
     [property: JsonPropertyName("l")] KeptLocation? L,
     [property: JsonPropertyName("c")] DateTimeOffset[]? C,
-    [property: JsonPropertyName("p")] KeptSeller? P);
+    [property: JsonPropertyName("p")] KeptSeller? P,
+    [property: JsonPropertyName("x")] RestrictedDateFact[]? X = null,
+    [property: JsonPropertyName("k")] LookupFacts? K = null);
 
 internal sealed record KeptConsent(
     [property: JsonPropertyName("s")] int S,

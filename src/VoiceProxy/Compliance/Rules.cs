@@ -8,14 +8,25 @@ namespace VoiceProxy.Compliance;
 public sealed record RuleContext(CallIntent Intent, CallFacts Facts, DateTimeOffset At, GateSettings Settings)
 {
     public bool IsMarketing => Intent.Purpose == Purpose.Marketing;
+
+    /// <summary>The instant's local time in each candidate zone (none when the location is unknown).</summary>
+    public List<(TimeZoneInfo Zone, DateTimeOffset Local)> LocalTimes(IEnumerable<TimeZoneInfo>? zones = null) =>
+        (zones ?? Facts.Location?.Zones ?? []).Select(z => (z, TimeZoneInfo.ConvertTime(At, z))).ToList();
 }
 
 public sealed record GateSettings(
-    int RegistryMaxAgeDays, int MarketingPer24Hours, int TransactionalMaxCalls, TimeSpan TransactionalWindow, StateRules States)
+    int RegistryMaxAgeDays, int MarketingPer24Hours, int TransactionalMaxCalls, TimeSpan TransactionalWindow, RuleBook Rules)
 {
-    public (int Max, TimeSpan Window) CapFor(Purpose purpose) => purpose == Purpose.Marketing
-        ? (MarketingPer24Hours, TimeSpan.FromHours(24))
-        : (TransactionalMaxCalls, TransactionalWindow);
+    /// <summary>The cap on calls of a purpose at an instant: the setting, lowered (and its window lengthened) by the caps the
+    /// rule book has in force anywhere then (VoiceProxy applies the strictest state cap to marketing calls everywhere).
+    /// </summary>
+    public (int Max, TimeSpan Window, CapRule[] Laws) CapFor(Purpose purpose, DateTimeOffset at)
+    {
+        if (purpose != Purpose.Marketing) return (TransactionalMaxCalls, TransactionalWindow, []);
+        var laws = Rules.InForceAt(at).Caps.Where(c => c.AppliesToPurpose(purpose)).ToArray();
+        return (laws.Select(c => c.MaxCalls).Append(MarketingPer24Hours).Min(),
+            TimeSpan.FromHours(laws.Select(c => c.WindowHours).Append(24).Max()), laws);
+    }
 }
 
 /// <summary>One rule: a stable id, a citation, and one or more checks for a call.</summary>
@@ -115,7 +126,7 @@ internal sealed class RegistryRule(bool national) : IRule
     public string Id => national ? "dnc_national" : "dnc_state";
     private string Citation => national
         ? "47 CFR 64.1200(c)(2); 16 CFR 310.4(b)(1)(iii)(B)"
-        : "state do-not-call statutes (CO, FL, IN, LA, MA, MO, OK, PA, TN, TX, WY)";
+        : "state do-not-call statutes (CO, FL, IN, LA, MA, MO, MS, OK, PA, TN, TX, WY)";
 
     public IEnumerable<Check> Evaluate(RuleContext c)
     {
@@ -186,7 +197,8 @@ internal sealed class FederalHoursRule : IRule
     }
 }
 
-/// <summary>State windows, each evaluated in every candidate time zone (the stricter reading).</summary>
+/// <summary>State windows in force on the local date, each evaluated in every candidate time zone (the stricter reading).
+/// </summary>
 internal sealed class StateHoursRule : IRule
 {
     public string Id => "state_calling_hours";
@@ -194,9 +206,11 @@ internal sealed class StateHoursRule : IRule
 
     public IEnumerable<Check> Evaluate(RuleContext c)
     {
+        var local = c.LocalTimes();
         var applicable = c.Facts.Location is { } l
-            ? c.Settings.States.CallingHours
-                .Where(h => l.States.Contains(h.State) && StateRules.AppliesTo(h.AppliesTo, c.Intent.Purpose))
+            ? c.Settings.Rules.Data.CallingHours
+                .Where(h => RuleBook.JurisdictionsOf(l.States).Contains(h.Jurisdiction) && h.AppliesToPurpose(c.Intent.Purpose)
+                    && local.Any(t => h.InForceOn(DateOnly.FromDateTime(t.Local.DateTime))))
                 .ToList()
             : [];
         if (applicable.Count == 0)
@@ -206,23 +220,52 @@ internal sealed class StateHoursRule : IRule
         }
         foreach (var rule in applicable)
         {
-            var outside = c.Facts.Location!.Zones
-                .Select(z => (Zone: z, Local: TimeZoneInfo.ConvertTime(c.At, z)))
-                .Where(t => !rule.WindowOn(t.Local.DayOfWeek).Contains(TimeOnly.FromDateTime(t.Local.DateTime)))
+            var times = rule.TimeZone is { } fixedZone ? c.LocalTimes([TimeZones.Find(fixedZone)]) : local;
+            var outside = times
+                .Where(t => rule.InForceOn(DateOnly.FromDateTime(t.Local.DateTime))
+                    && rule.WindowOn(t.Local.DayOfWeek)?.Contains(TimeOnly.FromDateTime(t.Local.DateTime)) != true)
                 .ToList();
-            var detail = $"{rule.State} {rule.Start:HH\\:mm}-{rule.End:HH\\:mm}"
-                + (rule.Days is null ? "" : " (other hours on " + string.Join(", ", rule.Days.Keys) + ")");
+            var detail = rule.ToString();
             yield return outside.Count == 0
                 ? new(Id, Outcome.Pass, rule.Citation, detail)
                 : Check.Blocked(Id, rule.Citation, ReasonCodes.OutsideCallingHours,
-                    $"{rule.State} allows these calls {rule.WindowOn(outside[0].Local.DayOfWeek)} local time; " +
-                    $"it is {string.Join(" and ", outside.Select(t => $"{t.Local:ddd HH:mm} in {t.Zone.Id}"))}.", detail);
+                    $"{rule.Jurisdiction} allows these calls " +
+                    (rule.WindowOn(outside[0].Local.DayOfWeek) is { } w ? $"{w}" : $"on no {outside[0].Local:dddd}") +
+                    $"; it is {string.Join(" and ", outside.Select(t => $"{t.Local:ddd HH:mm} in {t.Zone.Id}"))}.", detail);
         }
     }
 }
 
-/// <summary>Days on which a state bans the call: weekdays (Sunday) and state legal holidays, in every candidate zone.
-/// One check per state.</summary>
+/// <summary>State rules on automatic dialing-announcing devices that the compliance frame cannot meet: calls into such a
+/// state are blocked, naming what the state requires.</summary>
+internal sealed class StateAdadRule : IRule
+{
+    public string Id => "state_adad";
+
+    public IEnumerable<Check> Evaluate(RuleContext c)
+    {
+        var local = c.LocalTimes();
+        var applicable = c.Facts.Location is { } l
+            ? c.Settings.Rules.Data.AdadRules
+                .Where(r => RuleBook.JurisdictionsOf(l.States).Contains(r.Jurisdiction) && r.AppliesToPurpose(c.Intent.Purpose)
+                    && local.Any(t => r.InForceOn(DateOnly.FromDateTime(t.Local.DateTime))))
+                .ToList()
+            : [];
+        if (applicable.Count == 0)
+            yield return new(Id, Outcome.NotApplicable, "state law",
+                "no state rule on automatic dialing-announcing devices applies");
+        foreach (var rule in applicable)
+            yield return rule.FrameSatisfies
+                ? new(Id, Outcome.Pass, rule.Citation, $"{rule.Jurisdiction}: {rule.Requires} (met by the compliance frame)")
+                : Check.Blocked(Id, rule.Citation, ReasonCodes.AdadNotAllowed,
+                    $"{rule.Jurisdiction} requires of an automated call: {rule.Requires}; VoiceProxy's calls cannot meet it.",
+                    $"{rule.Jurisdiction}: {rule.Requires}");
+    }
+}
+
+/// <summary>Days on which a state bans the call, in every candidate zone: weekdays (Sunday), legal holidays and dates
+/// restricted at run time (emergencies, proclaimed holidays). Only the entries in force on the local date count. One check
+/// per state.</summary>
 internal sealed class RestrictedDayRule : IRule
 {
     public string Id => "restricted_day";
@@ -230,33 +273,33 @@ internal sealed class RestrictedDayRule : IRule
 
     public IEnumerable<Check> Evaluate(RuleContext c)
     {
-        var states = c.Settings.States;
-        var location = c.Facts.Location;
+        var book = c.Settings.Rules.Data;
         var purpose = c.Intent.Purpose;
-        var applicable = location is null ? [] : location.States.Select(state => (
+        var local = c.LocalTimes();
+        bool Applies(RuleEntry r, string state) =>
+            r.Jurisdiction == RuleBook.JurisdictionOf(state) && r.AppliesToPurpose(purpose);
+        var applicable = c.Facts.Location is not { } location ? [] : location.States.Select(state => (
                 State: state,
-                Days: states.RestrictedDays.FirstOrDefault(r => r.State == state && StateRules.AppliesTo(r.AppliesTo, purpose)),
-                Holidays: states.Holidays.FirstOrDefault(r => r.State == state && StateRules.AppliesTo(r.AppliesTo, purpose))))
-            .Where(x => x.Days is not null || x.Holidays is not null)
+                Days: book.DayBans.Where(r => Applies(r, state)).ToList(),
+                Holidays: book.HolidayBans.Where(r => Applies(r, state)).ToList(),
+                Dates: c.Facts.RestrictedDates.Where(r => r.State == state && r.AppliesTo(purpose)).ToList()))
+            .Where(x => x.Days.Count + x.Holidays.Count + x.Dates.Count > 0)
             .ToList();
         if (applicable.Count == 0)
         {
             yield return new(Id, Outcome.NotApplicable, "state law", "no state day restriction applies to this call");
             yield break;
         }
-        var local = location!.Zones.Select(z => (Zone: z, Local: TimeZoneInfo.ConvertTime(c.At, z))).ToList();
-        foreach (var (state, days, holidays) in applicable)
+        foreach (var (state, days, holidays, dates) in applicable)
         {
-            var citation = string.Join("; ", new[] { days?.Citation, holidays?.Citation }.OfType<string>());
-            var detail = $"{state}: none on " + string.Join(" or ", new[]
-            {
-                days is null ? null : string.Join(", ", days.Days) + "s",
-                holidays is null ? null : $"state legal holidays (known through {states.HolidaysCoveredThrough:yyyy-MM-dd})",
-            }.OfType<string>());
+            var citation = string.Join("; ", days.Select(d => d.Citation).Concat(holidays.Select(h => h.Citation))
+                .Concat(dates.Select(d => d.Citation)).Distinct());
+            var detail = $"{state}: none on " + string.Join(" or ", days.Select(d => string.Join(", ", d.Days) + "s")
+                .Concat(holidays.Select(h => $"state legal holidays (known {h.CoveredFrom:yyyy-MM-dd} to " +
+                    $"{h.CoveredThrough:yyyy-MM-dd})"))
+                .Concat(dates.Select(d => $"{d.From:yyyy-MM-dd} to {d.To:yyyy-MM-dd} (restricted date {d.Id})")));
             var why = local
-                .Select(t => Ban(state, days, holidays, t.Local, states.HolidaysCoveredThrough) is { } ban
-                    ? $"{ban} in {t.Zone.Id}"
-                    : null)
+                .Select(t => Ban(state, days, holidays, dates, t.Local) is { } ban ? $"{ban} in {t.Zone.Id}" : null)
                 .OfType<string>().FirstOrDefault();
             yield return why is null
                 ? new(Id, Outcome.Pass, citation, detail)
@@ -264,15 +307,21 @@ internal sealed class RestrictedDayRule : IRule
         }
     }
 
-    private static string? Ban(
-        string state, RestrictedDays? days, StateHolidays? holidays, DateTimeOffset local, DateOnly coveredThrough)
+    private static string? Ban(string state, List<DayBanRule> days, List<HolidayBanRule> holidays,
+        List<RestrictedDateFact> dates, DateTimeOffset local)
     {
         var date = DateOnly.FromDateTime(local.DateTime);
-        if (days?.Days.Contains(local.DayOfWeek) == true) return $"it is {local:dddd}";
-        if (holidays is null) return null;
-        if (date > coveredThrough)
-            return $"{state}'s legal holidays are known only through {coveredThrough:yyyy-MM-dd} (extend state-rules.json)";
-        return holidays.Dates.Contains(date) ? $"{date:yyyy-MM-dd} is a state legal holiday" : null;
+        if (days.Any(d => d.InForceOn(date) && d.Days.Contains(local.DayOfWeek))) return $"it is {local:dddd}";
+        foreach (var h in holidays.Where(h => h.InForceOn(date)))
+        {
+            if (!h.Covers(date))
+                return $"{state}'s legal holidays are known only from {h.CoveredFrom:yyyy-MM-dd} to " +
+                    $"{h.CoveredThrough:yyyy-MM-dd} (extend the rule book)";
+            if (h.Dates.Contains(date)) return $"{date:yyyy-MM-dd} is a state legal holiday";
+        }
+        return dates.FirstOrDefault(d => d.Covers(date)) is { } r
+            ? $"{date:yyyy-MM-dd} is a restricted date ({r.Citation})"
+            : null;
     }
 }
 
@@ -283,10 +332,11 @@ internal sealed class FrequencyRule : IRule
 
     public IEnumerable<Check> Evaluate(RuleContext c)
     {
-        var (max, window) = c.Settings.CapFor(c.Intent.Purpose);
-        var citation = c.IsMarketing
-            ? "Fla. Stat. 501.616(6)(b); 15 O.S. 775C.4; Md. Com. Law 14-4502 (applied everywhere)"
-            : "VoiceProxy policy (VoiceProxy:Caps:TransactionalMaxCalls); FCC 20-186 caps only exempt calls made without consent";
+        var (max, window, laws) = c.Settings.CapFor(c.Intent.Purpose, c.At);
+        var citation = !c.IsMarketing
+            ? "VoiceProxy policy (VoiceProxy:Caps:TransactionalMaxCalls); FCC 20-186 caps only exempt calls made without consent"
+            : laws.Length > 0 ? string.Join("; ", laws.Select(l => l.Citation)) + " (applied everywhere)"
+            : "VoiceProxy policy (VoiceProxy:Caps:MarketingPer24Hours); no state cap was in force";
         var count = InWindow(c.Facts.RecentCalls, c.At, window).Count();
         var kind = c.IsMarketing ? "marketing" : "transactional";
         var detail = $"{count} of {max} {kind} calls in the last {window.TotalHours:0} hours";

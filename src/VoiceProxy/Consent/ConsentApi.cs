@@ -12,7 +12,8 @@ namespace VoiceProxy.Consent;
 public sealed record ConsentEvidence(string? DisclosureText, string? PageUrl, string? IpAddress, string? UserAgent);
 public sealed record ConsentRequest(
     string? Phone, string? Scope, string? Kind, DateTimeOffset? CapturedAt, string? Source, ConsentEvidence? Evidence);
-public sealed record RevocationRequest(string? Phone, string? Scope, string? Channel, string? Note);
+public sealed record RevocationRequest(
+    string? Phone, string? Scope, string? Channel, string? Note, DateTimeOffset? RequestedAt = null);
 
 public sealed record ConsentEntryView(
     long Id, string Action, string? Scope, string? Kind, DateTimeOffset At, DateTimeOffset RecordedAt,
@@ -82,9 +83,11 @@ internal static class ConsentApi
 
     private static async Task<Results<Created<ConsentEntryView>, ValidationProblem>> Revoke(
         RevocationRequest body, ClaimsPrincipal user, StoreWriter writer, Journal journal, Pseudonyms pseudonyms,
-        TimeProvider time)
+        IRevocationScope reach, TimeProvider time)
     {
+        var now = time.GetUtcNow();
         var errors = new Dictionary<string, string[]>();
+        if (body.RequestedAt > now) errors["requestedAt"] = ["may not be in the future."];
         if (Phone.ValidateUsNumber(body.Phone) is { } phoneError) errors["phone"] = [phoneError];
         if (body.Scope is not null && !Purposes.Names.Contains(body.Scope))
             errors["scope"] = ["must be 'transactional', 'marketing', or omitted for all."];
@@ -92,16 +95,22 @@ internal static class ConsentApi
         Problems.Limit(errors, "note", body.Note, 1_000);
         if (errors.Count > 0) return Problems.Invalid(errors);
 
+        // When the consumer asked orders the history; when it was recorded is kept beside it.
+        var requestedAt = body.RequestedAt ?? now;
+        var (scope, widenedBy) = reach.Apply(body.Phone!, body.Scope, requestedAt, now);
         var entry = ConsentLedger.NewRevocation(
-            user.BoundSeller()!, body.Phone!, body.Scope, body.Channel ?? "api", body.Note, user.KeyName(), time.GetUtcNow());
+            user.BoundSeller()!, body.Phone!, scope, body.Channel ?? "api", body.Note, user.KeyName(), requestedAt, now);
         await writer.WriteAsync(w =>
         {
             w.Consents.Add(entry);
             var person = pseudonyms.Of(body.Phone!);
             journal.Audit(w, "consent.revoked", user.KeyName(), entry.Seller, person, new
             {
-                body.Scope, body.Channel, person, personal = journal.Personal(w, person, new { body.Phone, body.Note }),
+                scope, requestedScope = body.Scope, widenedBy, requestedAt, body.Channel, person,
+                personal = journal.Personal(w, person, new { body.Phone, body.Note }),
             });
+            journal.Publish(w, entry.Seller, AppEventTypes.ConsentRevoked, person,
+                new { phone = entry.Phone, scope = entry.Scope, channel = entry.Channel, revokedAt = entry.EffectiveAt });
         });
         return TypedResults.Created($"/v1/consents/{Uri.EscapeDataString(entry.Phone)}", ConsentEntryView.From(entry));
     }

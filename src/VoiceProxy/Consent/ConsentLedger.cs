@@ -36,9 +36,10 @@ internal static class ConsentLedger
         History.For(db)(db, seller, number.Phone, number.Erased).ToListAsync(ct).AsTask();
 
     public static ConsentEntry NewRevocation(
-        string seller, string phone, string? scope, string channel, string? note, string by, DateTimeOffset at) => new()
+        string seller, string phone, string? scope, string channel, string? note, string by, DateTimeOffset at,
+        DateTimeOffset? recordedAt = null) => new()
         {
             Seller = seller, Phone = phone, Action = ConsentAction.Revoke, Scope = scope, Channel = channel, Note = note,
-            EffectiveAt = at, RecordedAt = at, RecordedBy = by,
+            EffectiveAt = at, RecordedAt = recordedAt ?? at, RecordedBy = by,
         };
 }

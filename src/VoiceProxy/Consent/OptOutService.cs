@@ -23,5 +23,8 @@ internal sealed class OptOutService(Journal journal, Pseudonyms pseudonyms, Time
         var person = pseudonyms.PersonOf(phone);
         journal.Audit(w, "optout.recorded", "twilio", seller, callId ?? person,
             new { person, channel, callSid, personal = journal.Personal(w, person, new { phone }) });
+        journal.Publish(w, seller, AppEventTypes.ConsentRevoked, person,
+            new { phone, scope = (string?)null, channel, revokedAt = now, callId });
+        journal.Publish(w, seller, AppEventTypes.DncAdded, person, new { phone, channel, addedAt = now, callId });
     }
 }

@@ -31,6 +31,9 @@ internal sealed class AppendOnlyInterceptor : SaveChangesInterceptor
                 { Entity: CallEvent, State: EntityState.Modified or EntityState.Deleted } => "a call event",
                 { Entity: ConsentEntry, State: EntityState.Modified or EntityState.Deleted } => "a consent entry",
                 { Entity: DncEntry, State: EntityState.Modified or EntityState.Deleted } => "a do-not-call entry",
+                { Entity: RestrictedDate, State: EntityState.Deleted } => "a restricted date",
+                { Entity: StoredRuleBook, State: EntityState.Modified or EntityState.Deleted } => "a stored rule book",
+                { Entity: LookupAnswer, State: EntityState.Modified } => "a Lookup answer",
                 _ => null,
             };
             if (refused is not null)

@@ -14,6 +14,7 @@ internal static class DataServices
         // The provider's own context type selects its migrations; everything else asks for VoiceProxyDb.
         services.AddSingleton<ContextPool>();
         services.AddScoped(sp => sp.GetRequiredService<ContextPool>().Lease());
+        services.AddSingleton<Outbox>();
         services.AddSingleton<StoreWriter>();
         services.AddSingleton<StripedLock>();
         services.AddSingleton<IPlacementLocks>(sp => IsPostgres(sp)

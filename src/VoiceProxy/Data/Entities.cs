@@ -19,6 +19,8 @@ public sealed class CallRecord
     /// again on them); null for calls recorded before facts were kept, and once the person's data is erased (they say where
     /// the customer is).</summary>
     public string? FactsJson { get; init; }
+    /// <summary>The rule book that decided (label@hash prefix); null for calls decided before rule books had versions.</summary>
+    public string? RulesVersion { get; init; }
     /// <summary>A blocked call's distinct reason codes in the decision's order, separated by spaces (what the review list,
     /// export and figures read instead of the decision); null for an allowed call.</summary>
     public string? ReasonCodes { get; init; }
@@ -141,4 +143,74 @@ public sealed class AuditSeal
     public required string HeadHash { get; init; }
     /// <summary>Names the key that sealed these positions (a digest of it, never the key): see AuditKey.Id.</summary>
     public string KeyId { get; init; } = "";
+}
+
+/// <summary>Local dates (inclusive) on which calls into a state are banned, declared at run time (an emergency, a
+/// proclaimed holiday). Never deleted: ending one early sets <see cref="EndedAt"/>, once.</summary>
+public sealed class RestrictedDate
+{
+    /// <summary>Made by the instance that adds it (a version-7 GUID), so its audit event can name it in the same unit.</summary>
+    public required string Id { get; init; }
+    public required string State { get; init; }
+    public required DateOnly From { get; init; }
+    public required DateOnly To { get; init; }
+    /// <summary><c>any</c> or <c>marketing</c>.</summary>
+    public required string AppliesTo { get; init; }
+    public required string Citation { get; init; }
+    public required DateTimeOffset CreatedAt { get; init; }
+    public required string CreatedBy { get; init; }
+    public DateTimeOffset? EndedAt { get; init; }
+    public string? EndedBy { get; init; }
+    public string? EndReason { get; init; }
+}
+
+/// <summary>A rule book's content under its version (RuleBook.Version), stored the first time a server ran with it, so a
+/// past decision can be re-decided under the rule book that took it, or any other, by name. Never changed.</summary>
+public sealed class StoredRuleBook
+{
+    public required string Version { get; init; }
+    public required string Label { get; init; }
+    public required string Sha256 { get; init; }
+    public required string Content { get; init; }
+    public required DateTimeOffset FirstUsedAt { get; init; }
+}
+
+/// <summary>One event on its way to one subscription of the seller's app: the transactional outbox. Written in the same unit
+/// of the group commit as the change it reports; sent later by the dispatcher, which leases it while it tries.</summary>
+public sealed class EventDelivery
+{
+    public long Id { get; init; }
+    /// <summary><c>evt_…</c>: the event's id and its <c>webhook-id</c>, the same on every attempt.</summary>
+    public required string EventId { get; init; }
+    public required string Seller { get; init; }
+    public required string Type { get; init; }
+    /// <summary>The subscription's stable name (a digest of seller and URL); its URL and secret come from
+    /// configuration.</summary>
+    public required string Subscription { get; init; }
+    public required DateTimeOffset CreatedAt { get; init; }
+    /// <summary>The JSON sent, written once; null once the person's data was erased.</summary>
+    public string? Body { get; set; }
+    /// <summary>The pseudonym of the person the event names, so an erasure finds it.</summary>
+    public string? Person { get; init; }
+    public required string Status { get; set; }
+    public int Attempts { get; set; }
+    public required DateTimeOffset NextAttemptAt { get; set; }
+    /// <summary>While set and in the future, one dispatcher is sending it and no other takes it.</summary>
+    public DateTimeOffset? LeaseUntil { get; set; }
+    public DateTimeOffset? LastAttemptAt { get; set; }
+    public int? LastStatusCode { get; set; }
+    public string? LastError { get; set; }
+    public DateTimeOffset? DeliveredAt { get; set; }
+    /// <summary>The attempts, oldest first: <c>[{ "at", "statusCode", "error", "milliseconds" }]</c>.</summary>
+    public string AttemptsJson { get; set; } = "[]";
+}
+
+/// <summary>A subscription the receiver turned away for good (410 Gone): nothing more is sent to it until an Admin retries
+/// one of its deliveries.</summary>
+public sealed class DisabledSubscription
+{
+    public required string Subscription { get; init; }
+    public required string Seller { get; init; }
+    public required DateTimeOffset DisabledAt { get; init; }
+    public required string Reason { get; init; }
 }

@@ -23,13 +23,15 @@ internal sealed class StoreWriter : IAsyncDisposable
     private readonly Channel<Unit> _queue = Channel.CreateUnbounded<Unit>(new UnboundedChannelOptions { SingleReader = true });
     private readonly IServiceScopeFactory _scopes;
     private readonly ILogger<StoreWriter> _log;
+    private readonly Outbox _outbox;
     private readonly Task _loop;
     private long _commits, _units;
     private int _queued;
 
-    public StoreWriter(IServiceScopeFactory scopes, ILogger<StoreWriter> log)
+    public StoreWriter(IServiceScopeFactory scopes, Outbox outbox, ILogger<StoreWriter> log)
     {
         _scopes = scopes;
+        _outbox = outbox;
         _log = log;
         _loop = Task.Run(RunAsync);
     }
@@ -88,6 +90,7 @@ internal sealed class StoreWriter : IAsyncDisposable
                 await CommitAsync(batch);
                 Interlocked.Increment(ref _commits);
                 Interlocked.Add(ref _units, batch.Count);
+                _outbox.Committed();
                 foreach (var unit in batch) unit.Complete();
             }
             catch (Exception e)

@@ -21,6 +21,12 @@ public class VoiceProxyDb : DbContext
     public DbSet<PersonalData> PersonalData => Set<PersonalData>();
     public DbSet<WebhookDelivery> WebhookDeliveries => Set<WebhookDelivery>();
     public DbSet<SessionRecord> SupervisorSessions => Set<SessionRecord>();
+    public DbSet<RestrictedDate> RestrictedDates => Set<RestrictedDate>();
+    public DbSet<StoredRuleBook> RuleBooks => Set<StoredRuleBook>();
+    public DbSet<EventDelivery> EventDeliveries => Set<EventDelivery>();
+    public DbSet<DisabledSubscription> DisabledSubscriptions => Set<DisabledSubscription>();
+    public DbSet<LookupAnswer> LookupAnswers => Set<LookupAnswer>();
+    public DbSet<LookupCacheHits> LookupCacheHits => Set<LookupCacheHits>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -41,6 +47,7 @@ public class VoiceProxyDb : DbContext
             e.Property(c => c.DecisionJson).HasMaxLength(65536);
             e.Property(c => c.FactsJson).HasMaxLength(8192);
             e.Property(c => c.ReasonCodes).HasMaxLength(1000);
+            e.Property(c => c.RulesVersion).HasMaxLength(100);
             e.HasIndex(c => new { c.Seller, c.To, c.RequestedAt });
             e.HasIndex(c => c.RequestedAt);
             e.HasIndex(c => new { c.Seller, c.IdempotencyKey }).IsUnique();
@@ -110,6 +117,71 @@ public class VoiceProxyDb : DbContext
             e.Property(s => s.KeyDigest).HasMaxLength(64);
             e.Property(s => s.KeyName).HasMaxLength(200);
             e.HasIndex(s => s.ExpiresAt);
+        });
+        modelBuilder.Entity<RestrictedDate>(e =>
+        {
+            e.ToTable("restricted_dates");
+            e.Property(r => r.Id).HasMaxLength(40);
+            e.Property(r => r.State).HasMaxLength(2);
+            e.Property(r => r.AppliesTo).HasMaxLength(10);
+            e.Property(r => r.Citation).HasMaxLength(1000);
+            e.Property(r => r.CreatedBy).HasMaxLength(200);
+            e.Property(r => r.EndedBy).HasMaxLength(200);
+            e.Property(r => r.EndReason).HasMaxLength(1000);
+            // Every decision asks for the dates of its candidate states around its instant.
+            e.HasIndex(r => new { r.State, r.To });
+        });
+        modelBuilder.Entity<StoredRuleBook>(e =>
+        {
+            e.ToTable("rule_books");
+            e.HasKey(r => r.Version);
+            e.Property(r => r.Version).HasMaxLength(100);
+            e.Property(r => r.Label).HasMaxLength(80);
+            e.Property(r => r.Sha256).HasMaxLength(64);
+            e.Property(r => r.Content).HasMaxLength(4_000_000);
+            e.HasIndex(r => r.Label);
+        });
+        modelBuilder.Entity<EventDelivery>(e =>
+        {
+            e.ToTable("event_deliveries");
+            e.Property(d => d.EventId).HasMaxLength(40);
+            e.Property(d => d.Subscription).HasMaxLength(40);
+            e.Property(d => d.Type).HasMaxLength(40);
+            e.Property(d => d.Status).HasMaxLength(10);
+            e.Property(d => d.Person).HasMaxLength(64);
+            e.Property(d => d.Body).HasMaxLength(65536);
+            e.Property(d => d.AttemptsJson).HasMaxLength(65536);
+            e.HasIndex(d => new { d.EventId, d.Subscription }).IsUnique();
+            // The dispatcher's queue: only pending deliveries are in this index.
+            e.HasIndex(d => new { d.Subscription, d.NextAttemptAt }).HasFilter("\"Status\" = 'pending'")
+                .HasDatabaseName("IX_event_deliveries_pending");
+            e.HasIndex(d => d.CreatedAt);
+            e.HasIndex(d => d.Person);
+        });
+        modelBuilder.Entity<DisabledSubscription>(e =>
+        {
+            e.ToTable("disabled_subscriptions");
+            e.HasKey(d => d.Subscription);
+            e.Property(d => d.Subscription).HasMaxLength(40);
+            e.Property(d => d.Reason).HasMaxLength(1000);
+        });
+        modelBuilder.Entity<LookupAnswer>(e =>
+        {
+            e.ToTable("lookup_answers");
+            e.Property(a => a.Person).HasMaxLength(64);
+            e.Property(a => a.Seller).HasMaxLength(200);
+            e.Property(a => a.Field).HasMaxLength(40);
+            e.Property(a => a.Answer).HasMaxLength(40);
+            e.Property(a => a.Detail).HasMaxLength(1000);
+            // The gate reads a number's fresh answers; the figures count a range.
+            e.HasIndex(a => new { a.Person, a.AskedAt });
+            e.HasIndex(a => a.AskedAt);
+        });
+        modelBuilder.Entity<LookupCacheHits>(e =>
+        {
+            e.ToTable("lookup_cache_hits");
+            e.Property(h => h.Seller).HasMaxLength(200);
+            e.HasIndex(h => h.Hour);
         });
     }
 

@@ -48,6 +48,8 @@ internal static class DncApi
             var person = pseudonyms.Of(body.Phone!);
             journal.Audit(w, "dnc.added", user.KeyName(), seller, person,
                 new { person, personal = journal.Personal(w, person, new { body.Phone, body.Reason }) });
+            journal.Publish(w, seller, AppEventTypes.DncAdded, person,
+                new { phone = body.Phone, channel = "api", addedAt = time.GetUtcNow() });
         });
         return TypedResults.Created(
             $"/v1/dnc/{Uri.EscapeDataString(body.Phone!)}", await ViewAsync(db, registry, pseudonyms, seller, body.Phone!, ct));
@@ -88,6 +90,7 @@ internal static class DncApi
             var person = pseudonyms.Of(phone);
             journal.Audit(w, "dnc.removed", user.KeyName(), scope, person,
                 new { person, personal = journal.Personal(w, person, new { phone, body.Reason }) });
+            journal.Publish(w, scope, AppEventTypes.DncRemoved, person, new { phone, removedAt = time.GetUtcNow() });
         });
         return TypedResults.NoContent();
     }

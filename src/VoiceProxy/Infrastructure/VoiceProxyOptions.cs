@@ -35,6 +35,9 @@ public sealed class VoiceProxyOptions
     /// <summary>The audit trail's sealer.</summary>
     public AuditOptions Audit { get; set; } = new();
 
+    /// <summary>How events are sent to the sellers' apps.</summary>
+    public EventDeliveryOptions Events { get; set; } = new();
+
     /// <summary>Folder of TwiML message templates. Default: the <c>twiml-templates</c> folder copied beside the
     /// program.</summary>
     public string? TemplatesPath { get; set; }
@@ -85,6 +88,58 @@ public sealed class SellerOptions
     /// <summary>Whether express written marketing consent lifts the national and state registries for this seller. Default
     /// <c>true</c>.</summary>
     public bool WrittenConsentExemptsRegistry { get; set; } = true;
+    /// <summary>Line types (as Twilio Lookup names them) this seller never calls. Default: <see
+    /// cref="LineTypes.DefaultBlocked"/>; a list given here replaces it.</summary>
+    public List<string>? BlockedLineTypes { get; set; }
+
+    public IReadOnlyList<string> EffectiveBlockedLineTypes => BlockedLineTypes ?? [.. LineTypes.DefaultBlocked];
+
+    /// <summary>Where the seller's app hears about its calls, opt-outs and lists (signed event webhooks).</summary>
+    public List<WebhookSubscriptionOptions> Webhooks { get; set; } = [];
+}
+
+/// <summary>One subscription of a seller's app to events: where they are sent, the secret they are signed with, which
+/// ones.</summary>
+public sealed class WebhookSubscriptionOptions
+{
+    public const string SecretPrefix = "whsec_";
+    public string Url { get; set; } = "";
+    /// <summary><c>whsec_</c> followed by base64 of 24-64 random bytes.</summary>
+    public string Secret { get; set; } = "";
+    /// <summary>The event types sent; empty: all.</summary>
+    public List<string> Events { get; set; } = [];
+
+    /// <summary>A stable name for the subscription, kept with each delivery: a digest of the seller and the URL, so a
+    /// delivery never goes to another URL than the one it was written for, whatever the order of the list.</summary>
+    public string IdFor(string seller) =>
+        "sub_" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{seller}\n{Url}")))[..16];
+
+    public bool Wants(string type) => Events.Count == 0 || Events.Contains(type);
+
+    /// <summary>The secret's key bytes, or null when it is not <c>whsec_</c> and base64 of 24-64 bytes.</summary>
+    public byte[]? SecretBytes() =>
+        Secret.StartsWith(SecretPrefix, StringComparison.Ordinal)
+        && Secrets.FromBase64(Secret[SecretPrefix.Length..]) is { Length: >= 24 and <= 64 } bytes ? bytes : null;
+}
+
+/// <summary>The event types sent to sellers' apps.</summary>
+public static class AppEventTypes
+{
+    public const string CallPlaced = "call.placed";
+    public const string CallBlocked = "call.blocked";
+    public const string CallFinished = "call.finished";
+    public const string CallOptedOut = "call.opted_out";
+    public const string ConsentRevoked = "consent.revoked";
+    public const string DncAdded = "dnc.added";
+    public const string DncRemoved = "dnc.removed";
+    public static readonly string[] All =
+        [CallPlaced, CallBlocked, CallFinished, CallOptedOut, ConsentRevoked, DncAdded, DncRemoved];
+}
+
+public sealed class EventDeliveryOptions
+{
+    /// <summary>Requests one instance sends at once to one subscription. Default 8.</summary>
+    public int ConcurrencyPerSubscription { get; set; } = 8;
 }
 
 /// <summary>What a key may do: place calls and manage its seller's lists, review every seller, or also administer.</summary>
@@ -206,8 +261,13 @@ internal sealed class VoiceProxyOptionsValidator(IHostEnvironment environment) :
             Require(s.OptOutNumber is null
                 || (Phone.IsE164(s.OptOutNumber) && Phone.TypeOf(s.OptOutNumber) != PhoneNumbers.PhoneNumberType.PREMIUM_RATE),
                 $"Sellers:{i}:OptOutNumber", "must be an E.164 number, not a 900 number.");
+            for (var j = 0; j < (s.BlockedLineTypes?.Count ?? 0); j++)
+                Require(LineTypes.All.Contains(s.BlockedLineTypes![j]), $"Sellers:{i}:BlockedLineTypes:{j}",
+                    $"must be one of {string.Join(", ", LineTypes.All)}.");
             Require(Languages.IsSupported(s.DefaultLanguage),
                 $"Sellers:{i}:DefaultLanguage", $"must be one of {string.Join(", ", Languages.All)}.");
+            for (var j = 0; j < s.Webhooks.Count; j++) ValidateWebhook(s.Webhooks[j], $"Sellers:{i}:Webhooks:{j}", Require);
+            Require(s.Webhooks.DistinctBy(h => h.Url).Count() == s.Webhooks.Count, $"Sellers:{i}:Webhooks", "lists a URL twice.");
         }
         Require(o.ApiKeys.Count > 0, "ApiKeys", "must list at least one key.");
         for (var i = 0; i < o.ApiKeys.Count; i++)
@@ -258,6 +318,25 @@ internal sealed class VoiceProxyOptionsValidator(IHostEnvironment environment) :
             "Audit:SealIntervalMilliseconds", "must be between 10 and 3600000.");
         Require(o.Audit.CheckpointIntervalSeconds is >= 1 and <= 86_400,
             "Audit:CheckpointIntervalSeconds", "must be between 1 and 86400.");
+        Require(o.Events.ConcurrencyPerSubscription is >= 1 and <= 64,
+            "Events:ConcurrencyPerSubscription", "must be between 1 and 64.");
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    /// <summary>An https URL (http only to a loopback address in Development and Testing, for a local app), a whsec_ secret,
+    /// known event types.</summary>
+    private void ValidateWebhook(WebhookSubscriptionOptions h, string key, Action<bool, string, string> require)
+    {
+        var local = environment.IsDevelopment() || environment.IsEnvironment("Testing");
+        var url = Uri.TryCreate(h.Url, UriKind.Absolute, out var u) ? u : null;
+        require(url is not null && (url.Scheme == "https" || (url.Scheme == "http" && local && url.IsLoopback))
+            && url.UserInfo.Length == 0 && url.Fragment.Length == 0,
+            $"{key}:Url", local ? "must be an absolute https URL (or http to a loopback address), without user name or fragment."
+                : "must be an absolute https URL without user name or fragment.");
+        require(h.SecretBytes() is not null, $"{key}:Secret", "must be whsec_ followed by base64 of 24 to 64 random bytes: " +
+            "whsec_$(openssl rand -base64 32).");
+        for (var k = 0; k < h.Events.Count; k++)
+            require(AppEventTypes.All.Contains(h.Events[k]), $"{key}:Events:{k}",
+                $"must be one of {string.Join(", ", AppEventTypes.All)}.");
     }
 }

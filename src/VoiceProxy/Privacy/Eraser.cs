@@ -51,6 +51,7 @@ internal sealed class Eraser(
             var calls = await EraseCallsAsync(w, phone, erased, DateTimeOffset.MaxValue);
             var consents = await EraseConsentsAsync(w, phone, erased, DateTimeOffset.MaxValue);
             var dnc = await EraseDncAsync(w, phone, erased, DateTimeOffset.MaxValue);
+            await EraseEventsAsync(w.EventDeliveries.Where(d => d.Person == person));
             foreach (var seller in sellers)
             {
                 w.Consents.Add(ConsentLedger.NewRevocation(seller, erased, scope: null, "erasure", null, actor, now));
@@ -110,6 +111,7 @@ internal sealed class Eraser(
         return await writer.WriteAsync(async w =>
         {
             var personal = rows.Count == 0 ? 0 : await w.PersonalData.Where(p => rows.Contains(p.Id)).ExecuteDeleteAsync();
+            await EraseEventsAsync(w.EventDeliveries.Where(d => d.CreatedAt < before));
             var (calls, consents, dnc) = (0, 0, 0);
             foreach (var number in numbers)
             {
@@ -137,6 +139,15 @@ internal sealed class Eraser(
             .SetProperty(c => c.EvidenceJson, c => c.EvidenceJson == null ? null : ErasedJson)
             .SetProperty(c => c.Source, c => c.Source == null ? null : PersonalRecords.Erased)
             .SetProperty(c => c.Note, c => c.Note == null ? null : PersonalRecords.Erased));
+
+    /// <summary>Events for the sellers' apps name the number: their bodies go, and those not yet delivered never will
+    /// be.</summary>
+    private static Task<int> EraseEventsAsync(IQueryable<EventDelivery> deliveries) =>
+        deliveries.Where(d => d.Body != null).ExecuteUpdateAsync(u => u
+            .SetProperty(d => d.Body, (string?)null)
+            .SetProperty(d => d.Status, d => d.Status == DeliveryStatus.Pending ? DeliveryStatus.Failed : d.Status)
+            .SetProperty(d => d.LastError,
+                d => d.Status == DeliveryStatus.Pending ? "not sent: personal data erased" : d.LastError));
 
     private static Task<int> EraseDncAsync(VoiceProxyDb w, string phone, string erased, DateTimeOffset before) =>
         w.DncEntries.Where(d => d.Phone == phone && d.At < before).ExecuteUpdateAsync(u => u

@@ -27,7 +27,11 @@ public sealed record FirstWordFigures(int Measured, int OverTwoSeconds, double? 
 /// the wait for the first word.</summary>
 public sealed record CallFigures(
     int Requested, int Placed, int Blocked, IReadOnlyDictionary<string, int> BlockedByReason, int OptedOut,
-    AnsweredFigures Answered, FirstWordFigures FirstWord);
+    AnsweredFigures Answered, FirstWordFigures FirstWord, LookupFigures? Lookups = null);
+
+/// <summary>Twilio Lookup in the range, for the seller if one is named (calls and dry runs alike): fields asked of Lookup
+/// (each is billed), and answers served from the cache instead (counted by the hour).</summary>
+public sealed record LookupFigures(int Made, int CacheHits);
 
 internal static class ReviewApi
 {
@@ -117,12 +121,32 @@ internal static class ReviewApi
         foreach (var combination in combinations)
             foreach (var code in Split(combination.Codes))
                 byReason[code] = byReason.GetValueOrDefault(code) + combination.Count;
+        var lookups = await LookupFiguresAsync(db, bounded, ct);
         return TypedResults.Ok(counts is null
-            ? new CallFigures(0, 0, 0, byReason, 0, new AnsweredFigures(0, 0), new FirstWordFigures(0, 0, null))
+            ? new CallFigures(0, 0, 0, byReason, 0, new AnsweredFigures(0, 0), new FirstWordFigures(0, 0, null), lookups)
             : new CallFigures(counts.Requested, counts.Placed, counts.Blocked, byReason, counts.OptedOut,
                 new AnsweredFigures(counts.Human, counts.Machine),
                 new FirstWordFigures(counts.Measured, counts.OverTwoSeconds,
-                    counts.Measured == 0 ? null : Math.Round((double)counts.OverTwoSeconds / counts.Measured, 4))));
+                    counts.Measured == 0 ? null : Math.Round((double)counts.OverTwoSeconds / counts.Measured, 4)), lookups));
+    }
+
+    private static async Task<LookupFigures> LookupFiguresAsync(VoiceProxyDb db, CallFilter range, CancellationToken ct)
+    {
+        // The hits of the hour that holds 'from' count: they are kept by the hour.
+        var (from, hourBefore) = (range.From!.Value, range.From.Value.AddHours(-1));
+        var answers = db.LookupAnswers.AsNoTracking().Where(a => a.AskedAt >= from);
+        var hits = db.LookupCacheHits.AsNoTracking().Where(h => h.Hour > hourBefore);
+        if (range.To is { } to)
+        {
+            answers = answers.Where(a => a.AskedAt < to);
+            hits = hits.Where(h => h.Hour < to);
+        }
+        if (range.Seller is { } seller)
+        {
+            answers = answers.Where(a => a.Seller == seller);
+            hits = hits.Where(h => h.Seller == seller);
+        }
+        return new LookupFigures(await answers.CountAsync(ct), await hits.SumAsync(h => h.Hits, ct));
     }
 
     /// <summary>Only the columns a list line or an export row needs; never the decision (its codes have their own

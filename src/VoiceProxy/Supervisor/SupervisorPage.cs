@@ -234,7 +234,7 @@ internal static class SupervisorPage
             return Problems.Create(401, "unauthorized", "Unauthorized", "Sign in to the supervisor page first.");
         var body = new ReplayBody(Instant(from), Instant(to), string.IsNullOrEmpty(seller) ? null : seller, null,
             string.IsNullOrEmpty(facts) ? null : facts);
-        var (request, gate, errors) = BulkApi.Validate(body, rules, options.Value);
+        var (request, gate, errors) = await BulkApi.ValidateAsync(body, rules, options.Value, http.RequestAborted);
         if (request is null) return Problems.Invalid(errors);
         var shown = new List<ReplayDifference>();
         var counts = await replayer.RunAsync(request, gate!, d =>

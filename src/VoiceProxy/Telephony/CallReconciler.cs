@@ -5,6 +5,7 @@ using Twilio.Rest.Api.V2010.Account;
 using Twilio.Types;
 using VoiceProxy.Audit;
 using VoiceProxy.Data;
+using VoiceProxy.Infrastructure;
 
 namespace VoiceProxy.Telephony;
 
@@ -12,8 +13,8 @@ namespace VoiceProxy.Telephony;
 /// decision and Twilio's answer (<c>queued</c>): Twilio is asked for calls to that number from that caller ID since the request.
 /// A match gets its SID and status; none after <see cref="GiveUpAfter"/> means Twilio never made it, so <c>failed</c>.</summary>
 internal sealed class CallReconciler(
-    IServiceScopeFactory scopes, ITwilioRestClient client, StoreWriter writer, Journal journal, TimeProvider time,
-    ILogger<CallReconciler> log) : BackgroundService
+    IServiceScopeFactory scopes, ITwilioRestClient client, StoreWriter writer, Journal journal, Pseudonyms pseudonyms,
+    TimeProvider time, ILogger<CallReconciler> log) : BackgroundService
 {
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(30);
     /// <summary>A queued call younger than this may still be waiting on Twilio's answer in its own request.</summary>
@@ -83,7 +84,17 @@ internal sealed class CallReconciler(
                         .SetProperty(c => c.Status, status)
                         .SetProperty(c => c.TwilioCallSid, sid)
                         .SetProperty(c => c.UpdatedAt, now));
-                if (rows > 0) journal.Call(w, call, "call.reconciled", "voiceproxy", detail);
+                if (rows == 0) return rows;
+                journal.Call(w, call, "call.reconciled", "voiceproxy", detail);
+                var person = pseudonyms.PersonOf(call.To);
+                if (sid is not null)
+                    journal.Publish(w, call.Seller, AppEventTypes.CallPlaced, person, CallEventData.Of(call, status, sid, now));
+                if (CallStatus.IsTerminal(status))
+                    journal.Publish(w, call.Seller, AppEventTypes.CallFinished, person, new
+                    {
+                        callId = call.Id, phone = call.To, status, answeredBy = call.AnsweredBy,
+                        durationSeconds = call.DurationSeconds, twilioCallSid = sid, finishedAt = now,
+                    });
                 return rows;
             });
             if (updated > 0) resolved++;

@@ -118,6 +118,9 @@ internal sealed class CallWebhooks(
             if (optingOut)
             {
                 journal.Call(w, call, "call.opted_out", "twilio", new { channel });
+                if (!call.OptedOut)
+                    journal.Publish(w, call.Seller, AppEventTypes.CallOptedOut, pseudonyms.PersonOf(call.To),
+                        new { callId = call.Id, phone = call.To, channel, optedOutAt = time.GetUtcNow() });
                 // The opt-out is committed with this unit, before the caller hears the confirmation.
                 if (!call.OptedOut)
                     await optOut.RecordAsync(
@@ -146,7 +149,14 @@ internal sealed class CallWebhooks(
         {
             // Most callbacks come for a call whose SID is known: then the status update is the only one.
             if (call.TwilioCallSid is null) await TouchAsync(w, call, form, answeredBy: null, firstWord: null);
-            if (status is not null) await ApplyIfNewerAsync(w, call.Id, status, sequence, form);
+            if (status is not null && await ApplyIfNewerAsync(w, call.Id, status, sequence, form) > 0
+                && CallStatus.IsTerminal(status) && !CallStatus.IsTerminal(call.Status))
+                journal.Publish(w, call.Seller, AppEventTypes.CallFinished, pseudonyms.PersonOf(call.To), new
+                {
+                    callId = call.Id, phone = call.To, status, answeredBy = NullIfEmpty(form["AnsweredBy"]) ?? call.AnsweredBy,
+                    durationSeconds = int.TryParse(form["CallDuration"], out var d) ? d : (int?)null,
+                    twilioCallSid = call.TwilioCallSid ?? NullIfEmpty(form["CallSid"]), finishedAt = time.GetUtcNow(),
+                });
             if (status == CallStatus.InProgress) await AnsweredAsync(w, call.Id, form);
             journal.Call(w, call, "twilio.status", "twilio", detail, dedup);
         });
@@ -312,7 +322,9 @@ internal sealed class CallWebhooks(
         if (Pseudonyms.IsErased(call.To)) return new("the person's data was erased, which also stops calls to them", []);
         var intent = new CallIntent(call.Seller, call.To, Purposes.Parse(call.Purpose)!.Value, call.From);
         var now = time.GetUtcNow();
-        var known = await facts.GatherAsync(intent, new CustomerLocation(call.CustomerState, call.CustomerTimeZone), now, ct);
+        // Lookup was asked before dialling; asking again while the person waits on the line would add a round trip.
+        var known = await facts.GatherAsync(
+            intent, new CustomerLocation(call.CustomerState, call.CustomerTimeZone), now, lookup: false, ct);
         if (known.InternalDncSince is { } listed)
             return new($"the number was put on the do-not-call list at {listed:O}", [ReasonCodes.DncInternal]);
         var consent = intent.Purpose == Purpose.Marketing ? known.Marketing : known.Transactional;

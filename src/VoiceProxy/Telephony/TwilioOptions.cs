@@ -17,6 +17,8 @@ public sealed class TwilioOptions
     public string? AuthToken { get; set; }
     /// <summary>Base URL of Twilio's REST API. Default <c>https://api.twilio.com</c>; tests point it at a stand-in.</summary>
     public string ApiBaseUrl { get; set; } = "https://api.twilio.com";
+    /// <summary>Base URL of Twilio Lookup. Default <c>https://lookups.twilio.com</c>; tests point it at a stand-in.</summary>
+    public string LookupBaseUrl { get; set; } = "https://lookups.twilio.com";
     /// <summary><c>Live</c> or <c>Simulated</c>. Default: Live when credentials are set, else Simulated.</summary>
     public TwilioMode? Mode { get; set; }
     /// <summary>Seconds Twilio lets the phone ring. Default 30 (47 CFR 64.1200(a)(6) asks for at least 15; the validator gives
@@ -73,6 +75,8 @@ internal sealed class TwilioOptionsValidator(IOptions<VoiceProxyOptions> voicePr
         }
         if (!Uri.TryCreate(o.ApiBaseUrl, UriKind.Absolute, out var u) || u.Scheme is not ("http" or "https"))
             errors.Add("Twilio:ApiBaseUrl must be an absolute http(s) URL.");
+        if (!Uri.TryCreate(o.LookupBaseUrl, UriKind.Absolute, out var l) || l.Scheme is not ("http" or "https"))
+            errors.Add("Twilio:LookupBaseUrl must be an absolute http(s) URL.");
         if (o.RingTimeoutSeconds is < 15 or > 60) errors.Add("Twilio:RingTimeoutSeconds must be between 15 and 60.");
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }

@@ -2,9 +2,9 @@ using System.Net;
 using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
-using VoiceProxy.Bulk;
 using VoiceProxy.Compliance;
 using VoiceProxy.Consent;
+using VoiceProxy.Data;
 using VoiceProxy.DoNotCall;
 
 namespace VoiceProxy.Tests.Bulk;
@@ -12,29 +12,28 @@ namespace VoiceProxy.Tests.Bulk;
 /// <summary>POST /v1/compliance/replay: recorded calls decided again, on their kept facts or today's, by a rule book.</summary>
 public sealed class ReplayTests : IDisposable
 {
-    /// <summary>Next year's rules in this test: Texas's marketing window opens at 13:00 instead of 9:00.</summary>
-    private const string Narrowed = "texas-afternoons";
+    /// <summary>A rule book stored beside the current one in this test: Florida's marketing window opens at 14:00 instead of
+    /// 8:00. Replay finds it by its label, as it finds any rule book a server ran with.</summary>
+    private const string Narrowed = "florida-afternoons";
 
-    private sealed class TestRuleBooks(Gate gate) : IRuleBooks
+    private static RuleBook NarrowedBook(RuleBook current)
     {
-        private readonly Gate _narrowed = new(gate.Settings with
-        {
-            States = gate.Settings.States with
-            {
-                CallingHours = gate.Settings.States.CallingHours
-                    .Select(h => h.State == "TX" ? h with { Start = new TimeOnly(13, 0), Days = null } : h).ToArray(),
-            },
-        });
-
-        public Gate? Find(string version) => version switch { "current" => gate, Narrowed => _narrowed, _ => null };
+        var json = JsonNode.Parse(current.Content)!;
+        json["version"] = Narrowed;
+        foreach (var hours in json["callingHours"]!.AsArray().Where(h => (string?)h!["jurisdiction"] == "US-FL"))
+            hours!["start"] = "14:00";
+        return RuleBook.Parse(json.ToJsonString());
     }
 
     private const string Phone = "+14155550123";
 
     public ReplayTests()
     {
-        App = new VoiceProxyApplication(services: s =>
-            s.AddSingleton<IRuleBooks>(sp => new TestRuleBooks(sp.GetRequiredService<Gate>())));
+        App = new VoiceProxyApplication();
+        using (var scope = App.Services.CreateScope())
+            RuleBooks.RecordAsync(NarrowedBook(App.Services.GetRequiredService<Gate>().Settings.Rules),
+                scope.ServiceProvider.GetRequiredService<VoiceProxyDb>(), App.Services.GetRequiredService<StoreWriter>(),
+                App.Time).GetAwaiter().GetResult();
         Acme = App.Acme();
         Supervisor = App.ClientWithKey(VoiceProxyApplication.SupervisorKey);
     }
@@ -61,20 +60,20 @@ public sealed class ReplayTests : IDisposable
         return (string)(call["id"] ?? call["callId"])!;
     }
 
-    /// <summary>Marketing calls at noon in Texas and at 10:00 in California, placed and blocked: with the window narrowed,
-    /// exactly the Texas ones differ (the placed one is now refused, the blocked one refused for one more reason).</summary>
+    /// <summary>Marketing calls at 13:00 in Florida and at 10:00 in California, placed and blocked: with the window narrowed,
+    /// exactly the Florida ones differ (the placed one is now refused, the blocked one refused for one more reason).</summary>
     [Fact]
     public async Task Replay_NarrowedStateWindow_FindsExactlyTheCallsItAffects()
     {
-        const string texas = "+15125550101", texasNoConsent = "+15125550102", california = "+14155550103";
+        const string florida = "+13055550101", floridaNoConsent = "+13055550102", california = "+14155550103";
         App.ImportRegistry(RegistryLists.National, App.Today.AddDays(-3), []);
-        App.ImportRegistry(RegistryLists.State("TX"), App.Today.AddDays(-3), []);
-        await Acme.GrantAsync(texas, "marketing", "express_written");
+        App.ImportRegistry(RegistryLists.State("FL"), App.Today.AddDays(-3), []);
+        await Acme.GrantAsync(florida, "marketing", "express_written");
         await Acme.GrantAsync(california, "marketing", "express_written");
-        var placedTexas = await PlaceAsync(ApiHelpers.Offer(texas));
-        var blockedTexas = await PlaceAsync(ApiHelpers.Offer(texasNoConsent));
+        var placedFlorida = await PlaceAsync(ApiHelpers.Offer(florida));
+        var blockedFlorida = await PlaceAsync(ApiHelpers.Offer(floridaNoConsent));
         await PlaceAsync(ApiHelpers.Offer(california));
-        await PlaceAsync(ApiHelpers.OrderUpdate(texas));
+        await PlaceAsync(ApiHelpers.OrderUpdate(florida));
 
         var (same, unchanged) = await Supervisor.PostJsonAsync("/v1/compliance/replay", Range());
         var (status, replay) = await Supervisor.PostJsonAsync("/v1/compliance/replay", Range(Narrowed));
@@ -87,13 +86,13 @@ public sealed class ReplayTests : IDisposable
         Assert.Equal(2, (int)replay["changed"]!);
         Assert.Equal(0, (int)replay["factsNotKept"]!);
         var differences = replay["differences"]!.AsArray().ToDictionary(d => (string)d!["callId"]!);
-        Assert.Equal(new[] { placedTexas, blockedTexas }.Order(), differences.Keys.Order());
-        var placed = differences[placedTexas]!;
+        Assert.Equal(new[] { placedFlorida, blockedFlorida }.Order(), differences.Keys.Order());
+        var placed = differences[placedFlorida]!;
         Assert.True((bool)placed["before"]!["allowed"]!);
         Assert.False((bool)placed["after"]!["allowed"]!);
         Assert.Equal(["outside_calling_hours"], placed["after"]!["reasons"]!.AsArray().Select(r => (string)r!));
         Assert.Equal(["consent_missing", "outside_calling_hours"],
-            differences[blockedTexas]!["after"]!["reasons"]!.AsArray().Select(r => (string)r!).Order());
+            differences[blockedFlorida]!["after"]!["reasons"]!.AsArray().Select(r => (string)r!).Order());
     }
 
     /// <summary>A revocation after the call: on the kept facts the call stands; on today's it would be refused. A call
@@ -145,7 +144,9 @@ public sealed class ReplayTests : IDisposable
             [new RegistryFact("national", true, App.Today.AddDays(-3)), new RegistryFact("state:TX", false, null)],
             new Location(["TX", "FL"], [TimeZoneInfo.FindSystemTimeZoneById("America/Chicago")], "area code 512"),
             [VoiceProxyApplication.MondayMidday.AddHours(-2)],
-            new SellerPolicy(["+14155550100"], false, true));
+            new SellerPolicy(["+14155550100"], false, true),
+            [new RestrictedDateFact("rd-1", "TX", new DateOnly(2026, 12, 24), new DateOnly(2026, 12, 26), "any", "a proclamation")],
+            null);
         var intent = new CallIntent("acme", "+15125550101", Purpose.Marketing, "+14155550100");
 
         var kept = KeptFacts.Serialize(facts);

@@ -27,7 +27,7 @@ public sealed class CallingHoursTests
     {
         foreach (var purpose in new[] { Purpose.Transactional, Purpose.Marketing })
         {
-            var decision = (GateCase.Default with
+            var decision = (GateCase.TimeRules with
             {
                 Purpose = purpose,
                 Npa = npa,
@@ -52,7 +52,7 @@ public sealed class CallingHoursTests
     [InlineData("2026-01-14T14:00:00Z", true)]  // 08:00 CST / 09:00 EST
     public void FederalHours_TwoZoneAreaCode850_MustBeInsideInBothZones(string utc, bool allowed)
     {
-        var decision = (GateCase.Default with { Npa = "850", At = GateTestData.Utc(utc) }).Decide();
+        var decision = (GateCase.TimeRules with { Npa = "850", At = GateTestData.Utc(utc) }).Decide();
 
         Assert.Equal(allowed ? Outcome.Pass : Outcome.Block, decision.CheckOf("calling_hours").Outcome);
         Assert.Equal(allowed, decision.Allowed);
@@ -62,7 +62,7 @@ public sealed class CallingHoursTests
     public void FederalHours_TwoZoneAreaCode850_ReasonNamesTheZoneOutside()
     {
         // 07:30 CDT = 08:30 EDT
-        var decision = (GateCase.Default with { Npa = "850", At = GateTestData.Utc("2026-07-15T12:30:00Z") }).Decide();
+        var decision = (GateCase.TimeRules with { Npa = "850", At = GateTestData.Utc("2026-07-15T12:30:00Z") }).Decide();
 
         var reason = Assert.Single(decision.Reasons);
         Assert.Contains("America/Chicago", reason.Message);
@@ -119,7 +119,7 @@ public sealed class CallingHoursTests
     public void StateOverlay_StatePurposeAndLocalTime_Expected(string npa, string zone, Purpose purpose, string date,
         string localTime, bool allowed, string? blockingRule)
     {
-        var decision = (GateCase.Default with { Purpose = purpose, Npa = npa, At = GateTestData.Local(zone, date, localTime) })
+        var decision = (GateCase.TimeRules with { Purpose = purpose, Npa = npa, At = GateTestData.Local(zone, date, localTime) })
             .Decide();
 
         Assert.Equal(allowed, decision.Allowed);
@@ -150,7 +150,7 @@ public sealed class CallingHoursTests
     [InlineData("334", Purpose.Marketing, "2026-07-13T04:30:00Z", false)]
     public void StateOverlay_TwoZoneAreaCode_AppliedInEveryZone(string npa, Purpose purpose, string utc, bool allowed)
     {
-        var decision = (GateCase.Default with { Purpose = purpose, Npa = npa, At = GateTestData.Utc(utc) }).Decide();
+        var decision = (GateCase.TimeRules with { Purpose = purpose, Npa = npa, At = GateTestData.Utc(utc) }).Decide();
 
         Assert.Equal(allowed, decision.Allowed);
     }
@@ -160,7 +160,7 @@ public sealed class CallingHoursTests
     {
         // 334 AL (Central + Eastern): Sun 2026-07-12 22:30 CDT = 23:30 EDT -> Sunday in both, and outside 21:00.
         // Check the restricted_day rule alone at Mon 00:30 EDT = Sun 23:30 CDT (04:30Z): still Sunday in Central.
-        var decision = (GateCase.Default with
+        var decision = (GateCase.TimeRules with
         {
             Purpose = Purpose.Marketing,
             Npa = "334",
@@ -196,7 +196,7 @@ public sealed class CallingHoursTests
     public void CustomerLocation_AddsCandidates_OnlyStricter(string npa, string? state, string? zone, Purpose purpose, string utc,
         bool allowed)
     {
-        var decision = (GateCase.Default with
+        var decision = (GateCase.TimeRules with
         {
             Purpose = purpose,
             Npa = npa,
@@ -241,7 +241,7 @@ public sealed class CallingHoursTests
     {
         foreach (var purpose in new[] { Purpose.Transactional, Purpose.Marketing })
         {
-            var decision = (GateCase.Default with { Purpose = purpose, Npa = npa }).Decide();
+            var decision = (GateCase.TimeRules with { Purpose = purpose, Npa = npa }).Decide();
 
             Assert.False(decision.Allowed);
             var check = decision.CheckOf("location");
@@ -256,7 +256,7 @@ public sealed class CallingHoursTests
     [Fact]
     public void UnknownLocation_NullLocationFacts_Blocks()
     {
-        var c = GateCase.Default;
+        var c = GateCase.TimeRules;
         var facts = c.Facts with { Location = null };
 
         var decision = c.Gate.Decide(c.Intent, facts, c.At);
@@ -277,7 +277,7 @@ public sealed class CallingHoursTests
     [InlineData("2026-03-10T01:00:00Z", false)] // Mon 21:00 EDT
     public void FederalHours_AroundDstChanges_UsesLocalOffset(string utc, bool allowed)
     {
-        var decision = (GateCase.Default with { Npa = "212", At = GateTestData.Utc(utc) }).Decide();
+        var decision = (GateCase.TimeRules with { Npa = "212", At = GateTestData.Utc(utc) }).Decide();
 
         Assert.Equal(allowed, decision.Allowed);
     }

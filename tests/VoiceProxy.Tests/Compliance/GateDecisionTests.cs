@@ -10,7 +10,8 @@ public sealed class GateDecisionTests
     private static readonly string[] RuleIds =
     [
         "consent", "dnc_internal", "registry_freshness", "dnc_national", "dnc_state", "location",
-        "calling_hours", "state_calling_hours", "restricted_day", "frequency_cap", "caller_id", "opt_out_line",
+        "calling_hours", "state_calling_hours", "restricted_day", "state_adad", "frequency_cap", "caller_id", "opt_out_line",
+        "reassigned_number", "line_type",
     ];
 
     [Theory]

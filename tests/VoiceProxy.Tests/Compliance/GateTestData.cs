@@ -11,15 +11,26 @@ internal static class GateTestData
     public const string CallerId = "+14155550100";
 
     public static readonly NpaTable Npa = NpaTable.LoadEmbedded();
-    public static readonly StateRules States = StateRules.LoadEmbedded();
+    public static readonly RuleBook Rules = RuleBook.LoadEmbedded();
 
     /// <summary>The production defaults (VoiceProxyOptions): registry 31 days, 3 marketing calls / 24 h, 5 transactional / 24
     /// h.</summary>
     public static GateSettings Settings(int registryMaxAgeDays = 31, int marketingPer24Hours = 3, int transactionalMaxCalls = 5,
         int transactionalWindowHours = 24) =>
-        new(registryMaxAgeDays, marketingPer24Hours, transactionalMaxCalls, TimeSpan.FromHours(transactionalWindowHours), States);
+        new(registryMaxAgeDays, marketingPer24Hours, transactionalMaxCalls, TimeSpan.FromHours(transactionalWindowHours), Rules);
 
     public static readonly Gate Gate = new(Settings());
+
+    /// <summary>The real rule book without its rules on automatic dialing-announcing devices, which block every call (TX)
+    /// or every marketing call (KY, MS, WA) outright: for the tests of the time rules in those states.</summary>
+    public static readonly Gate TimeRulesGate = new(Settings() with { Rules = RuleBook.Parse(WithoutAdad(Rules.Content)) });
+
+    private static string WithoutAdad(string content)
+    {
+        var json = System.Text.Json.Nodes.JsonNode.Parse(content)!;
+        json["adadRules"] = new System.Text.Json.Nodes.JsonArray();
+        return json.ToJsonString();
+    }
 
     public static readonly ConsentStatus Express = new(ConsentState.Granted, ConsentKinds.Express,
         new DateTimeOffset(2026, 1, 2, 10, 0, 0, TimeSpan.Zero));
@@ -58,7 +69,8 @@ internal static class GateTestData
     /// <summary>The candidate location exactly as production builds it (FactGatherer.Locate: area code + customer state/zone).
     /// Locate only reads the NPA table, so the other dependencies are not needed.</summary>
     public static Location? Locate(string to, string? customerState = null, string? customerZone = null) =>
-        new FactGatherer(null!, null!, Npa, null!, null!, null!).Locate(to, new CustomerLocation(customerState, customerZone));
+        new FactGatherer(null!, null!, Npa, null!, null!, null!, null!, null!)
+            .Locate(to, new CustomerLocation(customerState, customerZone));
 
     public static IReadOnlyList<Check> ChecksOf(this Decision d, string rule) => d.Checks.Where(c => c.Rule == rule).ToList();
 
@@ -88,12 +100,19 @@ internal sealed record GateCase
     public IReadOnlyList<RegistryFact>? Registries { get; init; }
     public IReadOnlyList<DateTimeOffset> RecentCalls { get; init; } = [];
     public IReadOnlyList<string> CallerIds { get; init; } = [GateTestData.CallerId];
+    /// <summary>Dates restricted at run time (POST /v1/rules/restricted-dates).</summary>
+    public IReadOnlyList<RestrictedDateFact> RestrictedDates { get; init; } = [];
     public bool WrittenConsentExemptsRegistry { get; init; } = true;
     public bool TollFreeOptOutLine { get; init; } = true;
+    /// <summary>Null: Lookup not consulted (its checks not applicable).</summary>
+    public LookupFacts? Lookup { get; init; }
     public DateTimeOffset At { get; init; } = new(2026, 7, 15, 19, 0, 0, TimeSpan.Zero);
     public Gate Gate { get; init; } = GateTestData.Gate;
 
     public static GateCase Default { get; } = new();
+
+    /// <summary>The defaults, decided without the ADAD rules (<see cref="GateTestData.TimeRulesGate"/>).</summary>
+    public static GateCase TimeRules { get; } = new() { Gate = GateTestData.TimeRulesGate };
 
     public string To => $"+1{Npa}5550123";
 
@@ -108,7 +127,9 @@ internal sealed record GateCase
         Registries ?? [new RegistryFact("national", false, Today.AddDays(-1))],
         GateTestData.Locate(To, CustomerState, CustomerZone),
         RecentCalls,
-        new SellerPolicy(CallerIds, WrittenConsentExemptsRegistry, TollFreeOptOutLine));
+        new SellerPolicy(CallerIds, WrittenConsentExemptsRegistry, TollFreeOptOutLine),
+        RestrictedDates,
+        Lookup);
 
     public Decision Decide() => Gate.Decide(Intent, Facts, At);
 

@@ -44,7 +44,7 @@ public sealed class NextAllowedAtTests
     // 205 AL marketing, Sat 21:30 CDT -> Sunday banned -> Mon 08:00 CDT
     [InlineData("205", Purpose.Marketing, "2026-07-12T02:30:00Z", "", "2026-07-13T13:00:00Z")]
     // 601 MS marketing, Sun 12:00 CDT -> Mon 08:00 CDT
-    [InlineData("601", Purpose.Marketing, "2026-07-12T17:00:00Z", "", "2026-07-13T13:00:00Z")]
+    [InlineData("601", Purpose.Marketing, "2026-07-12T17:00:00Z", "", "2026-07-13T14:00:00Z")] // 08:00 CST = 09:00 CDT
     // 907 AK (Anchorage AKDT UTC-8, Adak HDT UTC-9), Wed 08:30 AKDT = 07:30 HDT -> 09:00 AKDT = 08:00 HDT
     [InlineData("907", Purpose.Transactional, "2026-07-15T16:30:00Z", "", "2026-07-15T17:00:00Z")]
     // DST end: 415 CA, Sat 2026-10-31 22:00 PDT (UTC-7) -> Sun 2026-11-01 09:00 PST (UTC-8) = 17:00Z
@@ -69,7 +69,7 @@ public sealed class NextAllowedAtTests
     public void NextAllowedAt_OnlyTimeRulesBlock_EarliestInstantAllowedEverywhere(string npa, Purpose purpose, string now,
         string recentCalls, string expected)
     {
-        var c = GateCase.Default with
+        var c = GateCase.TimeRules with
         {
             Npa = npa,
             Purpose = purpose,
@@ -97,7 +97,8 @@ public sealed class NextAllowedAtTests
     public void NextAllowedAt_NonTimeBlockWithTimeBlock_Null(string blocker)
     {
         // 212 marketing, Wed 22:00 EDT: outside hours
-        var c = GateCase.Default with { Npa = "212", Purpose = Purpose.Marketing, At = GateTestData.Utc("2026-07-16T02:00:00Z") };
+        var at = GateTestData.Utc("2026-07-16T02:00:00Z");
+        var c = GateCase.TimeRules with { Npa = "212", Purpose = Purpose.Marketing, At = at };
         c = blocker switch
         {
             "consent_missing" => c with { Marketing = ConsentStatus.None, Transactional = ConsentStatus.None },
@@ -123,7 +124,7 @@ public sealed class NextAllowedAtTests
     [Fact]
     public void NextAllowedAt_NonTimeBlockOnly_Null()
     {
-        var decision = (GateCase.Default with { Transactional = ConsentStatus.None, Marketing = ConsentStatus.None }).Decide();
+        var decision = (GateCase.TimeRules with { Transactional = ConsentStatus.None, Marketing = ConsentStatus.None }).Decide();
 
         Assert.Equal([ReasonCodes.ConsentMissing], decision.Codes());
         Assert.Null(decision.NextAllowedAt);
@@ -132,7 +133,7 @@ public sealed class NextAllowedAtTests
     [Fact]
     public void NextAllowedAt_Allowed_Null()
     {
-        var decision = GateCase.Default.Decide();
+        var decision = GateCase.TimeRules.Decide();
 
         Assert.True(decision.Allowed);
         Assert.Null(decision.NextAllowedAt);
@@ -142,7 +143,7 @@ public sealed class NextAllowedAtTests
     public void NextAllowedAt_UnknownLocation_Null()
     {
         // 999 is not an area code; 03:00Z would be night almost anywhere in the US.
-        var decision = (GateCase.Default with { Npa = "999", At = GateTestData.Utc("2026-07-15T07:00:00Z") }).Decide();
+        var decision = (GateCase.TimeRules with { Npa = "999", At = GateTestData.Utc("2026-07-15T07:00:00Z") }).Decide();
 
         Assert.Equal([ReasonCodes.UnknownLocation], decision.Codes());
         Assert.Null(decision.NextAllowedAt);
@@ -171,7 +172,7 @@ public sealed class NextAllowedAtTests
             var recent = random.Next(3) == 0
                 ? Enumerable.Range(0, random.Next(1, 7)).Select(_ => at.AddMinutes(-random.Next(0, 24 * 60))).ToList()
                 : [];
-            var c = GateCase.Default with
+            var c = GateCase.TimeRules with
             {
                 Npa = PropertyNpas[random.Next(PropertyNpas.Length)],
                 CustomerState = PropertyCustomerStates[random.Next(PropertyCustomerStates.Length)],

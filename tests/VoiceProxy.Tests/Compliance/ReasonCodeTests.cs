@@ -85,14 +85,15 @@ public sealed class ReasonCodeTests : ApplicationTests
     }
 
     [Fact]
-    public async Task StateRegistry_DncStateForTexasNumber()
+    public async Task StateRegistry_DncStateForFloridaNumber()
     {
-        const string texas = "+15125550123";
+        // Florida keeps a list and has no rule that blocks an automated marketing call outright (Texas does: state_adad).
+        const string florida = "+13055550123";
         FreshNational();
-        App.ImportRegistry(RegistryLists.State("TX"), App.Today.AddDays(-1), texas);
+        App.ImportRegistry(RegistryLists.State("FL"), App.Today.AddDays(-1), florida);
         var globex = App.ClientWithKey(VoiceProxyApplication.GlobexKey);
-        await globex.GrantAsync(texas, "marketing", "express_written");
-        Assert.Equal(["dnc_state"], await BlockedAsync(globex, ApiHelpers.Offer(texas)));
+        await globex.GrantAsync(florida, "marketing", "express_written");
+        Assert.Equal(["dnc_state"], await BlockedAsync(globex, ApiHelpers.Offer(florida)));
     }
 
     [Fact]
@@ -104,12 +105,12 @@ public sealed class ReasonCodeTests : ApplicationTests
     }
 
     [Fact]
-    public async Task TexasListMissing_RegistryStaleForTexasNumber()
+    public async Task FloridaListMissing_RegistryStaleForFloridaNumber()
     {
-        const string texas = "+15125550123";
+        const string florida = "+13055550123";
         FreshNational();
-        await Acme.GrantAsync(texas, "marketing", "express_written");
-        Assert.Equal(["registry_stale"], await BlockedAsync(Acme, ApiHelpers.Offer(texas)));
+        await Acme.GrantAsync(florida, "marketing", "express_written");
+        Assert.Equal(["registry_stale"], await BlockedAsync(Acme, ApiHelpers.Offer(florida)));
     }
 
     [Fact]

@@ -3,8 +3,8 @@ using VoiceProxy.Consent;
 
 namespace VoiceProxy.Tests.Compliance;
 
-/// <summary>docs/compliance-rules.md section 5, state overlays: "AL, LA, MS, PA, RI, UT: no calls on state legal holidays"
-/// (marketing).
+/// <summary>docs/compliance-rules.md section 5, state overlays: "AL, LA, PA, RI, UT: no calls on state legal holidays"
+/// (marketing; Mississippi's ban ended in 2023, see StateRuleTests).
 /// Only holidays that are legal holidays in every one of these states and fall on a weekday are used, so no observed-day
 /// rule is involved: Thu 2026-01-01 (New Year's Day), Thu 2026-11-26 (Thanksgiving), Fri 2026-12-25 (Christmas Day).</summary>
 public sealed class StateHolidayTests
@@ -12,7 +12,6 @@ public sealed class StateHolidayTests
     [Theory]
     [InlineData("205", "America/Chicago", "2026-12-25")]
     [InlineData("504", "America/Chicago", "2026-12-25")]
-    [InlineData("601", "America/Chicago", "2026-12-25")]
     [InlineData("215", "America/New_York", "2026-12-25")]
     [InlineData("401", "America/New_York", "2026-12-25")]
     [InlineData("801", "America/Denver", "2026-12-25")]

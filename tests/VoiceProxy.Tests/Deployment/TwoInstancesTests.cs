@@ -178,6 +178,9 @@ public sealed class TwoInstances : IAsyncLifetime
                             """,
                     },
                 }));
+        Twilio.Given(Request.Create().WithPath(new WireMock.Matchers.WildcardMatcher("/v2/PhoneNumbers/*")).UsingGet())
+            .RespondWith(Response.Create().WithStatusCode(200).WithHeader("Content-Type", "application/json")
+                .WithBody(VoiceProxyApplication.LookupBody("mobile", "no")));
         var settings = new TestSettings()
             .Set("VoiceProxy:Database:Provider", "Postgres")
             .Set("ConnectionStrings:VoiceProxy", _database.ConnectionString)

@@ -44,6 +44,9 @@ public sealed class SupervisorPageTests(SupervisorSite site) : IClassFixture<Sup
         await Expect(page.GetByText("Signed in as supervisor")).ToBeVisibleAsync();
         await Expect(Rows(page)).ToHaveCountAsync(3);
         await Expect(page.Locator("#registry tbody")).ToContainTextAsync("national");
+        await Expect(page.Locator("#rules-version")).ToContainTextAsync("version ");
+        await Expect(page.Locator("#rules tbody")).ToContainTextAsync("LPSC General Order R-29617");
+        await Expect(page.Locator("#rules tbody")).ToContainTextAsync("US-RI");
         await Expect(page.Locator("#figures")).ToContainTextAsync("Requested3");
         var session = (await context.CookiesAsync()).Single(c => c.Name == "__Host-voiceproxy-supervisor");
         Assert.True(session.HttpOnly);
@@ -210,5 +213,23 @@ public sealed class SupervisorPageTests(SupervisorSite site) : IClassFixture<Sup
         Assert.Equal(HttpStatusCode.OK, read.StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, write.StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, adminOnly.StatusCode);
+    }
+
+    [Fact]
+    public async Task Page_ShowsTheFailingSubscriptionAndItsWaitingDeliveries()
+    {
+        var (context, page) = await OpenAsync();
+        await using var _ = context;
+
+        await SignInAsync(page);
+
+        var subscription = page.Locator("#subscriptions tbody tr");
+        await Expect(subscription).ToHaveCountAsync(1);
+        await Expect(subscription).ToContainTextAsync(SupervisorSite.DeadWebhookUrl);
+        await Expect(subscription).ToContainTextAsync("could not send");
+        await Expect(page.Locator("#deliveries tbody")).ToContainTextAsync("call.placed");
+        await Expect(page.Locator("#deliveries tbody")).ToContainTextAsync("pending");
+        await Expect(page.Locator("#subscriptions-ok")).ToBeHiddenAsync();
+        await page.ScreenshotAsync(Screenshot("webhooks-1280.png"));
     }
 }

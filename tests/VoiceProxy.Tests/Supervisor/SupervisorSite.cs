@@ -25,7 +25,14 @@ public sealed class SupervisorSite : IAsyncLifetime
 {
     public const string ChromiumPath = "/usr/bin/chromium";
 
-    public VoiceProxyApplication App { get; } = new();
+    /// <summary>Acme's app subscribes at an address where nothing listens, so its deliveries wait on retries.</summary>
+    public const string DeadWebhookUrl = "http://127.0.0.1:9/voiceproxy-events";
+
+    public VoiceProxyApplication App { get; } = new(new()
+    {
+        ["VoiceProxy:Sellers:0:Webhooks:0:Url"] = DeadWebhookUrl,
+        ["VoiceProxy:Sellers:0:Webhooks:0:Secret"] = WebhookReceiver.Secret,
+    });
     public string BaseUrl { get; private set; } = "";
     public IBrowser Browser { get; private set; } = null!;
     public string AllowedId { get; private set; } = "";

@@ -42,6 +42,13 @@ public sealed class LoopbackTwilio : IAsyncDisposable
             end = 0, first_page_uri = "/x", next_page_uri = (string?)null, page = 0, page_size = 20,
             previous_page_uri = (string?)null, start = 0, uri = "/x",
         }));
+        app.MapGet("/v2/PhoneNumbers/{phone}", (string phone, string? lastVerifiedDate) => Results.Json(new
+        {
+            phone_number = phone, valid = true,
+            line_type_intelligence = new { type = "mobile", carrier_name = "Loopback Wireless" },
+            reassigned_number = lastVerifiedDate is null
+                ? null : new { last_verified_date = lastVerifiedDate, is_number_reassigned = "no" },
+        }));
         await app.StartAsync();
         return twilio;
     }

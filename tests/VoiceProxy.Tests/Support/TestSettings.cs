@@ -32,10 +32,11 @@ public sealed class TestSettings
         Set("ConnectionStrings:VoiceProxy", $"Data Source={Path.Combine(folder, "voiceproxy.db")}")
             .Set("VoiceProxy:Registry:Path", Path.Combine(folder, "registry"));
 
-    /// <summary>Twilio's API at <paramref name="apiBaseUrl"/> (a stand-in), with the test account and this auth token.</summary>
+    /// <summary>Twilio's API and Lookup at <paramref name="apiBaseUrl"/> (a stand-in), with the test account and this auth
+    /// token.</summary>
     public TestSettings Twilio(string apiBaseUrl, string authToken) =>
         Set("Twilio:AccountSid", VoiceProxyApplication.AccountSid).Set("Twilio:AuthToken", authToken).Set("Twilio:ApiBaseUrl",
-            apiBaseUrl);
+            apiBaseUrl).Set("Twilio:LookupBaseUrl", apiBaseUrl);
 
     /// <summary>Per-key rate limits so high that tests sending many requests at once never meet them.</summary>
     public TestSettings Unlimited() =>

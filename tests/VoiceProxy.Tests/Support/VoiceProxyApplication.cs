@@ -105,10 +105,12 @@ public sealed class VoiceProxyApplication : WebApplicationFactory<Program>
     }
 
     /// <summary>Twilio answers a create-call request with 201 and a new call SID, as its API does, and a call update (a
-    /// redirect or a hang-up) with 200.</summary>
+    /// redirect or a hang-up) with 200; Lookup, unless a test says otherwise (<see cref="StubLookup"/>), that the number is
+    /// a mobile and not reassigned.</summary>
     public void StubTwilioCreateCall(int status = 201, string? body = null)
     {
         Twilio.Reset();
+        StubLookup("mobile", "no", priority: 100);
         Twilio.Given(Request.Create().WithPath(new WireMock.Matchers.RegexMatcher(
                 $"^/2010-04-01/Accounts/{AccountSid}/Calls/CA[0-9a-f]{{32}}\\.json$")).UsingPost())
             .RespondWith(Response.Create().WithStatusCode(200).WithHeader("Content-Type", "application/json")
@@ -128,6 +130,35 @@ public sealed class VoiceProxyApplication : WebApplicationFactory<Program>
     public IReadOnlyList<ILogEntry> UpdateCallRequests =>
         Twilio.LogEntries.Where(e => e.RequestMessage.Path.Contains("/Calls/CA", StringComparison.Ordinal)
             && e.RequestMessage.Method == "POST").ToList();
+
+    /// <summary>Twilio Lookup answers every number with this line type and reassignment answer (null: the field is left
+    /// out), as Lookup v2 does; a lower <paramref name="priority"/> number wins over the default answer.</summary>
+    public void StubLookup(string? lineType, string? reassigned, int priority = 1, int status = 200) =>
+        Twilio.Given(Request.Create().WithPath(new WireMock.Matchers.WildcardMatcher("/v2/PhoneNumbers/*")).UsingGet())
+            .AtPriority(priority)
+            .RespondWith(Response.Create().WithStatusCode(status).WithHeader("Content-Type", "application/json")
+                .WithBody(status == 200 ? LookupBody(lineType, reassigned) : $$"""
+                    {"code":{{(status == 429 ? 20429 : 20500)}},"message":"nope","status":{{status}}}
+                    """));
+
+    /// <summary>A Lookup v2 answer in the shape of Twilio's OpenAPI examples.</summary>
+    public static string LookupBody(string? lineType, string? reassigned) => $$"""
+        {"calling_country_code":"1","country_code":"US","phone_number":"+14155550123","national_format":"(415) 555-0123",
+         "valid":true,"validation_errors":[],"caller_name":null,"sim_swap":null,"call_forwarding":null,"line_status":null,
+         "line_type_intelligence":{{(lineType is null ? "null" : $$"""
+            {"error_code":null,"mobile_country_code":"310","mobile_network_code":"456","carrier_name":"Made-up Wireless",
+             "type":"{{lineType}}"}
+            """)}},
+         "identity_match":null,
+         "reassigned_number":{{(reassigned is null ? "null" : $$"""
+            {"last_verified_date":"2026-10-01","is_number_reassigned":"{{reassigned}}","error_code":null}
+            """)}},
+         "sms_pumping_risk":null,"phone_number_quality_score":null,"pre_fill":null,
+         "url":"https://lookups.twilio.com/v2/PhoneNumbers/+14155550123"}
+        """;
+
+    public IReadOnlyList<ILogEntry> LookupRequests =>
+        Twilio.LogEntries.Where(e => e.RequestMessage.Path.StartsWith("/v2/PhoneNumbers/", StringComparison.Ordinal)).ToList();
 
     public IReadOnlyList<ILogEntry> CreateCallRequests =>
         Twilio.LogEntries.Where(e => e.RequestMessage.Path.EndsWith("/Calls.json", StringComparison.Ordinal)

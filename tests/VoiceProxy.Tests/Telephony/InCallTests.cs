@@ -352,6 +352,7 @@ public sealed class InCallTests : ApplicationTests
     {
         await Acme.GrantAsync(Phone, "transactional");
         App.Twilio.Reset();
+        App.StubLookup("mobile", "no");
         App.Twilio.Given(WireMock.RequestBuilders.Request.Create()
             .WithPath($"/2010-04-01/Accounts/{VoiceProxyApplication.AccountSid}/Calls.json").UsingPost())
             .RespondWith(WireMock.ResponseBuilders.Response.Create().WithDelay(TimeSpan.FromSeconds(2))

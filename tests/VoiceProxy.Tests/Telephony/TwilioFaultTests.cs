@@ -15,6 +15,7 @@ public sealed class TwilioFaultTests : ApplicationTests
     private void TwilioAnswers(params (int Status, string? RetryAfter)[] answers)
     {
         App.Twilio.Reset();
+        App.StubLookup("mobile", "no");
         for (var i = 0; i < answers.Length; i++)
         {
             var response = Response.Create().WithStatusCode(answers[i].Status).WithHeader("Content-Type", "application/json")

@@ -64,7 +64,7 @@ async function route() {
   $("replay-view").hidden = !!match;
   $("status").textContent = "";
   if (match) await showCall(match[1]);
-  else await Promise.all([loadCalls(), loadFigures(), loadRegistry()]);
+  else await Promise.all([loadCalls(), loadFigures(), loadRegistry(), loadRules(), loadWebhooks()]);
 }
 
 // ---- list -----------------------------------------------------------------------------------------------
@@ -143,7 +143,8 @@ async function loadFigures() {
     // The abandonment figure regulators ask for: a person must hear the identity within 2 s of answering.
     figure("Waited over 2 s for the first word", f.firstWord.shareOverTwoSeconds === null ? "no calls measured"
       : `${(f.firstWord.shareOverTwoSeconds * 100).toLocaleString("en-US", { maximumFractionDigits: 1 })} % `
-        + `(${f.firstWord.overTwoSeconds.toLocaleString("en-US")} of ${f.firstWord.measured.toLocaleString("en-US")})`));
+        + `(${f.firstWord.overTwoSeconds.toLocaleString("en-US")} of ${f.firstWord.measured.toLocaleString("en-US")})`),
+    figure("Lookups made", f.lookups.made), figure("Lookup cache hits", f.lookups.cacheHits));
   const reasons = Object.entries(f.blockedByReason);
   $("by-reason").replaceChildren(...(reasons.length
     ? reasons.map(([code, n]) => el("li", {}, `${code}: ${n.toLocaleString("en-US")}`))
@@ -156,6 +157,51 @@ async function loadRegistry() {
     el("td", {}, l.name), el("td", {}, l.asOf), el("td", { class: "num" }, l.count.toLocaleString("en-US")),
     el("td", { class: "num" }, `${l.ageDays} d`), el("td", {}, l.stale ? badge("stale", "stale") : badge("fresh", "fresh")))));
   $("registry-empty").hidden = lists.length > 0;
+}
+
+// The rule book in force now (GET /v1/rules): one row per entry, with its effective dates and source.
+function window_(w) {
+  const days = Object.entries(w.days ?? {}).map(([d, x]) => `${d} ${x ? `${x.start}-${x.end}` : "none"}`);
+  return `${w.start}-${w.end}${w.timeZone ? ` ${w.timeZone}` : ""}${days.length ? ` (${days.join(", ")})` : ""}`;
+}
+
+async function loadRules() {
+  const book = await api("/v1/rules");
+  const r = book.rules;
+  const rows = [
+    ...r.callingHours.map((e) => ["Calling hours", e, window_(e)]),
+    ...r.dayBans.map((e) => ["Day ban", e, `no calls on ${e.days.join(", ")}`]),
+    ...r.holidayBans.map((e) => ["Holiday ban", e, `legal holidays (list ${e.coveredFrom} to ${e.coveredThrough})`]),
+    ...r.caps.map((e) => ["Cap", e, `${e.maxCalls} calls per ${e.windowHours} h`]),
+    ...r.revocationScope.map((e) => ["Revocation", e, `a revocation reaches ${e.scope} purposes`]),
+    ...r.adadRules.map((e) => ["Automated calls", e, `${e.requires}${e.frameSatisfies ? "" : " (blocked)"}`]),
+  ];
+  $("rules-version").textContent = `version ${book.version}`;
+  $("rules").tBodies[0].replaceChildren(...rows.map(([kind, e, what]) => el("tr", {},
+    el("td", {}, kind), el("td", {}, e.jurisdiction), el("td", {}, what), el("td", {}, e.appliesTo),
+    el("td", {}, `${e.effectiveFrom} to ${e.effectiveTo ?? "now"}`),
+    el("td", {}, e.citation, e.uncertain ? badge("uncertain: stricter reading", "stale") : ""))));
+  $("restricted-dates").replaceChildren(...(book.restrictedDates.length
+    ? book.restrictedDates.map((d) => el("li", {}, el("strong", {}, d.state),
+      ` ${d.from} to ${d.to} (${d.appliesTo}) — ${d.citation}`))
+    : [el("li", { class: "muted" }, "none")]));
+}
+
+// Subscriptions disabled or with deliveries failed or waiting on a retry, and the latest deliveries not yet made.
+async function loadWebhooks() {
+  const [subscriptions, deliveries] = await Promise.all([
+    api("/v1/webhooks/subscriptions"), api("/v1/webhooks/deliveries?status=pending,failed&limit=20")]);
+  const failing = subscriptions.filter((s) => s.disabledAt || s.failed > 0 || (s.pending > 0 && s.lastError));
+  $("subscriptions").tBodies[0].replaceChildren(...failing.map((s) => el("tr", {},
+    el("td", {}, s.seller), el("td", {}, s.url),
+    el("td", {}, s.disabledAt ? badge(`disabled ${utc(s.disabledAt)}`, "stale") : badge("retrying", "pending")),
+    el("td", { class: "num" }, s.pending), el("td", { class: "num" }, s.failed), el("td", {}, s.lastError ?? ""))));
+  $("subscriptions-ok").hidden = failing.length > 0;
+  $("deliveries").tBodies[0].replaceChildren(...deliveries.items.map((d) => el("tr", {},
+    el("td", {}, utc(d.createdAt)), el("td", {}, `${d.type} ${d.eventId}`), el("td", {}, d.seller),
+    el("td", {}, d.status), el("td", { class: "num" }, d.attempts),
+    el("td", {}, d.lastStatusCode ?? d.lastError ?? ""), el("td", {}, utc(d.nextAttemptAt)))));
+  $("deliveries-empty").hidden = deliveries.items.length > 0;
 }
 
 // ---- detail ---------------------------------------------------------------------------------------------
@@ -180,7 +226,8 @@ async function showCall(id) {
   $("d-summary").replaceChildren(...pairs.flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, v)]));
   const d = call.decision;
   $("d-verdict").replaceChildren(d.allowed ? badge("ALLOWED", "allowed") : badge("BLOCKED", "blocked"),
-    ` evaluated ${utc(d.evaluatedAt)} UTC`, d.nextAllowedAt ? ` · lawful from ${utc(d.nextAllowedAt)} UTC` : "");
+    ` evaluated ${utc(d.evaluatedAt)} UTC`, d.nextAllowedAt ? ` · lawful from ${utc(d.nextAllowedAt)} UTC` : "",
+    d.rulesVersion ? ` · rule book ${d.rulesVersion}` : "");
   // Two checks may give the same reason (each stays in the checks table): the reasons list names each code once.
   const byCode = new Map();
   for (const r of d.reasons) byCode.set(r.code, unique([...(byCode.get(r.code) ?? []), r.message]));

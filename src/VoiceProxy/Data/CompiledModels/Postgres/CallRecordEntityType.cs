@@ -19,7 +19,7 @@ namespace VoiceProxy.Data.CompiledModels.Postgres
                 "VoiceProxy.Data.CallRecord",
                 typeof(CallRecord),
                 baseEntityType,
-                propertyCount: 26,
+                propertyCount: 27,
                 navigationCount: 1,
                 unnamedIndexCount: 4,
                 keyCount: 1);
@@ -184,6 +184,15 @@ namespace VoiceProxy.Data.CompiledModels.Postgres
                 valueConverter: new PostgresVoiceProxyDb.ToUtcConverter());
             requestedAt.SetSentinelFromProviderValue(new DateTimeOffset(new DateTime(1, 1, 1, 0, 0, 0, 0, DateTimeKind.Unspecified), new TimeSpan(0, 0, 0, 0, 0)));
             requestedAt.AddAnnotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.None);
+
+            var rulesVersion = runtimeEntityType.AddProperty(
+                "RulesVersion",
+                typeof(string),
+                propertyInfo: typeof(CallRecord).GetProperty("RulesVersion", BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                fieldInfo: typeof(CallRecord).GetField("<RulesVersion>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                nullable: true,
+                maxLength: 100);
+            rulesVersion.AddAnnotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.None);
 
             var seller = runtimeEntityType.AddProperty(
                 "Seller",

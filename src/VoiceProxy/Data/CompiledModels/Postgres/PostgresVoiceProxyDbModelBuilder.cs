@@ -12,7 +12,7 @@ namespace VoiceProxy.Data.CompiledModels.Postgres
     public partial class PostgresVoiceProxyDbModel
     {
         private PostgresVoiceProxyDbModel()
-            : base(skipDetectChanges: false, modelId: new Guid("f5499340-2ca6-492c-94ba-015b8b2f3a2e"), entityTypeCount: 9)
+            : base(skipDetectChanges: false, modelId: new Guid("34fe9b31-f0db-415c-ac5a-b3a5bd803a07"), entityTypeCount: 15)
         {
         }
 
@@ -23,9 +23,15 @@ namespace VoiceProxy.Data.CompiledModels.Postgres
             var callEvent = CallEventEntityType.Create(this);
             var callRecord = CallRecordEntityType.Create(this);
             var consentEntry = ConsentEntryEntityType.Create(this);
+            var disabledSubscription = DisabledSubscriptionEntityType.Create(this);
             var dncEntry = DncEntryEntityType.Create(this);
+            var eventDelivery = EventDeliveryEntityType.Create(this);
+            var lookupAnswer = LookupAnswerEntityType.Create(this);
+            var lookupCacheHits = LookupCacheHitsEntityType.Create(this);
             var personalData = PersonalDataEntityType.Create(this);
+            var restrictedDate = RestrictedDateEntityType.Create(this);
             var sessionRecord = SessionRecordEntityType.Create(this);
+            var storedRuleBook = StoredRuleBookEntityType.Create(this);
             var webhookDelivery = WebhookDeliveryEntityType.Create(this);
 
             CallEventEntityType.CreateForeignKey1(callEvent, callRecord);
@@ -35,9 +41,15 @@ namespace VoiceProxy.Data.CompiledModels.Postgres
             CallEventEntityType.CreateAnnotations(callEvent);
             CallRecordEntityType.CreateAnnotations(callRecord);
             ConsentEntryEntityType.CreateAnnotations(consentEntry);
+            DisabledSubscriptionEntityType.CreateAnnotations(disabledSubscription);
             DncEntryEntityType.CreateAnnotations(dncEntry);
+            EventDeliveryEntityType.CreateAnnotations(eventDelivery);
+            LookupAnswerEntityType.CreateAnnotations(lookupAnswer);
+            LookupCacheHitsEntityType.CreateAnnotations(lookupCacheHits);
             PersonalDataEntityType.CreateAnnotations(personalData);
+            RestrictedDateEntityType.CreateAnnotations(restrictedDate);
             SessionRecordEntityType.CreateAnnotations(sessionRecord);
+            StoredRuleBookEntityType.CreateAnnotations(storedRuleBook);
             WebhookDeliveryEntityType.CreateAnnotations(webhookDelivery);
 
             AddAnnotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn);

@@ -18,7 +18,7 @@ namespace VoiceProxy.Data.CompiledModels.Sqlite
                 "VoiceProxy.Data.CallRecord",
                 typeof(CallRecord),
                 baseEntityType,
-                propertyCount: 26,
+                propertyCount: 27,
                 navigationCount: 1,
                 unnamedIndexCount: 4,
                 keyCount: 1);
@@ -164,6 +164,14 @@ namespace VoiceProxy.Data.CompiledModels.Sqlite
                 fieldInfo: typeof(CallRecord).GetField("<RequestedAt>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
                 valueConverter: new VoiceProxyDb.UtcTicksConverter());
             requestedAt.SetSentinelFromProviderValue(0L);
+
+            var rulesVersion = runtimeEntityType.AddProperty(
+                "RulesVersion",
+                typeof(string),
+                propertyInfo: typeof(CallRecord).GetProperty("RulesVersion", BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                fieldInfo: typeof(CallRecord).GetField("<RulesVersion>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                nullable: true,
+                maxLength: 100);
 
             var seller = runtimeEntityType.AddProperty(
                 "Seller",

@@ -11,7 +11,7 @@ namespace VoiceProxy.Data.CompiledModels.Sqlite
     public partial class VoiceProxyDbModel
     {
         private VoiceProxyDbModel()
-            : base(skipDetectChanges: false, modelId: new Guid("b2e50855-9659-46fd-841a-7a9bfd4e7d92"), entityTypeCount: 9)
+            : base(skipDetectChanges: false, modelId: new Guid("30360fc3-30ae-413e-8b23-3f5d383aad4d"), entityTypeCount: 15)
         {
         }
 
@@ -22,9 +22,15 @@ namespace VoiceProxy.Data.CompiledModels.Sqlite
             var callEvent = CallEventEntityType.Create(this);
             var callRecord = CallRecordEntityType.Create(this);
             var consentEntry = ConsentEntryEntityType.Create(this);
+            var disabledSubscription = DisabledSubscriptionEntityType.Create(this);
             var dncEntry = DncEntryEntityType.Create(this);
+            var eventDelivery = EventDeliveryEntityType.Create(this);
+            var lookupAnswer = LookupAnswerEntityType.Create(this);
+            var lookupCacheHits = LookupCacheHitsEntityType.Create(this);
             var personalData = PersonalDataEntityType.Create(this);
+            var restrictedDate = RestrictedDateEntityType.Create(this);
             var sessionRecord = SessionRecordEntityType.Create(this);
+            var storedRuleBook = StoredRuleBookEntityType.Create(this);
             var webhookDelivery = WebhookDeliveryEntityType.Create(this);
 
             CallEventEntityType.CreateForeignKey1(callEvent, callRecord);
@@ -34,9 +40,15 @@ namespace VoiceProxy.Data.CompiledModels.Sqlite
             CallEventEntityType.CreateAnnotations(callEvent);
             CallRecordEntityType.CreateAnnotations(callRecord);
             ConsentEntryEntityType.CreateAnnotations(consentEntry);
+            DisabledSubscriptionEntityType.CreateAnnotations(disabledSubscription);
             DncEntryEntityType.CreateAnnotations(dncEntry);
+            EventDeliveryEntityType.CreateAnnotations(eventDelivery);
+            LookupAnswerEntityType.CreateAnnotations(lookupAnswer);
+            LookupCacheHitsEntityType.CreateAnnotations(lookupCacheHits);
             PersonalDataEntityType.CreateAnnotations(personalData);
+            RestrictedDateEntityType.CreateAnnotations(restrictedDate);
             SessionRecordEntityType.CreateAnnotations(sessionRecord);
+            StoredRuleBookEntityType.CreateAnnotations(storedRuleBook);
             WebhookDeliveryEntityType.CreateAnnotations(webhookDelivery);
 
             AddAnnotation("ProductVersion", "10.0.15");
