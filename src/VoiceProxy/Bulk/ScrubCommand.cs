@@ -10,6 +10,7 @@ using VoiceProxy.Consent;
 using VoiceProxy.Data;
 using VoiceProxy.DoNotCall;
 using VoiceProxy.Infrastructure;
+using VoiceProxy.Lookup;
 using VoiceProxy.Twiml;
 
 namespace VoiceProxy.Bulk;
@@ -114,7 +115,7 @@ internal static class ScrubCommand
         builder.Logging.ClearProviders().AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace)
             .AddFilter<ConsoleLoggerProvider>(level => level >= LogLevel.Warning);
         builder.Services.AddVoiceProxyOptions(builder.Configuration).AddData().AddAudit().AddConsent().AddDoNotCall()
-            .AddCompliance().AddTwiml().AddBulk();
+            .AddCompliance().AddTwiml().AddLookup(builder.Configuration).AddBulk();
         return builder.Build();
     }
 

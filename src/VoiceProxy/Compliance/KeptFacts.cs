@@ -8,7 +8,8 @@ namespace VoiceProxy.Compliance;
 /// <summary>
 /// The facts a decision was made on, as kept with the call record so that it can be taken again later (replay): one-letter
 /// names, nothing empty written, about 200 bytes. Version 1: <c>{"v":1,"t":consent,"m":consent,"d":since,"r":[list],
-/// "l":{"s":[states],"z":[zones],"o":source},"c":[recent calls],"p":{"c":[caller ids],"w":exempts,"o":opt-out line},"x":[restricted dates],"k":Lookup}</c>,
+/// "l":{"s":[states],"z":[zones],"o":source},"c":[recent calls],"p":{"c":[caller ids],"w":exempts,"o":opt-out line},
+/// "x":[restricted dates],"k":Lookup}</c>,
 /// where a consent
 /// is <c>{"s":1|2,"k":kind,"a":since}</c> (granted, revoked; none is left out) and a list <c>{"n":name,"x":listed,
 /// "a":asOf}</c>.

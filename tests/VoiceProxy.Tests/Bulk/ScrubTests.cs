@@ -95,8 +95,9 @@ public sealed class ScrubTests() : ApplicationTests(new Dictionary<string, strin
                 seen.UnionWith(codes);
             }
         }
-        Assert.Equal(["consent_insufficient", "consent_missing", "consent_revoked", "dnc_internal", "dnc_national", "dnc_state",
-            "frequency_cap", "outside_calling_hours", "registry_stale", "restricted_day", "unknown_location"], seen.Order());
+        Assert.Equal(["adad_not_allowed", "consent_insufficient", "consent_missing", "consent_revoked", "dnc_internal",
+            "dnc_national", "dnc_state", "frequency_cap", "outside_calling_hours", "registry_stale", "restricted_day",
+            "unknown_location"], seen.Order());
     }
 
     [Fact]
@@ -129,7 +130,7 @@ public sealed class ScrubTests() : ApplicationTests(new Dictionary<string, strin
         Assert.Equal("3,\"c, quoted\",,,,,purpose must be 'transactional' or 'marketing'.", lines[3]);
         Assert.Equal("4,d,,,,,state must be a two-letter US state code.", lines[4]);
         Assert.Equal("5,,,,,,The row has an unclosed quote.", lines[5]);
-        Assert.Equal("6,f,'+14155550106,false,consent_missing;registry_stale,,", lines[6]);
+        Assert.Equal("6,f,'+14155550106,false,consent_missing;registry_stale;adad_not_allowed,,", lines[6]);
         Assert.Equal(7, lines.Length);
 
         var audit = App.Query(db => db.AuditEvents.AsNoTracking().Single(e => e.Type == "compliance.scrubbed"));
