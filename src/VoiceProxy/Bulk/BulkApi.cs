@@ -75,8 +75,7 @@ internal static class BulkApi
         var parsed = Purposes.Parse(purpose);
         if (purpose is not null && parsed is null) errors["purpose"] = ["must be 'transactional' or 'marketing'."];
         if (at < now.AddYears(-1) || at > now.AddYears(1)) errors["at"] = ["must be within a year of now."];
-        if (lookup is not (null or "false"))
-            errors["lookup"] = ["Twilio Lookup is not part of this version: leave lookup out, or give false."];
+        if (lookup is not (null or "false" or "true")) errors["lookup"] = ["must be 'true' or 'false'."];
         var marketing = false;
         if (template is not null)
         {
@@ -88,7 +87,7 @@ internal static class BulkApi
             else marketing = found.Purpose == Purpose.Marketing;
         }
         return errors.Count > 0 ? (null, errors)
-            : (new ScrubRequest(seller, actor, parsed, at ?? now, template, marketing), errors);
+            : (new ScrubRequest(seller, actor, parsed, at ?? now, template, marketing, lookup == "true"), errors);
     }
 
     private static ScrubFormat? FormatOf(string? contentType) =>

@@ -51,7 +51,7 @@ internal sealed class Replayer(VoiceProxyDb db, FactGatherer gatherer)
             var today = live.Select((r, i) => (r, i)).Where(x => kept[x.i] is null).ToList();
             var gathered = await gatherer.GatherManyAsync(today.Select(x => new FactsRequest(
                 Intent(x.r), x.r.State is null && x.r.TimeZone is null ? null : new CustomerLocation(x.r.State, x.r.TimeZone),
-                x.r.RequestedAt, x.r.Id)).ToList(), ct);
+                x.r.RequestedAt, x.r.Id)).ToList(), lookup: false, ct);
             var facts = (CallFacts[])kept.Clone();
             for (var t = 0; t < today.Count; t++) facts[today[t].i] = gathered[t];
             var verdicts = new ReplayVerdict[live.Count];

@@ -10,7 +10,8 @@ namespace VoiceProxy.Bulk;
 
 /// <summary>What a scrub asks: for which seller, at which instant, with which defaults.</summary>
 public sealed record ScrubRequest(
-    string Seller, string Actor, Purpose? Purpose, DateTimeOffset At, string? Template, bool MarketingTemplate);
+    string Seller, string Actor, Purpose? Purpose, DateTimeOffset At, string? Template, bool MarketingTemplate,
+    bool Lookup = false);
 
 /// <summary>One answer line: a decision, or the row's problem.</summary>
 public sealed record ScrubResult(
@@ -60,7 +61,7 @@ internal sealed class Scrubber(
             valid.Add((i, new FactsRequest(new CallIntent(scrub.Seller, line.Phone!, purpose, seller.CallerIds[0]), customer,
                 scrub.At)));
         }
-        var facts = await gatherer.GatherManyAsync(valid.Select(v => v.Request).ToList(), ct);
+        var facts = await gatherer.GatherManyAsync(valid.Select(v => v.Request).ToList(), scrub.Lookup, ct);
         for (var v = 0; v < valid.Count; v++)
         {
             var (i, request) = valid[v];
@@ -93,7 +94,9 @@ internal sealed class Scrubber(
     /// <summary>The gate's decision; rows with the same facts (and no recent calls, which are per number) share it.</summary>
     private Decision Decide(CallIntent intent, CallFacts facts, DateTimeOffset at)
     {
-        if (facts.RecentCalls.Count > 0) return gate.Decide(intent, facts, at);
+        // Recent calls and Lookup's answers belong to one number: such a row is decided on its own.
+        if (facts.RecentCalls.Count > 0 || facts.Lookup is { LineType: not null } or { Reassigned: not null })
+            return gate.Decide(intent, facts, at);
         var key = new MemoKey(intent.Purpose, facts.Location is null ? Phone.Npa(intent.To) : facts.Location,
             facts.Transactional, facts.Marketing, facts.InternalDncSince, string.Join('|', facts.Registries));
         if (_memo.TryGetValue(key, out var known)) return known;

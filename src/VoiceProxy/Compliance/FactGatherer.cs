@@ -78,10 +78,11 @@ internal sealed class FactGatherer(
             await LookupAsync(intent, seller, relied, at, lookup, ct));
     }
 
-    /// <summary>The facts for many calls at once, in their order: the same facts <see cref="GatherAsync"/> finds for each
-    /// without Twilio Lookup, read with four queries per seller and chunk instead of four per call (scrub, replay). A call's
-    /// own record (<see cref="FactsRequest.Call"/>) is not among its recent calls.</summary>
-    public async Task<CallFacts[]> GatherManyAsync(IReadOnlyList<FactsRequest> requests, CancellationToken ct)
+    /// <summary>The facts for many calls at once, in their order: the same facts <see cref="GatherAsync"/> finds for each,
+    /// read with four queries per seller and chunk instead of four per call (scrub, replay). Twilio Lookup is consulted per
+    /// number (its cache first) only when <paramref name="lookup"/> says so. A call's own record
+    /// (<see cref="FactsRequest.Call"/>) is not among its recent calls.</summary>
+    public async Task<CallFacts[]> GatherManyAsync(IReadOnlyList<FactsRequest> requests, bool lookup, CancellationToken ct)
     {
         await db.Database.OpenConnectionAsync(ct);
         var facts = new CallFacts[requests.Count];
@@ -118,10 +119,12 @@ internal sealed class FactGatherer(
                     .Where(c => c.Purpose == purpose && c.RequestedAt > since && c.RequestedAt <= r.At && c.Id != r.Call)
                     .Select(c => c.RequestedAt).ToList();
                 var location = LocateOnce(r.Intent.To, r.Customer);
-                facts[i] = Assemble(r.Intent, consents[key.Phone].Concat(consents[key.Erased]).ToList(),
-                    last is { Action: DncAction.Add } ? last : null, recent, location,
-                    RestrictedFor(restricted, location, r.At),
-                    LookupFacts.NotConsulted(PolicyOf(sellerOptions), "Twilio Lookup is not asked for many calls at once"));
+                var history = consents[key.Phone].Concat(consents[key.Erased]).ToList();
+                var answers = lookup
+                    ? await LookupAsync(r.Intent, sellerOptions, ConsentLedger.Current(history, purpose), r.At, true, ct)
+                    : LookupFacts.NotConsulted(PolicyOf(sellerOptions), "Twilio Lookup was not asked for these calls");
+                facts[i] = Assemble(r.Intent, history, last is { Action: DncAction.Add } ? last : null, recent, location,
+                    RestrictedFor(restricted, location, r.At), answers);
             }
         }
         return facts;

@@ -162,6 +162,41 @@ public sealed class ScrubTests() : ApplicationTests(new Dictionary<string, strin
         Assert.Contains("registry_stale", answers[4]["reasons"]!.AsArray().Select(x => (string)x!));
     }
 
+    /// <summary>Lookup only when asked: with lookup=true each row gets the reassigned-number and line-type answers (Simulated
+    /// mode's documented test numbers), the same as compliance/check on the same store; without it, those checks are not
+    /// applicable. (A "yes" revokes the consent it was asked about, so the dry runs are taken on a second, fresh
+    /// store.)</summary>
+    [Fact]
+    public async Task Scrub_LookupTrue_SameAnswersAsCheck_LookupFalseLeavesThemOut()
+    {
+        string[] phones = ["+14155550133", "+14155550111", "+14155550123"];
+        async Task<HttpClient> Granted(VoiceProxyApplication app)
+        {
+            var acme = app.Acme();
+            foreach (var phone in phones) await acme.GrantAsync(phone, "transactional");
+            return acme;
+        }
+        static async Task<List<string[]>> Reasons(HttpResponseMessage response) =>
+            (await response.Content.ReadAsStringAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(l => JsonNode.Parse(l)!["reasons"]!.AsArray().Select(r => (string)r!).ToArray()).ToList();
+        using var scrubbed = new VoiceProxyApplication(new() { ["Twilio:Mode"] = "Simulated" });
+        using var checkedApp = new VoiceProxyApplication(new() { ["Twilio:Mode"] = "Simulated" });
+        using var scrubber = await Granted(scrubbed);
+        using var checker = await Granted(checkedApp);
+        var rows = Ndjson(phones.Select(p => new { phone = p, purpose = "transactional" }));
+
+        var without = await Reasons(await scrubber.PostAsync("/v1/compliance/scrub", rows));
+        var with = await Reasons(await scrubber.PostAsync("/v1/compliance/scrub?lookup=true", rows));
+
+        Assert.All(without, Assert.Empty);
+        Assert.Equal([["number_reassigned"], ["line_type_not_allowed"], []], with);
+        foreach (var (phone, reasons) in phones.Zip(with))
+        {
+            var (_, check) = await checker.PostJsonAsync("/v1/compliance/check", ApiHelpers.OrderUpdate(phone));
+            Assert.Equal(check.ReasonCodes(), reasons);
+        }
+    }
+
     [Fact]
     public async Task Scrub_Refusals_ProblemsAndNothingRecorded()
     {
@@ -173,7 +208,7 @@ public sealed class ScrubTests() : ApplicationTests(new Dictionary<string, strin
         Assert.Equal(HttpStatusCode.UnsupportedMediaType, (await Acme.PostAsync("/v1/compliance/scrub", json)).StatusCode);
         var noPhone = new StringContent("number\n+14155550101\n", Encoding.UTF8, "text/csv");
         Assert.Equal(HttpStatusCode.BadRequest, (await Acme.PostAsync("/v1/compliance/scrub", noPhone)).StatusCode);
-        Assert.Equal(HttpStatusCode.BadRequest, (await Acme.PostAsync("/v1/compliance/scrub?lookup=true", rows)).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await Acme.PostAsync("/v1/compliance/scrub?lookup=yes", rows)).StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, (await Acme.PostAsync("/v1/compliance/scrub?purpose=sales", rows)).StatusCode);
         Assert.Equal(0, App.Query(db => db.AuditEvents.Count(e => e.Type == "compliance.scrubbed")));
     }
