@@ -74,7 +74,7 @@ internal sealed class FactGatherer(
         var restricted = location is null ? []
             : await Restricted.For(db)(db, location.States.ToArray(), first, last, at).ToListAsync(ct);
         var relied = ConsentLedger.Current(consents, Purposes.Name(intent.Purpose));
-        return Assemble(intent, consents, dnc, recent, location, restricted,
+        return Assemble(intent, seller, consents, dnc, recent, location, restricted,
             await LookupAsync(intent, seller, relied, at, lookup, ct));
     }
 
@@ -123,8 +123,8 @@ internal sealed class FactGatherer(
                 var answers = lookup
                     ? await LookupAsync(r.Intent, sellerOptions, ConsentLedger.Current(history, purpose), r.At, true, ct)
                     : LookupFacts.NotConsulted(PolicyOf(sellerOptions), "Twilio Lookup was not asked for these calls");
-                facts[i] = Assemble(r.Intent, history, last is { Action: DncAction.Add } ? last : null, recent, location,
-                    RestrictedFor(restricted, location, r.At), answers);
+                facts[i] = Assemble(r.Intent, sellerOptions, history, last is { Action: DncAction.Add } ? last : null, recent,
+                    location, RestrictedFor(restricted, location, r.At), answers);
             }
         }
         return facts;
@@ -155,23 +155,19 @@ internal sealed class FactGatherer(
             && (r.EndedAt is null || r.EndedAt > at)).Select(r => r.Fact).ToList();
     }
 
-    private CallFacts Assemble(CallIntent intent, IReadOnlyCollection<ConsentEntry> consents, DncEntry? dnc,
-        IReadOnlyList<DateTimeOffset> recent, Location? location, IReadOnlyList<RestrictedDateFact> restricted,
-        LookupFacts lookup)
-    {
-        var seller = options.Value.FindSeller(intent.Seller)!;
-        return new CallFacts(
+    private CallFacts Assemble(CallIntent intent, SellerOptions seller, IReadOnlyCollection<ConsentEntry> consents,
+        DncEntry? dnc, IReadOnlyList<DateTimeOffset> recent, Location? location, IReadOnlyList<RestrictedDateFact> restricted,
+        LookupFacts lookup) =>
+        new(
             ConsentLedger.Current(consents, Purposes.Transactional),
             ConsentLedger.Current(consents, Purposes.Marketing),
             dnc?.At,
             Registries(intent, location),
             location,
             recent,
-            new SellerPolicy(seller.CallerIds, seller.WrittenConsentExemptsRegistry,
-                seller.OptOutNumber is { } line && Phone.TypeOf(line) == PhoneNumbers.PhoneNumberType.TOLL_FREE),
+            new SellerPolicy(seller.CallerIds, seller.WrittenConsentExemptsRegistry, seller.HasTollFreeOptOutLine),
             restricted,
             lookup);
-    }
 
     private LookupPolicy PolicyOf(SellerOptions seller)
     {

@@ -61,7 +61,7 @@ public sealed class VoiceProxyOptions
             if (s.OptOutNumber is null)
                 yield return $"{Section}:Sellers:{i}:OptOutNumber is not set; voicemail messages give the callback number " +
                     "instead of a toll-free automated opt-out line (47 CFR 64.1200(b)(3)).";
-            else if (Phone.TypeOf(s.OptOutNumber) != PhoneNumbers.PhoneNumberType.TOLL_FREE)
+            else if (!s.HasTollFreeOptOutLine)
                 yield return $"{Section}:Sellers:{i}:OptOutNumber is not toll-free; " +
                     "47 CFR 64.1200(b)(3) asks for a toll-free number that reaches the automated opt-out.";
         }
@@ -85,6 +85,13 @@ public sealed class SellerOptions
     public string DefaultLanguage { get; set; } = "en-US";
     /// <summary>Toll-free number that reaches the automated opt-out line. Optional.</summary>
     public string? OptOutNumber { get; set; }
+
+    /// <summary>Whether <see cref="OptOutNumber"/> is toll-free (47 CFR 64.1200(b)(3)): parsed once, read on every
+    /// decision.</summary>
+    public bool HasTollFreeOptOutLine =>
+        _tollFreeOptOutLine ??= OptOutNumber is { } line && Phone.TypeOf(line) == PhoneNumbers.PhoneNumberType.TOLL_FREE;
+
+    private bool? _tollFreeOptOutLine;
     /// <summary>Whether express written marketing consent lifts the national and state registries for this seller. Default
     /// <c>true</c>.</summary>
     public bool WrittenConsentExemptsRegistry { get; set; } = true;
