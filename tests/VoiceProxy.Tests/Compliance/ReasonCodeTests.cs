@@ -127,7 +127,7 @@ public sealed class ReasonCodeTests : ApplicationTests
     }
 
     [Fact]
-    public async Task SundayInAlabama_RestrictedDay()
+    public async Task SundayInAlabama_RestrictedDayAndAutomatedDialerRule()
     {
         const string alabama = "+12055550123";
         // Sunday noon Central
@@ -140,8 +140,10 @@ public sealed class ReasonCodeTests : ApplicationTests
 
         Assert.Equal((HttpStatusCode)422, status);
         Assert.Empty(app.CreateCallRequests);
-        Assert.Equal(["restricted_day"], problem.ReasonCodes());
-        Assert.Equal("2026-11-30T14:00:00+00:00", (string?)problem["nextAllowedAt"]); // Monday 08:00 Central
+        // No Sunday calls (r. 770-X-5-.17(1)(b)), and the frame cannot give the number within 20 s ((1)(e)): waiting lifts
+        // only the first, so there is no next allowed instant.
+        Assert.Equal(["restricted_day", "adad_not_allowed"], problem.ReasonCodes());
+        Assert.Null((string?)problem["nextAllowedAt"]);
     }
 
     [Fact]

@@ -54,9 +54,43 @@ public sealed class StateRuleTests
     [InlineData("502", "2026-07-13", "21:00", "block")]
     [InlineData("502", "1992-07-13", "07:30", "not_applicable")]
     [InlineData("502", "1992-07-14", "07:30", "block")]
+    // Ala. Admin. Code r. 770-X-5-.17(1)(b): automated solicitation calls 08:00-20:00 (Sunday and holidays: restricted_day).
+    [InlineData("205", "2026-07-13", "07:59", "block")]
+    [InlineData("205", "2026-07-13", "08:00", "pass")]
+    [InlineData("205", "2026-07-13", "19:59", "pass")]
+    [InlineData("205", "2026-07-13", "20:00", "block")]
+    [InlineData("205", "1989-12-31", "20:30", "not_applicable")]
+    [InlineData("205", "1990-01-01", "20:30", "block")]
+    // 815 ILCS 305/15(a): no autodialer call between 21:00 and 09:00 (uncertain: the hours as reported).
+    [InlineData("312", "2026-07-13", "08:59", "block")]
+    [InlineData("312", "2026-07-13", "09:00", "pass")]
+    [InlineData("312", "2026-07-13", "20:59", "pass")]
+    [InlineData("312", "2026-07-13", "21:00", "block")]
+    [InlineData("312", "1990-12-31", "08:30", "not_applicable")]
+    [InlineData("312", "1991-01-01", "08:30", "block")]
+    // NRS 597.814(2)(a): no automatic dialing and announcing between 21:00 and 09:00.
+    [InlineData("702", "2026-07-13", "08:59", "block")]
+    [InlineData("702", "2026-07-13", "09:00", "pass")]
+    [InlineData("702", "2026-07-13", "20:59", "pass")]
+    [InlineData("702", "2026-07-13", "21:00", "block")]
+    [InlineData("702", "1989-12-31", "08:30", "not_applicable")]
+    [InlineData("702", "1990-01-01", "08:30", "block")]
+    // NMSA 1978, 57-12-22(B)(5): not received before 09:00 or after 21:00.
+    [InlineData("505", "2026-01-12", "08:59", "block")]
+    [InlineData("505", "2026-01-12", "09:00", "pass")]
+    [InlineData("505", "2026-01-12", "20:59", "pass")]
+    [InlineData("505", "2026-01-12", "21:00", "block")]
+    [InlineData("505", "1989-12-31", "08:30", "not_applicable")]
+    [InlineData("505", "1990-01-01", "08:30", "block")]
     public void StateWindow_MarketingAtEdgesAndEffectiveDates_Expected(string npa, string date, string time, string expected)
     {
-        var zone = npa is "203" or "502" ? "America/New_York" : "America/Chicago";
+        var zone = npa switch
+        {
+            "203" or "502" => "America/New_York",
+            "702" => "America/Los_Angeles",
+            "505" => "America/Denver",
+            _ => "America/Chicago",
+        };
 
         Assert.Equal(expected, Outcome("state_calling_hours", npa, zone, Purpose.Marketing, date, time));
     }
@@ -84,6 +118,10 @@ public sealed class StateRuleTests
     [InlineData("601", "America/Chicago")]
     [InlineData("401", "America/New_York")]
     [InlineData("203", "America/New_York")]
+    [InlineData("205", "America/Chicago")]
+    [InlineData("312", "America/Chicago")]
+    [InlineData("702", "America/Los_Angeles")]
+    [InlineData("505", "America/Denver")]
     public void StateWindow_TransactionalCall_NotApplied(string npa, string zone)
     {
         Assert.Equal("not_applicable", Outcome("state_calling_hours", npa, zone, Purpose.Transactional, "2026-07-13", "20:30"));
@@ -140,6 +178,19 @@ public sealed class StateRuleTests
     [InlineData("206", "America/Los_Angeles", Purpose.Marketing, "1986-06-11", "block")]
     [InlineData("214", "America/Chicago", Purpose.Marketing, "1997-08-31", "not_applicable")]
     [InlineData("214", "America/Chicago", Purpose.Marketing, "1997-09-01", "block")]
+    // Ala. Admin. Code r. 770-X-5-.17(1)(e), (f) (name and number within 20 s and at the end), NMSA 1978, 57-12-22(A)
+    // (established business relationship), NRS 597.814(1) (a natural voice first; uncertain): marketing calls, from the
+    // dates in the data (1990-01-01, not verified).
+    [InlineData("205", "America/Chicago", Purpose.Marketing, "2026-07-13", "block")]
+    [InlineData("205", "America/Chicago", Purpose.Transactional, "2026-07-13", "not_applicable")]
+    [InlineData("505", "America/Denver", Purpose.Marketing, "2026-07-13", "block")]
+    [InlineData("505", "America/Denver", Purpose.Transactional, "2026-07-13", "not_applicable")]
+    [InlineData("702", "America/Los_Angeles", Purpose.Marketing, "2026-07-13", "block")]
+    [InlineData("702", "America/Los_Angeles", Purpose.Transactional, "2026-07-13", "not_applicable")]
+    [InlineData("205", "America/Chicago", Purpose.Marketing, "1989-12-31", "not_applicable")]
+    [InlineData("205", "America/Chicago", Purpose.Marketing, "1990-01-01", "block")]
+    [InlineData("505", "America/Denver", Purpose.Marketing, "1989-12-31", "not_applicable")]
+    [InlineData("702", "America/Los_Angeles", Purpose.Marketing, "1990-01-01", "block")]
     public void StateAdad_FrameCannotMeetTheState_Blocked(string npa, string zone, Purpose purpose, string date, string expected)
     {
         var decision = (GateCase.Default with { Purpose = purpose, Npa = npa, At = GateTestData.Local(zone, date, "12:00") })
