@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net;
 using System.Security.Cryptography;
 using System.Text;
@@ -12,6 +13,11 @@ namespace VoiceProxy.Telephony;
 
 /// <summary>What the simulated called party does, chosen by the last four digits of the number called.</summary>
 internal enum SimulatedScenario { Listens, PressesOptOutDigit, SaysStopCalling, Busy, NoAnswer, Voicemail, Fails }
+
+/// <summary>Answering-machine detection as the create-call request asked for it: none (no <c>MachineDetection</c>),
+/// synchronous (the voice webhook waits for the result and carries <c>AnsweredBy</c>) or asynchronous (<c>AsyncAmd=true</c>:
+/// the voice webhook comes at once without it, the result is posted to <c>AsyncAmdStatusCallback</c>).</summary>
+internal enum SimulatedDetection { None, Synchronous, Asynchronous }
 
 /// <summary>
 /// An in-process stand-in for Twilio, used only in Simulated mode (no credentials). It answers create-call requests the way
@@ -31,8 +37,13 @@ internal enum SimulatedScenario { Listens, PressesOptOutDigit, SaysStopCalling, 
 /// (e.g. 0100)</description></item>
 /// </list>
 /// Sequence, as Twilio sends it: status initiated (SequenceNumber 0), ringing (1), then either completed with
-/// busy/no-answer/failed (2), or answered (2, CallStatus in-progress), the voice webhook with AnsweredBy, the Gather action if
-/// the party responds, and completed (3) with CallDuration. Each delivery carries a fresh I-Twilio-Idempotency-Token.
+/// busy/no-answer/failed (2), or answered (2, CallStatus in-progress), the voice webhook, the Gather action if the party
+/// responds, and completed (3) with CallDuration. Each delivery carries a fresh I-Twilio-Idempotency-Token.
+/// <para>Machine detection follows the request. With <c>AsyncAmd=true</c> (what VoiceProxy asks for) the voice webhook comes
+/// without AnsweredBy and the message starts at once; a moment later the result (AnsweredBy, MachineDetectionDuration) is
+/// posted to the <c>AsyncAmdStatusCallback</c>. The service may then update the call (POST <c>Calls/{Sid}.json</c>): a new
+/// <c>Url</c> is fetched next, as Twilio does, and <c>Status=completed</c> hangs up. Synchronous detection puts AnsweredBy on
+/// the voice webhook instead.</para>
 /// </summary>
 internal sealed class SimulatedTwilioApi(
     ILogger<SimulatedTwilioApi> log, TimeProvider time, IOptions<TwilioOptions> twilio, IOptions<VoiceProxyOptions> options,
@@ -48,6 +59,12 @@ internal sealed class SimulatedTwilioApi(
     {
         Timeout = TimeSpan.FromSeconds(10),
     };
+
+    /// <summary>Calls being played, by SID: only these can be updated, as only a live call can be with Twilio.</summary>
+    private readonly ConcurrentDictionary<string, SimulatedCall> _live = new();
+
+    /// <summary>The latest update the service asked for on a live call, taken by the call's player at its next step.</summary>
+    private readonly ConcurrentDictionary<string, CallUpdate> _updates = new();
 
     public HttpMessageHandler CreateHandler() => new Handler(this);
 
@@ -81,9 +98,11 @@ internal sealed class SimulatedTwilioApi(
     private async Task<HttpResponseMessage> AnswerAsync(HttpRequestMessage request, CancellationToken ct)
     {
         var path = request.RequestUri!.AbsolutePath;
+        if (request.Method == HttpMethod.Post && UpdatedSid(path) is { } updated)
+            return await UpdateAsync(updated, request, ct);
         if (request.Method != HttpMethod.Post || !path.EndsWith("/Calls.json", StringComparison.Ordinal))
             return Json(HttpStatusCode.NotFound,
-                new { code = 20404, message = "The simulated Twilio API only creates calls.", status = 404 });
+                new { code = 20404, message = "The simulated Twilio API only creates and updates calls.", status = 404 });
 
         var form = await request.Content!.ReadAsStringAsync(ct);
         var fields = System.Web.HttpUtility.ParseQueryString(form);
@@ -94,10 +113,14 @@ internal sealed class SimulatedTwilioApi(
             "SIMULATED Twilio: no real call was placed (call {CallSid} to {To}, scenario {Scenario}). " +
             "Configure Twilio:AccountSid and Twilio:AuthToken to place real calls.",
             sid, Phone.Mask(fields["To"]), scenario);
-        var call = new SimulatedCall(
-            sid, account, fields["To"] ?? "", fields["From"] ?? "", fields["Url"], fields["StatusCallback"], scenario);
+        var detection = string.IsNullOrEmpty(fields["MachineDetection"]) ? SimulatedDetection.None
+            : fields["AsyncAmd"] == "true" ? SimulatedDetection.Asynchronous
+            : SimulatedDetection.Synchronous;
+        var call = new SimulatedCall(sid, account, fields["To"] ?? "", fields["From"] ?? "", fields["Url"],
+            fields["StatusCallback"], scenario, detection, NullIfEmpty(fields["AsyncAmdStatusCallback"]));
         if (twilio.Value.EffectiveMode == TwilioMode.Simulated)
         {
+            _live[sid] = call;
             // Not the placing request's context: the call outlives it, and its log lines should not carry that request's scope.
             using (ExecutionContext.SuppressFlow())
                 _ = Task.Run(() => PlayAsync(call, lifetime.ApplicationStopping), CancellationToken.None);
@@ -112,8 +135,48 @@ internal sealed class SimulatedTwilioApi(
         });
     }
 
+    /// <summary>Twilio's call update (<c>POST /2010-04-01/Accounts/{Account}/Calls/{Sid}.json</c>) on a live call: a new
+    /// <c>Url</c> to fetch, or <c>Status=completed</c> to hang up. A call that is not live gets Twilio's 404.</summary>
+    private async Task<HttpResponseMessage> UpdateAsync(string sid, HttpRequestMessage request, CancellationToken ct)
+    {
+        if (!_live.TryGetValue(sid, out var call))
+            return Json(HttpStatusCode.NotFound,
+                new { code = 20404, message = $"The requested resource Calls/{sid}.json was not found", status = 404 });
+        var fields = System.Web.HttpUtility.ParseQueryString(await request.Content!.ReadAsStringAsync(ct));
+        var hangup = fields["Status"] is "completed" or "canceled";
+        var url = NullIfEmpty(fields["Url"]);
+        if (!hangup && url is null)
+            return Json(HttpStatusCode.BadRequest,
+                new { code = 21201, message = "The simulated Twilio API updates a call's Url or Status only.", status = 400 });
+        _updates[sid] = new CallUpdate(hangup ? null : url);
+        log.LogWarning("SIMULATED Twilio: call {CallSid} updated: {Update}",
+            sid, hangup ? "hang up" : $"fetch {new Uri(url!).AbsolutePath}");
+        var now = time.GetUtcNow().ToString("R");
+        return Json(HttpStatusCode.OK, new Dictionary<string, object?>
+        {
+            ["sid"] = sid, ["account_sid"] = call.Account, ["to"] = call.To, ["from"] = call.From,
+            ["status"] = hangup ? CallStatus.Completed : CallStatus.InProgress, ["direction"] = "outbound-api",
+            ["api_version"] = "2010-04-01", ["date_updated"] = now,
+            ["uri"] = $"/2010-04-01/Accounts/{call.Account}/Calls/{sid}.json",
+        });
+    }
+
+    /// <summary>The SID in a call-update path (<c>…/Calls/{Sid}.json</c>), else null.</summary>
+    private static string? UpdatedSid(string path)
+    {
+        var parts = path.Split('/');
+        return parts is [.., "Calls", var file] && file.EndsWith(".json", StringComparison.Ordinal) && file.StartsWith("CA",
+            StringComparison.Ordinal) ? file[..^".json".Length] : null;
+    }
+
+    private static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
+
     private sealed record SimulatedCall(
-        string Sid, string Account, string To, string From, string? Url, string? StatusCallback, SimulatedScenario Scenario);
+        string Sid, string Account, string To, string From, string? Url, string? StatusCallback, SimulatedScenario Scenario,
+        SimulatedDetection Detection, string? AmdCallback);
+
+    /// <summary>What the service asked of a live call: fetch <see cref="Url"/>, or hang up when it is null.</summary>
+    private sealed record CallUpdate(string? Url);
 
     /// <summary>The call, step by step. Failures are logged, never thrown: nobody awaits this.</summary>
     private async Task PlayAsync(SimulatedCall call, CancellationToken ct)
@@ -137,10 +200,34 @@ internal sealed class SimulatedTwilioApi(
             }
 
             var answeredBy = call.Scenario == SimulatedScenario.Voicemail ? "machine_end_beep" : "human";
-            await StatusAsync(call, CallStatus.InProgress, sequence++, null, answeredBy, ct);
+            // Known when the call is answered only with synchronous detection; without detection never.
+            var known = call.Detection == SimulatedDetection.Synchronous ? answeredBy : null;
+            var detected = call.Detection == SimulatedDetection.None ? null : answeredBy;
+            await StatusAsync(call, CallStatus.InProgress, sequence++, null, known, ct);
             var words = 0;
-            var twiml = await VoiceAsync(call, answeredBy, ct);
+            var twiml = await VoiceAsync(call, known, ct);
             words += Heard(call, "the voice webhook", twiml);
+            if (call is { Detection: SimulatedDetection.Asynchronous, AmdCallback: { } amd })
+            {
+                // The message has started; detection goes on in the background and reports when it has decided.
+                await Task.Delay(Step, ct);
+                var form = Fields(call, CallStatus.InProgress, answeredBy);
+                form["MachineDetectionDuration"] = answeredBy == "human" ? "1830" : "4210";
+                await PostAsync(amd, form, ct);
+                if (_updates.TryRemove(call.Sid, out var update))
+                {
+                    if (update.Url is null)
+                    {
+                        await StatusAsync(call, CallStatus.Completed, sequence, Math.Max(1, (int)Math.Ceiling(words / 2.5)),
+                            detected, ct);
+                        return;
+                    }
+                    await Task.Delay(Step, ct);
+                    twiml = await PostAsync(update.Url, Fields(call, CallStatus.InProgress, answeredBy), ct) is { } redirected
+                        ? Parse(redirected) : null;
+                    words += Heard(call, "the redirect", twiml);
+                }
+            }
             if (twiml?.Element("Gather") is { } gather && (string?)gather.Attribute("action") is { } action
                 && call.Scenario is SimulatedScenario.PressesOptOutDigit or SimulatedScenario.SaysStopCalling)
             {
@@ -163,7 +250,7 @@ internal sealed class SimulatedTwilioApi(
             }
             await Task.Delay(Step, ct);
             // About 2.5 spoken words a second, at least one second: the duration Twilio would bill.
-            await StatusAsync(call, CallStatus.Completed, sequence, Math.Max(1, (int)Math.Ceiling(words / 2.5)), answeredBy, ct);
+            await StatusAsync(call, CallStatus.Completed, sequence, Math.Max(1, (int)Math.Ceiling(words / 2.5)), detected, ct);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
@@ -173,6 +260,11 @@ internal sealed class SimulatedTwilioApi(
             or System.Data.Common.DbException)
         {
             log.LogWarning("SIMULATED Twilio: call {CallSid} stopped: {Error}", call.Sid, e.Message);
+        }
+        finally
+        {
+            _live.TryRemove(call.Sid, out _);
+            _updates.TryRemove(call.Sid, out _);
         }
     }
 
@@ -193,7 +285,7 @@ internal sealed class SimulatedTwilioApi(
         }
     }
 
-    private async Task<XElement?> VoiceAsync(SimulatedCall call, string answeredBy, CancellationToken ct)
+    private async Task<XElement?> VoiceAsync(SimulatedCall call, string? answeredBy, CancellationToken ct)
     {
         if (call.Url is null) return null;
         var form = Fields(call, CallStatus.InProgress, answeredBy);

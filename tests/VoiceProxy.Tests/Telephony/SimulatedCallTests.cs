@@ -9,6 +9,7 @@ namespace VoiceProxy.Tests.Telephony;
 public sealed class SimulatedCallTests(SimulatedTwilioSite site) : IClassFixture<SimulatedTwilioSite>
 {
     private static readonly string[] TerminalStatuses = ["completed", "busy", "no-answer", "failed", "canceled"];
+    private static readonly string[] AsyncAmdSequence = ["twilio.voice", "twilio.amd", "twilio.update", "twilio.voicemail"];
 
     [Fact]
     public async Task Call_ToOptOutTestNumber_HeardThenOptedOutAndNextCallBlocked()
@@ -79,15 +80,78 @@ public sealed class SimulatedCallTests(SimulatedTwilioSite site) : IClassFixture
         Assert.Equal(finalStatus, (string?)call["status"]);
         Assert.Equal(answeredBy, (string?)call["answeredBy"]);
         Assert.False((bool)call["optedOut"]!);
-        var spoken = Events(call).Where(e => e.Type == "message.rendered").Select(e => (string)e.Detail["text"]!).ToList();
+        var events = Events(call);
+        var spoken = events.Where(e => e.Type == "message.rendered").Select(e => (string)e.Detail["text"]!).ToList();
         if (answeredBy is null) Assert.Empty(spoken);
-        else if (voicemail) Assert.DoesNotContain(spoken, s => s.Contains("order A-1001", StringComparison.Ordinal));
-        else Assert.Contains(spoken, s => s.Contains("order A-1001", StringComparison.Ordinal));
-        Assert.DoesNotContain(Events(call), e => e.Type == "twilio.gather");
+        else
+        {
+            // Asynchronous detection, as with Twilio: the message starts at once and the result comes afterwards.
+            Assert.StartsWith("Hello, this is an automated call from Acme Outdoor Supply.", spoken[0], StringComparison.Ordinal);
+            Assert.Contains("order A-1001", spoken[0], StringComparison.Ordinal);
+            Assert.Null((string?)Assert.Single(events, e => e.Type == "twilio.voice").Detail["answeredBy"]);
+            Assert.Equal(answeredBy, (string?)Assert.Single(events, e => e.Type == "twilio.amd").Detail["answeredBy"]);
+            if (voicemail) Assert.DoesNotContain("order A-1001", spoken[^1], StringComparison.Ordinal);
+            else Assert.Single(spoken);
+        }
+        Assert.DoesNotContain(events, e => e.Type == "twilio.gather");
 
         // Nothing about the call stops the next one: the number did not opt out.
         var (next, _) = await acme.PostJsonAsync("/v1/calls", ApiHelpers.OrderUpdate(phone));
         Assert.Equal(HttpStatusCode.Created, next);
+    }
+
+    [Fact]
+    public async Task Call_ToVoicemailTestNumber_MessageStartsThenSignedAmdCallbackRedirectsToVoicemail()
+    {
+        const string phone = "+13035550166";
+        using var acme = site.Client();
+        await acme.GrantAsync(phone, "transactional");
+
+        var (status, placed) = await acme.PostJsonAsync("/v1/calls", ApiHelpers.OrderUpdate(phone));
+        Assert.Equal(HttpStatusCode.Created, status);
+        var id = (string)placed["id"]!;
+        var call = await WaitForEndAsync(acme, id);
+
+        // The production path: the voice webhook without AnsweredBy, then the signed AsyncAmdStatusCallback, then the call
+        // update (Twilio's API, here the stand-in's) and the voicemail URL Twilio fetches next.
+        var events = Events(call);
+        var order = AsyncAmdSequence.Select(type => events.FindIndex(e => e.Type == type)).ToList();
+        Assert.DoesNotContain(-1, order);
+        Assert.Equal(order.Order(), order);
+        var amd = events[order[1]].Detail;
+        Assert.Equal("machine_end_beep", (string?)amd["answeredBy"]);
+        Assert.Equal("voicemail", (string?)amd["action"]);
+        Assert.Equal("4210", (string?)amd["machineDetectionDuration"]);
+        var update = events[order[2]].Detail;
+        Assert.True((bool)update["accepted"]!);
+        Assert.EndsWith($"/twilio/voicemail/{id}", (string?)update["request"]!["Url"], StringComparison.Ordinal);
+        var spoken = events.Where(e => e.Type == "message.rendered").Select(e => (string)e.Detail["text"]!).ToList();
+        Assert.Equal(2, spoken.Count);
+        Assert.Contains("order A-1001", spoken[0], StringComparison.Ordinal);
+        Assert.StartsWith("Hello, this is an automated message from Acme Outdoor Supply.", spoken[1], StringComparison.Ordinal);
+        Assert.Contains("toll-free automated opt-out line", spoken[1], StringComparison.Ordinal);
+        Assert.DoesNotContain("order A-1001", spoken[1], StringComparison.Ordinal);
+        Assert.Equal("machine_end_beep", (string?)call["answeredBy"]);
+        Assert.Equal("completed", (string?)call["status"]);
+    }
+
+    [Fact]
+    public async Task Call_ToListeningTestNumber_AmdCallbackSaysHumanAndNothingIsRedirected()
+    {
+        const string phone = "+13035550100";
+        using var acme = site.Client();
+        await acme.GrantAsync(phone, "transactional");
+
+        var (_, placed) = await acme.PostJsonAsync("/v1/calls", ApiHelpers.OrderUpdate(phone));
+        var call = await WaitForEndAsync(acme, (string)placed["id"]!);
+
+        var events = Events(call);
+        Assert.True(events.FindIndex(e => e.Type == "twilio.voice") < events.FindIndex(e => e.Type == "twilio.amd"));
+        var amd = Assert.Single(events, e => e.Type == "twilio.amd").Detail;
+        Assert.Equal("human", (string?)amd["answeredBy"]);
+        Assert.Null((string?)amd["action"]);
+        Assert.DoesNotContain(events, e => e.Type is "twilio.update" or "twilio.voicemail");
+        Assert.Equal("human", (string?)call["answeredBy"]);
     }
 
     /// <summary>Polls the call record until a final status and the last status callback are in, for at most 30 seconds.</summary>
