@@ -186,15 +186,18 @@ internal sealed class FactGatherer(
         if (!o.Enabled) return LookupFacts.NotConsulted(policy, "Twilio Lookup is off (VoiceProxy:Lookup:Enabled=false)");
         if (!lookup) return LookupFacts.NotConsulted(policy, "Twilio Lookup was skipped for this check (\"lookup\": false)");
         var cached = await lookups.CachedAsync(db, intent.To, ct);
-        var (lastVerified, skipped) = await LastVerifiedAsync(intent, relied, at, o.ReassignedAfterDays, ct);
+        var (lastVerified, skipped) = await LastVerifiedAsync(intent, relied, at, o.ReassignedAfterDays, cached, ct);
         var (lineType, reassigned) = await lookups.AnswerAsync(intent.Seller, intent.To, lastVerified, cached);
         return new LookupFacts(policy, lineType, reassigned, null, skipped);
     }
 
     /// <summary>The date to ask the Reassigned Numbers Database about: the consent's, or a later call a human answered;
-    /// none (with the reason) when no consent is relied on or it was given or verified too recently to ask.</summary>
+    /// none (with the reason) when no consent is relied on or it was given or verified too recently to ask. A fresh cached
+    /// <c>no</c> since a date no later than the consent's answers for every later date too (the number was not disconnected
+    /// since then), so its date is taken without reading the calls: the common case of a number called again.</summary>
     private async Task<(DateOnly? Date, string? Skipped)> LastVerifiedAsync(
-        CallIntent intent, ConsentStatus relied, DateTimeOffset at, int afterDays, CancellationToken ct)
+        CallIntent intent, ConsentStatus relied, DateTimeOffset at, int afterDays, IReadOnlyList<LookupAnswer> cached,
+        CancellationToken ct)
     {
         if (relied is not { State: ConsentState.Granted, Since: { } given })
             return (null, "no consent is relied on, so there is no date to ask about");
@@ -204,6 +207,10 @@ internal sealed class FactGatherer(
             ? $"{what} on {t:yyyy-MM-dd}, within {afterDays} days (VoiceProxy:Lookup:ReassignedAfterDays)"
             : null;
         if (Recent(given, "consent given") is { } consentRecent) return (null, consentRecent);
+        var givenOn = DateOnly.FromDateTime(given.UtcDateTime);
+        if (cached.Where(a => a is { Field: LookupFields.Reassigned, Answer: "no" } && a.LastVerifiedDate <= givenOn)
+                .Max(a => a.LastVerifiedDate) is { } covered)
+            return (covered, null);
         var answered = await LastAnswered.For(db)(db, intent.Seller, intent.To, given, at, ct);
         if (answered is { } verified && Recent(verified, "a human answered a completed call") is { } callRecent)
             return (null, callRecent);

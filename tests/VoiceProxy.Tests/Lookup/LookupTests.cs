@@ -144,6 +144,32 @@ public sealed class LookupTests : ApplicationTests
     }
 
     [Fact]
+    public async Task Cache_NoSinceTheConsentsDate_CoversALaterHumanAnsweredCallWithoutAskingAgain()
+    {
+        using var app = new VoiceProxyApplication(new() { ["VoiceProxy:Lookup:CacheHours"] = "72" });
+        using var acme = app.Acme();
+        await acme.GrantAsync(Phone, "transactional");
+        var (_, call) = await acme.PostJsonAsync("/v1/calls", ApiHelpers.OrderUpdate(Phone));
+        Assert.Equal("20261001", Query(Assert.Single(app.LookupRequests), "LastVerifiedDate"));
+        var twilio = new TwilioWebhookClient(app.CreateClient());
+        await twilio.PostAsync($"/twilio/status/{call["id"]}", new()
+        {
+            ["CallSid"] = (string)call["twilioCallSid"]!, ["CallStatus"] = "completed", ["SequenceNumber"] = "3",
+            ["CallDuration"] = "40", ["AnsweredBy"] = "human", ["Timestamp"] = "Mon, 30 Nov 2026 18:01:00 +0000",
+        });
+        app.Time.Advance(TimeSpan.FromHours(25));
+
+        var (_, decision) = await acme.PostJsonAsync("/v1/compliance/check", ApiHelpers.OrderUpdate(Phone));
+
+        // "Not reassigned since 2026-10-01", asked within the cache's hours, answers for 2026-11-30 as well.
+        Assert.Single(app.LookupRequests);
+        var reassigned = CheckOf(decision, "reassigned_number");
+        Assert.Equal("pass", (string?)reassigned["outcome"]);
+        Assert.Contains("since 2026-10-01", (string?)reassigned["detail"]);
+        Assert.Contains("cached answer of", (string?)reassigned["detail"]);
+    }
+
+    [Fact]
     public async Task Check_ConsentGivenToday_ReassignmentNotAskedLineTypeStillShown()
     {
         var (granted, _) = await Acme.PostJsonAsync("/v1/consents", new
