@@ -34,6 +34,7 @@ internal sealed class EndToEnd(Dictionary<string, string> o)
     private const string AccountSid = "AC0123456789abcdef0123456789abcdef";
     private const string AuthToken = "made-up-benchmark-auth-token";
     private const string CallerId = "+14155550100";
+    private const string PseudonymKey = "bWFkZS11cC1iZW5jaG1hcmstcHNldWRvbnltLWtleQ==";
 
     /// <summary>Area codes spanning the clock; those outside calling hours when the run starts are left out (see
     /// <see cref="CallingClock"/>).</summary>
@@ -47,9 +48,11 @@ internal sealed class EndToEnd(Dictionary<string, string> o)
         .Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray();
     private readonly string[] _phases = o.GetValueOrDefault("phases", "placed,checks,status").Split(',');
     private readonly int _lookupNumbers = Int(o, "lookup-numbers", 2_000);
+    private readonly bool _seedLookup = o.GetValueOrDefault("lookup-cache", "true") == "true";
     private readonly List<string> _rows = [];
     private readonly List<(string Name, FsyncTrace.Window Window, long Requests)> _cells = [];
     private string[] _numbers = [];
+    private string[] _fresh = []; // consented numbers whose Lookup answers were not seeded (the lookup phase's misses)
     private int _next;
     private int _sequence = 100; // each status callback a higher SequenceNumber, so each is a real update
     private ServerProcess? _server;
@@ -81,7 +84,7 @@ internal sealed class EndToEnd(Dictionary<string, string> o)
         [
             "--urls", $"http://127.0.0.1:{port}", "--ConnectionStrings:VoiceProxy", $"Data Source={database}",
             "--VoiceProxy:PublicBaseUrl", PublicBaseUrl, "--VoiceProxy:Registry:Path", registry,
-            "--VoiceProxy:Privacy:PseudonymKey", "bWFkZS11cC1iZW5jaG1hcmstcHNldWRvbnltLWtleQ==",
+            "--VoiceProxy:Privacy:PseudonymKey", PseudonymKey,
             "--VoiceProxy:Sellers:0:Id", "acme", "--VoiceProxy:Sellers:0:LegalName", "Acme Outdoor Supply",
             "--VoiceProxy:Sellers:0:CallbackNumber", "+18005550199", "--VoiceProxy:Sellers:0:CallerIds:0", CallerId,
             "--VoiceProxy:ApiKeys:0:Name", "bench-app", "--VoiceProxy:ApiKeys:0:Key", Key,
@@ -242,9 +245,49 @@ internal sealed class EndToEnd(Dictionary<string, string> o)
             INSERT INTO dnc_entries (Seller, Phone, Action, Reason, At, RecordedBy)
             VALUES ('acme', $phone, 'Add', 'customer request', $at, 'seed')
             """, _dnc, i => Number(i, dnc: true), at);
+        SeedLookupAnswers(connection, at);
         tx.Commit();
-        Console.WriteLine($"seeded {_consents:N0} consent entries and {_dnc:N0} internal DNC entries over " +
-                          $"{Areas.Length} area codes in {Stopwatch.GetElapsedTime(started).TotalSeconds:0.0} s");
+        Console.WriteLine($"seeded {_consents:N0} consent entries, {_dnc:N0} internal DNC entries and fresh Lookup answers " +
+                          $"for {Seeded:N0} of the consented numbers over {Areas.Length} area codes in " +
+                          $"{Stopwatch.GetElapsedTime(started).TotalSeconds:0.0} s");
+    }
+
+    /// <summary>The consented numbers (indices below this) whose Lookup answers are seeded; the last
+    /// <c>--lookup-numbers</c> of each area code are not, for the lookup phase's misses.</summary>
+    private int Seeded => _seedLookup ? Math.Max(0, _consents - _lookupNumbers * Areas.Length) : 0;
+
+    /// <summary>Fresh Lookup answers (a mobile line, not reassigned since the consent's date) for the first
+    /// <see cref="Seeded"/> consented numbers, as after a day of calls to them, so that the placed-call and dry-run cells
+    /// measure the gate with Lookup's cache warm; a miss (a Lookup round trip, its answer and audit event written) is
+    /// measured on its own by the lookup phase. <c>--lookup-cache false</c> seeds none: every first call to a number
+    /// then asks the stand-in.</summary>
+    private void SeedLookupAnswers(SqliteConnection connection, long consentAt)
+    {
+        if (Seeded == 0) return;
+        using var insert = connection.CreateCommand();
+        insert.CommandText = """
+            INSERT INTO lookup_answers (Person, Seller, Field, LastVerifiedDate, Answer, Detail, AskedAt)
+            VALUES ($person, 'acme', $field, $date, $answer, $detail, $at)
+            """;
+        var person = insert.Parameters.Add(new SqliteParameter { ParameterName = "$person" });
+        var field = insert.Parameters.Add(new SqliteParameter { ParameterName = "$field" });
+        var date = insert.Parameters.Add(new SqliteParameter { ParameterName = "$date" });
+        var answer = insert.Parameters.Add(new SqliteParameter { ParameterName = "$answer" });
+        var detail = insert.Parameters.Add(new SqliteParameter { ParameterName = "$detail" });
+        insert.Parameters.AddWithValue("$at", DateTimeOffset.UtcNow.UtcTicks);
+        insert.Prepare();
+        var key = Convert.FromBase64String(PseudonymKey);
+        var consentDate = new DateTimeOffset(consentAt, TimeSpan.Zero).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+        for (var i = 0; i < Seeded; i++)
+        {
+            // The service's pseudonym of a number: HMAC-SHA256 with the pseudonym key, lower-case hex.
+            person.Value = Convert.ToHexStringLower(HMACSHA256.HashData(key, Encoding.UTF8.GetBytes(Number(i))));
+            (field.Value, date.Value, answer.Value, detail.Value) =
+                ("line_type_intelligence", DBNull.Value, "mobile", "Loopback Wireless");
+            insert.ExecuteNonQuery();
+            (field.Value, date.Value, answer.Value, detail.Value) = ("reassigned_number", consentDate, "no", DBNull.Value);
+            insert.ExecuteNonQuery();
+        }
     }
 
     internal static void Insert(SqliteConnection connection, string sql, int count, Func<int, string> phone, long at)
@@ -280,8 +323,9 @@ internal sealed class EndToEnd(Dictionary<string, string> o)
         }
         if (open.Count == 0)
             throw new InvalidOperationException("The service allowed no area code the clock chose; see the reasons above.");
-        _numbers = Enumerable.Range(0, _consents).Where(i => open.Contains(Areas[i % Areas.Length]))
-            .Select(i => Number(i)).ToArray();
+        var inHours = Enumerable.Range(0, _consents).Where(i => open.Contains(Areas[i % Areas.Length])).ToList();
+        _numbers = inHours.Where(i => Seeded == 0 || i < Seeded).Select(i => Number(i)).ToArray();
+        _fresh = inHours.Where(i => Seeded > 0 && i >= Seeded).Select(i => Number(i)).ToArray();
         Console.WriteLine($"{open.Count} of {Areas.Length} area codes inside calling hours ({string.Join(", ", open)}); " +
                           $"{_numbers.Length:N0} consented numbers to call");
     }
@@ -308,10 +352,10 @@ internal sealed class EndToEnd(Dictionary<string, string> o)
     /// <summary>The first cell would otherwise measure the server's JIT: tiered compilation rejits hot methods only after 30
     /// calls and in the background, and one second of warm-up at concurrency 1 is about 50 requests (a placed call took 11.9 ms
     /// in the first c=1 cell and 5.1 ms in a c=1 cell after the c=64 one, same run). So every path is exercised first, at
-    /// concurrency 4, for <c>--server-warmup</c> seconds (default 5; 0 skips it); nothing of it is counted.</summary>
+    /// concurrency 4, for <c>--server-warmup</c> seconds (default 15; 0 skips it); nothing of it is counted.</summary>
     private async Task WarmUpAsync(HttpClient http, List<(string Id, string Sid)> placed)
     {
-        var seconds = Int(o, "server-warmup", 5);
+        var seconds = Int(o, "server-warmup", 15);
         if (seconds <= 0) return;
         var started = Stopwatch.StartNew();
         long n = 0;
@@ -362,8 +406,10 @@ internal sealed class EndToEnd(Dictionary<string, string> o)
     /// each on numbers not asked before.</summary>
     private async Task LookupPhaseAsync(HttpClient http)
     {
-        var count = Math.Min(_lookupNumbers, _numbers.Length / 3);
-        var (cached, freshOn, freshOff) = (_numbers[..count], _numbers[count..(2 * count)], _numbers[(2 * count)..(3 * count)]);
+        var count = Math.Min(_lookupNumbers,
+            _fresh.Length > 0 ? Math.Min(_fresh.Length, _numbers.Length / 2) : _numbers.Length / 3);
+        var (cached, freshOff) = (_numbers[..count], _numbers[count..(2 * count)]);
+        var freshOn = _fresh.Length > 0 ? _fresh[..count] : _numbers[(2 * count)..(3 * count)];
         var misses = await MeasureOnceEachAsync(http, "lookup misses (first check of each number), c=1", freshOn, true);
         var offFirst = await MeasureOnceEachAsync(http, "lookup off (first check of each number), c=1", freshOff, false);
         _rows.Add($"| dry-run check, Lookup miss vs off, c=1 | p50 {misses.P50:0.00} ms, p99 {misses.P99:0.00} ms | " +
