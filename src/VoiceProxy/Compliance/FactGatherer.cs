@@ -194,7 +194,8 @@ internal sealed class FactGatherer(
     /// <summary>The date to ask the Reassigned Numbers Database about: the consent's, or a later call a human answered;
     /// none (with the reason) when no consent is relied on or it was given or verified too recently to ask. A fresh cached
     /// <c>no</c> since a date no later than the consent's answers for every later date too (the number was not disconnected
-    /// since then), so its date is taken without reading the calls: the common case of a number called again.</summary>
+    /// since then), so its date is taken without reading the calls: the common case of a number called again. Not when a
+    /// fresh <c>yes</c> is cached too.</summary>
     private async Task<(DateOnly? Date, string? Skipped)> LastVerifiedAsync(
         CallIntent intent, ConsentStatus relied, DateTimeOffset at, int afterDays, IReadOnlyList<LookupAnswer> cached,
         CancellationToken ct)
@@ -208,7 +209,9 @@ internal sealed class FactGatherer(
             : null;
         if (Recent(given, "consent given") is { } consentRecent) return (null, consentRecent);
         var givenOn = DateOnly.FromDateTime(given.UtcDateTime);
-        if (cached.Where(a => a is { Field: LookupFields.Reassigned, Answer: "no" } && a.LastVerifiedDate <= givenOn)
+        var reassigned = cached.Where(a => a.Field == LookupFields.Reassigned).ToList();
+        if (reassigned.All(a => a.Answer != "yes")
+            && reassigned.Where(a => a.Answer == "no" && a.LastVerifiedDate <= givenOn)
                 .Max(a => a.LastVerifiedDate) is { } covered)
             return (covered, null);
         var answered = await LastAnswered.For(db)(db, intent.Seller, intent.To, given, at, ct);
