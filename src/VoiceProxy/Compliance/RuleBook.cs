@@ -113,11 +113,12 @@ public sealed record RuleBookData(
 /// first 12 hex digits of the SHA-256 of the file); <see cref="InForceAt"/> gives the entries in force at an instant.</summary>
 public sealed class RuleBook
 {
-    /// <summary>The file's JSON shape (weekdays by name), also how <c>GET /v1/rules</c> shows the entries.</summary>
+    /// <summary>The file's JSON shape (weekdays by name), also how <c>GET /v1/rules</c> shows the entries.
+    /// Read through the source-generated <see cref="RuleBookJson"/>, weekdays by name: no reflection at start-up.</summary>
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
-        Converters = { new JsonStringEnumConverter() },
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+        TypeInfoResolver = RuleBookJson.Default,
     };
 
     /// <summary>An instant is on a different local date in different places: an entry counts as in force at an instant when
@@ -229,3 +230,7 @@ public sealed class RuleBook
         j.Length is 2 or 5 && j[..2].All(char.IsAsciiLetterUpper)
         && (j.Length == 2 || (j[2] == '-' && j[3..].All(char.IsAsciiLetterUpper)));
 }
+
+[JsonSourceGenerationOptions(UseStringEnumConverter = true)]
+[JsonSerializable(typeof(RuleBookData))]
+internal sealed partial class RuleBookJson : JsonSerializerContext;
