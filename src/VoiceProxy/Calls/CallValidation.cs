@@ -55,7 +55,7 @@ internal sealed class CallValidation(TemplateCatalog templates, NpaTable npa)
         if (body.Customer is { } c)
         {
             if (c.State is not null && !npa.States.Contains(c.State))
-                Error("customer.state", "must be a two-letter US state code.");
+                Error("customer.state", "must be a two-letter US state code or a Canadian province code such as CA-ON.");
             if (c.TimeZone is not null && !TimeZones.IsValid(c.TimeZone))
                 Error("customer.timeZone", "must be an IANA time zone such as America/Chicago.");
             customer = new CustomerLocation(c.State, c.TimeZone);

@@ -24,9 +24,18 @@ public sealed record RestrictedDateFact(string Id, string State, DateOnly From, 
     public bool Covers(DateOnly date) => date >= From && date <= To;
 }
 
-/// <summary>Where the called party may be: every candidate state and time zone. Null facts location means unknown.</summary>
-public sealed record Location(IReadOnlyList<string> States, IReadOnlyList<TimeZoneInfo> Zones, string Source);
+/// <summary>Where the called party may be: every candidate state and time zone. Null facts location means unknown. The area
+/// code's own states come first, so the first state's country is the number's.</summary>
+public sealed record Location(IReadOnlyList<string> States, IReadOnlyList<TimeZoneInfo> Zones, string Source)
+{
+    /// <summary>The country whose law governs the call: the area code's (<c>US</c> or <c>CA</c>).</summary>
+    public string Country => Countries.Of(States[0]);
+
+    /// <summary>A candidate state (the customer's) lies in another country than the area code.</summary>
+    public bool SpansCountries => States.Any(s => Countries.Of(s) != Country);
+}
 
 /// <summary>What the decision needs of the seller's settings. <see cref="TollFreeOptOutLine"/>: an OptOutNumber is
-/// configured and is toll-free.</summary>
-public sealed record SellerPolicy(IReadOnlyList<string> CallerIds, bool WrittenConsentExemptsRegistry, bool TollFreeOptOutLine);
+/// configured and is toll-free. <see cref="MailingAddress"/>: what a call to Canada must give (UTR Part IV).</summary>
+public sealed record SellerPolicy(
+    IReadOnlyList<string> CallerIds, bool WrittenConsentExemptsRegistry, bool TollFreeOptOutLine, string? MailingAddress = null);

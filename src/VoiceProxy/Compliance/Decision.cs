@@ -36,6 +36,7 @@ public static class ReasonCodes
     public const string NumberReassigned = "number_reassigned";
     public const string LineTypeNotAllowed = "line_type_not_allowed";
     public const string LookupUnavailable = "lookup_unavailable";
+    public const string MailingAddressMissing = "mailing_address_missing";
 }
 
 /// <summary>One rule's outcome. <see cref="Code"/> and <see cref="Message"/> are set when it blocks.</summary>
@@ -64,4 +65,7 @@ public sealed record Decision(
     DateTimeOffset? NextAllowedAt,
     IReadOnlyList<ListConsulted> Lists,
     // The rule book that decided (RuleBook.Version); null on decisions taken before rule books had versions.
-    string? RulesVersion = null);
+    string? RulesVersion = null,
+    // Whose rules decided: US or CA, by the area code; null when the area code is unknown (and on decisions taken before
+    // Canada was known).
+    string? Jurisdiction = null);

@@ -165,7 +165,8 @@ internal sealed class FactGatherer(
             Registries(intent, location),
             location,
             recent,
-            new SellerPolicy(seller.CallerIds, seller.WrittenConsentExemptsRegistry, seller.HasTollFreeOptOutLine),
+            new SellerPolicy(seller.CallerIds, seller.WrittenConsentExemptsRegistry, seller.HasTollFreeOptOutLine,
+                seller.MailingAddress),
             restricted,
             lookup);
 
@@ -220,14 +221,15 @@ internal sealed class FactGatherer(
         return (DateOnly.FromDateTime((answered ?? given).UtcDateTime), null);
     }
 
-    /// <summary>Marketing calls consult the national list and the list of every candidate state that keeps one.</summary>
+    /// <summary>Marketing calls consult the national list of the number's country (US, or Canada's DNCL) and the list of
+    /// every candidate US state that keeps one.</summary>
     private List<RegistryFact> Registries(CallIntent intent, Location? location)
     {
         if (intent.Purpose != Purpose.Marketing) return [];
         var lists = (location?.States ?? [])
             .Where(gate.Settings.Rules.Data.RegistryStates.Contains)
             .Select(RegistryLists.State)
-            .Prepend(RegistryLists.National);
+            .Prepend(RegistryLists.NationalOf(location?.Country ?? Countries.Us));
         return lists.Select(l => registry.Check(l, intent.To)).ToList();
     }
 

@@ -3,7 +3,8 @@ namespace VoiceProxy.Compliance;
 /// <summary>The decision: a pure function of the request, the facts and the instant.</summary>
 public sealed class Gate(GateSettings settings)
 {
-    private static readonly IRule[] Rules =
+    /// <summary>The rules for a US number (or one whose area code is unknown, which the location rule blocks).</summary>
+    private static readonly IRule[] UsRules =
     [
         new ConsentRule(), new InternalDncRule(), new RegistryFreshnessRule(), new RegistryRule(national: true),
         new RegistryRule(national: false), new LocationRule(), new FederalHoursRule(), new StateHoursRule(),
@@ -11,9 +12,23 @@ public sealed class Gate(GateSettings settings)
         new ReassignedNumberRule(), new LineTypeRule(),
     ];
 
+    /// <summary>The rules for a Canadian number: the CRTC's in place of the federal US ones (no TCPA window, no US
+    /// registry, no toll-free opt-out line, no US Reassigned Numbers Database).</summary>
+    private static readonly IRule[] CanadaRules =
+    [
+        new ConsentRule(canada: true), new InternalDncRule(), new RegistryFreshnessRule(), new CanadaDnclRule(),
+        new LocationRule(), new CanadaHoursRule(), new StateHoursRule(), new RestrictedDayRule(), new StateAdadRule(),
+        new CanadaAdadRule(), new FrequencyRule(), new CallerIdRule(),
+        new NotApplicableRule("reassigned_number", "47 CFR 64.1200(m)",
+            "the Reassigned Numbers Database covers US numbers only; the number is Canadian"),
+        new LineTypeRule(),
+    ];
+
+    private static IRule[] RulesFor(RuleContext c) => c.IsCanada ? CanadaRules : UsRules;
+
     /// <summary>The rules of the hour and the day, which are checked again when the call is answered.</summary>
-    private static readonly IRule[] AnswerTimeRules =
-        [.. Rules.Where(r => r is FederalHoursRule or StateHoursRule or RestrictedDayRule)];
+    private static IEnumerable<IRule> AnswerTimeRules(RuleContext c) =>
+        RulesFor(c).Where(r => r is FederalHoursRule or CanadaHoursRule or StateHoursRule or RestrictedDayRule);
 
     /// <summary>How far ahead nextAllowedAt looks; past that, waiting is not the answer.</summary>
     private const int LookAheadDays = 8;
@@ -25,23 +40,24 @@ public sealed class Gate(GateSettings settings)
     public Decision Decide(CallIntent intent, CallFacts facts, DateTimeOffset at, bool findNextAllowedAt = true)
     {
         var context = new RuleContext(intent, facts, at, settings);
-        var results = Rules.Select(r => (Rule: r, Checks: r.Evaluate(context).ToList())).ToList();
+        var results = RulesFor(context).Select(r => (Rule: r, Checks: r.Evaluate(context).ToList())).ToList();
         var checks = results.SelectMany(r => r.Checks).ToList();
         var reasons = checks.Where(c => c.Outcome == Outcome.Block).Select(c => new Reason(c.Code!, c.Rule, c.Message!)).ToList();
         var onlyTime = reasons.Count > 0
             && results.All(r => r.Rule.DependsOnTime || r.Checks.All(c => c.Outcome != Outcome.Block));
         var lists = facts.Registries.Select(r => new ListConsulted(r.List, r.AsOf)).ToList();
         var next = onlyTime && findNextAllowedAt ? NextAllowedAt(context) : null;
-        return new Decision(reasons.Count == 0, at, checks, reasons, next, lists, settings.Rules.Version);
+        return new Decision(reasons.Count == 0, at, checks, reasons, next, lists, settings.Rules.Version,
+            facts.Location?.Country);
     }
 
-    /// <summary>The hours and day rules alone (federal and state windows, restricted days with the dates in the facts), for
+    /// <summary>The hours and day rules alone (national and state windows, restricted days with the dates in the facts), for
     /// a call being answered at <paramref name="at"/>: what blocks it now, empty when it may go on. Consent and lists are
     /// checked again by the caller; caps and registry age were settled when the call was placed.</summary>
     public IReadOnlyList<Reason> TimeBlocks(CallIntent intent, CallFacts facts, DateTimeOffset at)
     {
         var context = new RuleContext(intent, facts, at, settings);
-        return AnswerTimeRules.SelectMany(r => r.Evaluate(context))
+        return AnswerTimeRules(context).SelectMany(r => r.Evaluate(context))
             .Where(c => c.Outcome == Outcome.Block)
             .Select(c => new Reason(c.Code!, c.Rule, c.Message!))
             .ToList();
@@ -51,7 +67,7 @@ public sealed class Gate(GateSettings settings)
     /// which some time rule stops blocking: a window opening in a candidate zone, or a capped call leaving the window.</summary>
     private static DateTimeOffset? NextAllowedAt(RuleContext c)
     {
-        var timeRules = Rules.Where(r => r.DependsOnTime).ToArray();
+        var timeRules = RulesFor(c).Where(r => r.DependsOnTime).ToArray();
         return Candidates(c)
             .Where(t => t > c.At)
             .Order()
@@ -61,7 +77,7 @@ public sealed class Gate(GateSettings settings)
 
     private static IEnumerable<DateTimeOffset> Candidates(RuleContext c)
     {
-        var (_, window, _) = c.Settings.CapFor(c.Intent.Purpose, c.At);
+        var (_, window, _) = c.Settings.CapFor(c.Intent.Purpose, c.At, c.Country);
         foreach (var call in FrequencyRule.InWindow(c.Facts.RecentCalls, c.At, window))
             yield return call + window;
 

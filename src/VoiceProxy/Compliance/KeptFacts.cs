@@ -8,8 +8,8 @@ namespace VoiceProxy.Compliance;
 /// <summary>
 /// The facts a decision was made on, as kept with the call record so that it can be taken again later (replay): one-letter
 /// names, nothing empty written, about 200 bytes. Version 1: <c>{"v":1,"t":consent,"m":consent,"d":since,"r":[list],
-/// "l":{"s":[states],"z":[zones],"o":source},"c":[recent calls],"p":{"c":[caller ids],"w":exempts,"o":opt-out line},
-/// "x":[restricted dates],"k":Lookup}</c>,
+/// "l":{"s":[states],"z":[zones],"o":source},"c":[recent calls],"p":{"c":[caller ids],"w":exempts,"o":opt-out line,
+/// "a":mailing address},"x":[restricted dates],"k":Lookup}</c>,
 /// where a consent
 /// is <c>{"s":1|2,"k":kind,"a":since}</c> (granted, revoked; none is left out) and a list <c>{"n":name,"x":listed,
 /// "a":asOf}</c>.
@@ -26,7 +26,8 @@ public static class KeptFacts
         f.Registries.Count == 0 ? null : f.Registries.Select(r => new KeptList(r.List, r.Listed, r.AsOf)).ToArray(),
         f.Location is { } l ? new KeptLocation(l.States.ToArray(), l.Zones.Select(z => z.Id).ToArray(), l.Source) : null,
         f.RecentCalls.Count == 0 ? null : f.RecentCalls.ToArray(),
-        new KeptSeller(f.Seller.CallerIds.ToArray(), f.Seller.WrittenConsentExemptsRegistry, f.Seller.TollFreeOptOutLine),
+        new KeptSeller(f.Seller.CallerIds.ToArray(), f.Seller.WrittenConsentExemptsRegistry, f.Seller.TollFreeOptOutLine,
+            f.Seller.MailingAddress),
         f.RestrictedDates.Count == 0 ? null : f.RestrictedDates.ToArray(),
         f.Lookup),
         KeptJson.Default.Kept);
@@ -51,7 +52,7 @@ public static class KeptFacts
             k.R is null ? [] : Array.ConvertAll(k.R, r => new RegistryFact(r.N, r.X, r.A)),
             k.L is { } l ? new Location(l.S, Array.ConvertAll(l.Z, TimeZones.Find), l.O) : null,
             k.C ?? [],
-            new SellerPolicy(k.P.C, k.P.W, k.P.O),
+            new SellerPolicy(k.P.C, k.P.W, k.P.O, k.P.A),
             k.X ?? [],
             k.K);
     }
@@ -90,11 +91,12 @@ internal sealed record KeptLocation(
     [property: JsonPropertyName("o")] string O);
 
 /// <summary>The seller's caller IDs, whether written consent lifts the registries, whether it has a toll-free automated
-/// opt-out line.</summary>
+/// opt-out line, its mailing address (calls to Canada; left out when none).</summary>
 internal sealed record KeptSeller(
     [property: JsonPropertyName("c")] string[] C,
     [property: JsonPropertyName("w")] bool W,
-    [property: JsonPropertyName("o")] bool O);
+    [property: JsonPropertyName("o")] bool O,
+    [property: JsonPropertyName("a")] string? A = null);
 
 [JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(Kept))]

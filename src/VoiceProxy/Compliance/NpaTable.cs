@@ -3,9 +3,26 @@ using System.Reflection;
 
 namespace VoiceProxy.Compliance;
 
-public sealed record NpaEntry(string Npa, IReadOnlyList<string> States, IReadOnlyList<string> TimeZones);
+/// <summary>An area code's states (<c>FL</c>) or Canadian provinces (<c>CA-ON</c>) and time zones; <see cref="Country"/> is
+/// the country whose law governs a call to it (<c>US</c> or <c>CA</c>).</summary>
+public sealed record NpaEntry(string Npa, IReadOnlyList<string> States, IReadOnlyList<string> TimeZones)
+{
+    public string Country => Countries.Of(States[0]);
+}
 
-/// <summary>The reviewed table of US area codes (Compliance/Data/npa.csv): which states and time zones each covers.</summary>
+/// <summary>The countries of the area-code table: a US state is a bare USPS code (<c>FL</c>, and <c>CA</c> is California);
+/// a Canadian province is its ISO 3166-2 code (<c>CA-ON</c>), so the two can never be mistaken for each other.</summary>
+public static class Countries
+{
+    public const string Us = "US";
+    public const string Canada = "CA";
+
+    /// <summary>The country of a state code as the table and the API give it: <c>CA-ON</c> to CA, <c>FL</c> to US.</summary>
+    public static string Of(string state) => state.Length == 5 && state[2] == '-' ? state[..2] : Us;
+}
+
+/// <summary>The reviewed table of US and Canadian area codes (Compliance/Data/npa.csv): which states or provinces and time
+/// zones each covers.</summary>
 public sealed class NpaTable
 {
     private readonly FrozenDictionary<string, NpaEntry> _entries;
@@ -55,10 +72,18 @@ public sealed class NpaTable
             foreach (var zone in cells[2].Split(';'))
                 if (!TimeZoneInfo.TryFindSystemTimeZoneById(zone, out _))
                     throw new FormatException($"npa.csv line {lineNumber}: unknown time zone '{zone}'.");
+            var states = cells[1].Split(';');
+            if (states.Any(st => !IsState(st)) || states.Select(Countries.Of).Distinct().Count() != 1)
+                throw new FormatException($"npa.csv line {lineNumber}: states must be USPS codes (FL) or Canadian " +
+                    "provinces (CA-ON), all of one country.");
             if (entries.Any(e => e.Npa == cells[0]))
                 throw new FormatException($"npa.csv line {lineNumber}: area code {cells[0]} is listed twice.");
-            entries.Add(new NpaEntry(cells[0], cells[1].Split(';'), cells[2].Split(';')));
+            entries.Add(new NpaEntry(cells[0], states, cells[2].Split(';')));
         }
         return new NpaTable(entries);
     }
+
+    private static bool IsState(string s) =>
+        (s.Length == 2 && s.All(char.IsAsciiLetterUpper))
+        || (s.Length == 5 && s.StartsWith("CA-", StringComparison.Ordinal) && s[3..].All(char.IsAsciiLetterUpper));
 }

@@ -163,12 +163,17 @@ public sealed class RuleBook
     public static (DateOnly First, DateOnly Last) DatesAt(DateTimeOffset instant) => (
         DateOnly.FromDateTime(instant.ToOffset(Westmost).DateTime), DateOnly.FromDateTime(instant.ToOffset(Eastmost).DateTime));
 
-    /// <summary>The jurisdictions a set of candidate states puts a call in: each state (<c>US-FL</c>) and its country.</summary>
-    public static IReadOnlyList<string> JurisdictionsOf(IEnumerable<string> states) =>
-        states.Select(JurisdictionOf).Append("US").Distinct().ToList();
+    /// <summary>The jurisdictions a set of candidate states puts a call in: each state (<c>US-FL</c>, <c>CA-ON</c>) and its
+    /// country (<c>US</c>, <c>CA</c>). A Canadian number is never in <c>US</c>, nor a US number in <c>CA</c>.</summary>
+    public static IReadOnlyList<string> JurisdictionsOf(IEnumerable<string> states)
+    {
+        var list = states.ToList();
+        return list.Select(JurisdictionOf).Concat(list.Select(Countries.Of)).Distinct().ToList();
+    }
 
-    /// <summary>The jurisdiction of a state code as the area-code table and the API give it (FL to US-FL).</summary>
-    public static string JurisdictionOf(string state) => $"US-{state}";
+    /// <summary>The jurisdiction of a state code as the area-code table and the API give it (FL to US-FL; a Canadian
+    /// province is already one: CA-ON).</summary>
+    public static string JurisdictionOf(string state) => Countries.Of(state) == Countries.Us ? $"US-{state}" : state;
 
     public static RuleBook LoadEmbedded()
     {
@@ -205,7 +210,7 @@ public sealed class RuleBook
         foreach (var e in data.Entries)
         {
             var name = $"{e.GetType().Name} {e.Jurisdiction} from {e.EffectiveFrom:yyyy-MM-dd}";
-            if (!IsJurisdiction(e.Jurisdiction)) yield return $"{name}: jurisdiction must look like US or US-FL";
+            if (!IsJurisdiction(e.Jurisdiction)) yield return $"{name}: jurisdiction must look like US, US-FL, CA or CA-ON";
             if (e.AppliesTo is not ("any" or "marketing")) yield return $"{name}: appliesTo must be any or marketing";
             if (e.EffectiveTo < e.EffectiveFrom) yield return $"{name}: effectiveTo is before effectiveFrom";
             if (string.IsNullOrWhiteSpace(e.Citation)) yield return $"{name}: citation is required";

@@ -9,6 +9,11 @@ public sealed record RuleContext(CallIntent Intent, CallFacts Facts, DateTimeOff
 {
     public bool IsMarketing => Intent.Purpose == Purpose.Marketing;
 
+    /// <summary>The country whose rules decide (the area code's); US when the location is unknown, whose rules then
+    /// block for the unknown location.</summary>
+    public string Country => Facts.Location?.Country ?? Countries.Us;
+    public bool IsCanada => Country == Countries.Canada;
+
     /// <summary>The instant's local time in each candidate zone (none when the location is unknown).</summary>
     public List<(TimeZoneInfo Zone, DateTimeOffset Local)> LocalTimes(IEnumerable<TimeZoneInfo>? zones = null) =>
         (zones ?? Facts.Location?.Zones ?? []).Select(z => (z, TimeZoneInfo.ConvertTime(At, z))).ToList();
@@ -18,12 +23,14 @@ public sealed record GateSettings(
     int RegistryMaxAgeDays, int MarketingPer24Hours, int TransactionalMaxCalls, TimeSpan TransactionalWindow, RuleBook Rules)
 {
     /// <summary>The cap on calls of a purpose at an instant: the setting, lowered (and its window lengthened) by the caps the
-    /// rule book has in force anywhere then (VoiceProxy applies the strictest state cap to marketing calls everywhere).
+    /// rule book has in force anywhere in the country then (VoiceProxy applies the strictest state cap to marketing calls
+    /// everywhere in the US; the rule book has no Canadian cap).
     /// </summary>
-    public (int Max, TimeSpan Window, CapRule[] Laws) CapFor(Purpose purpose, DateTimeOffset at)
+    public (int Max, TimeSpan Window, CapRule[] Laws) CapFor(Purpose purpose, DateTimeOffset at, string country = Countries.Us)
     {
         if (purpose != Purpose.Marketing) return (TransactionalMaxCalls, TransactionalWindow, []);
-        var laws = Rules.InForceAt(at).Caps.Where(c => c.AppliesToPurpose(purpose)).ToArray();
+        var laws = Rules.InForceAt(at).Caps
+            .Where(c => c.AppliesToPurpose(purpose) && c.Jurisdiction.StartsWith(country, StringComparison.Ordinal)).ToArray();
         return (laws.Select(c => c.MaxCalls).Append(MarketingPer24Hours).Min(),
             TimeSpan.FromHours(laws.Select(c => c.WindowHours).Append(24).Max()), laws);
     }
@@ -38,10 +45,13 @@ public interface IRule
     IEnumerable<Check> Evaluate(RuleContext c);
 }
 
-internal sealed class ConsentRule : IRule
+/// <summary>Consent per purpose. In the US a marketing call needs express written consent; in Canada (<paramref
+/// name="canada"/>) an automated solicitation needs express consent (UTR Part IV), which may be oral, and VoiceProxy still
+/// asks recorded consent of every other call, as it does in the US.</summary>
+internal sealed class ConsentRule(bool canada = false) : IRule
 {
     public string Id => "consent";
-    private const string Citation = "47 CFR 64.1200(a)(1)-(3); 16 CFR 310.4(b)(1)(v)";
+    private string Citation => canada ? CrtcCitations.AdadConsent : "47 CFR 64.1200(a)(1)-(3); 16 CFR 310.4(b)(1)(v)";
 
     public IEnumerable<Check> Evaluate(RuleContext c)
     {
@@ -52,7 +62,7 @@ internal sealed class ConsentRule : IRule
         if (own.State == ConsentState.Revoked)
             yield return Check.Blocked(Id, Citation, ReasonCodes.ConsentRevoked,
                 $"The customer revoked {scope} consent on {own.Since:O}.");
-        else if (own.State == ConsentState.Granted && (!c.IsMarketing || own.IsWritten))
+        else if (own.State == ConsentState.Granted && (!c.IsMarketing || own.IsWritten || canada))
             yield return new(Id, Outcome.Pass, Citation, $"{own.Kind} {scope} consent since {own.Since:O}");
         else if (own.State == ConsentState.Granted)
             yield return Check.Blocked(Id, Citation, ReasonCodes.ConsentInsufficient,
@@ -69,14 +79,15 @@ internal sealed class ConsentRule : IRule
 internal sealed class InternalDncRule : IRule
 {
     public string Id => "dnc_internal";
-    private const string Citation = "47 CFR 64.1200(d)(3), (d)(6)";
+    private const string UsCitation = "47 CFR 64.1200(d)(3), (d)(6)";
 
     public IEnumerable<Check> Evaluate(RuleContext c)
     {
+        var citation = c.IsCanada ? CrtcCitations.InternalList : UsCitation;
         yield return c.Facts.InternalDncSince is { } since
-            ? Check.Blocked(Id, Citation, ReasonCodes.DncInternal,
+            ? Check.Blocked(Id, citation, ReasonCodes.DncInternal,
                 $"The number is on the seller's do-not-call list since {since:O}.")
-            : new(Id, Outcome.Pass, Citation, "not on the seller's list");
+            : new(Id, Outcome.Pass, citation, "not on the seller's list");
     }
 }
 
@@ -86,19 +97,21 @@ internal sealed class RegistryFreshnessRule : IRule
 {
     public string Id => "registry_freshness";
     public bool DependsOnTime => true;
-    private const string Citation = "47 CFR 64.1200(c)(2)(i)(D); 16 CFR 310.4(b)(3)(iv)";
+    private const string UsCitation = "47 CFR 64.1200(c)(2)(i)(D); 16 CFR 310.4(b)(3)(iv)";
 
     public IEnumerable<Check> Evaluate(RuleContext c)
     {
+        var citation = c.IsCanada ? CrtcCitations.DnclFreshness : UsCitation;
         if (!c.IsMarketing)
         {
-            yield return new(Id, Outcome.NotApplicable, Citation, "registries apply to marketing calls only");
+            yield return new(Id, Outcome.NotApplicable, citation, "registries apply to marketing calls only");
             yield break;
         }
         var today = DateOnly.FromDateTime(c.At.UtcDateTime);
-        var consulted = c.Facts.Registries.Any(r => r.List == RegistryLists.National)
+        var national = RegistryLists.NationalOf(c.Country);
+        var consulted = c.Facts.Registries.Any(r => r.List == national)
             ? c.Facts.Registries
-            : c.Facts.Registries.Prepend(new RegistryFact(RegistryLists.National, false, null));
+            : c.Facts.Registries.Prepend(new RegistryFact(national, false, null));
         var bad = consulted
             .Where(r => r.AsOf is null
                 || today.DayNumber - r.AsOf.Value.DayNumber is var age && (age > c.Settings.RegistryMaxAgeDays || age < 0))
@@ -108,10 +121,10 @@ internal sealed class RegistryFreshnessRule : IRule
             .ToList();
         var detail = string.Join("; ", c.Facts.Registries.Select(AsOf));
         yield return bad.Count > 0
-            ? Check.Blocked(Id, Citation, ReasonCodes.RegistryStale,
+            ? Check.Blocked(Id, citation, ReasonCodes.RegistryStale,
                 $"A registry copy older than {c.Settings.RegistryMaxAgeDays} days, or none, may not be used: " +
                 $"{string.Join("; ", bad)}.", detail)
-            : new(Id, Outcome.Pass, Citation, detail);
+            : new(Id, Outcome.Pass, citation, detail);
     }
 
     /// <summary>"national as of 2026-07-12", or "... as of none" when no copy is loaded.</summary>
@@ -158,14 +171,23 @@ internal sealed class RegistryRule(bool national) : IRule
 internal sealed class LocationRule : IRule
 {
     public string Id => "location";
-    private const string Citation = "47 CFR 64.1200(c)(1) (called party's location)";
+    private const string UsCitation = "47 CFR 64.1200(c)(1) (called party's location)";
 
     public IEnumerable<Check> Evaluate(RuleContext c)
     {
+        var citation = c.IsCanada ? CrtcCitations.CalledPartyTime : UsCitation;
+        if (c.Facts.Location is { SpansCountries: true } spans)
+        {
+            yield return Check.Blocked(Id, citation, ReasonCodes.UnknownLocation,
+                $"Area code {Infrastructure.Phone.Npa(c.Intent.To)} is in {spans.Country}, but the customer's state " +
+                $"{string.Join("/", spans.States.Where(s => Countries.Of(s) != spans.Country))} is in another country: " +
+                "which country's rules govern the call is unclear.");
+            yield break;
+        }
         yield return c.Facts.Location is { } l
-            ? new(Id, Outcome.Pass, Citation,
+            ? new(Id, Outcome.Pass, citation,
                 $"{l.Source}: states {string.Join("/", l.States)}; zones {string.Join("/", l.Zones.Select(z => z.Id))}")
-            : Check.Blocked(Id, Citation, ReasonCodes.UnknownLocation,
+            : Check.Blocked(Id, citation, ReasonCodes.UnknownLocation,
                 $"Area code {Infrastructure.Phone.Npa(c.Intent.To)} is not in the reviewed area-code table, " +
                 "so the called party's time zone is unknown.");
     }
@@ -209,7 +231,8 @@ internal sealed class StateHoursRule : IRule
         var local = c.LocalTimes();
         var applicable = c.Facts.Location is { } l
             ? c.Settings.Rules.Data.CallingHours
-                .Where(h => RuleBook.JurisdictionsOf(l.States).Contains(h.Jurisdiction) && h.AppliesToPurpose(c.Intent.Purpose)
+                .Where(h => h.Jurisdiction.Length > 2
+                    && RuleBook.JurisdictionsOf(l.States).Contains(h.Jurisdiction) && h.AppliesToPurpose(c.Intent.Purpose)
                     && local.Any(t => h.InForceOn(DateOnly.FromDateTime(t.Local.DateTime))))
                 .ToList()
             : [];
@@ -332,7 +355,7 @@ internal sealed class FrequencyRule : IRule
 
     public IEnumerable<Check> Evaluate(RuleContext c)
     {
-        var (max, window, laws) = c.Settings.CapFor(c.Intent.Purpose, c.At);
+        var (max, window, laws) = c.Settings.CapFor(c.Intent.Purpose, c.At, c.Country);
         var citation = !c.IsMarketing
             ? "VoiceProxy policy (VoiceProxy:Caps:TransactionalMaxCalls); FCC 20-186 caps only exempt calls made without consent"
             : laws.Length > 0 ? string.Join("; ", laws.Select(l => l.Citation)) + " (applied everywhere)"
@@ -374,13 +397,14 @@ internal sealed class OptOutLineRule : IRule
 internal sealed class CallerIdRule : IRule
 {
     public string Id => "caller_id";
-    private const string Citation = "47 CFR 64.1601(e)";
+    private const string UsCitation = "47 CFR 64.1601(e)";
 
     public IEnumerable<Check> Evaluate(RuleContext c)
     {
+        var citation = c.IsCanada ? CrtcCitations.CallerId : UsCitation;
         yield return c.Facts.Seller.CallerIds.Contains(c.Intent.From)
-            ? new(Id, Outcome.Pass, Citation, "the seller's own number")
-            : Check.Blocked(Id, Citation, ReasonCodes.CallerIdNotAllowed,
+            ? new(Id, Outcome.Pass, citation, "the seller's own number")
+            : Check.Blocked(Id, citation, ReasonCodes.CallerIdNotAllowed,
                 "The 'from' number is not one of the seller's caller IDs.");
     }
 }

@@ -70,7 +70,8 @@ internal static class RulesApi
         var now = time.GetUtcNow();
         var errors = new Dictionary<string, string[]>();
         if (body.State is null || !npa.States.Contains(body.State))
-            errors["state"] = ["must be a US state, DC or territory code in upper case (LA)."];
+            errors["state"] =
+                ["must be a US state, DC or territory code (LA) or a Canadian province code (CA-ON), in upper case."];
         var from = Date(errors, "from", body.From);
         var to = Date(errors, "to", body.To);
         if (from > to) errors["to"] = ["may not be before from."];

@@ -3,11 +3,16 @@ namespace VoiceProxy.DoNotCall;
 public static class RegistryLists
 {
     public const string National = "national";
+    /// <summary>Canada's National Do Not Call List (DNCL), kept by the CRTC's operator.</summary>
+    public const string NationalCanada = "national:CA";
     public static string State(string state) => "state:" + state;
 
-    /// <summary>True for <c>national</c> or <c>state:XX</c>.</summary>
+    /// <summary>The national list of a country (<c>US</c> or <c>CA</c>).</summary>
+    public static string NationalOf(string country) => country == "CA" ? NationalCanada : National;
+
+    /// <summary>True for <c>national</c>, <c>national:CA</c> or <c>state:XX</c>.</summary>
     public static bool IsValid(string list) =>
-        list == National
+        list is National or NationalCanada
         || (list.Length == 8 && list.StartsWith("state:", StringComparison.Ordinal) && UsStates.Contains(list[6..]));
 
     /// <summary>The states, DC and the territories, as the area-code table names them.</summary>

@@ -5,12 +5,12 @@ using VoiceProxy.Infrastructure;
 
 namespace VoiceProxy.DoNotCall;
 
-/// <summary><c>registry import --list national|state:XX (--full|--add|--remove) FILE... --as-of YYYY-MM-DD</c>:
+/// <summary><c>registry import --list national|national:CA|state:XX (--full|--add|--remove) FILE... --as-of YYYY-MM-DD</c>:
 /// a progress bar on a terminal, a plain line every two seconds otherwise (CI logs, cron mail).</summary>
 internal static class RegistryImportCommand
 {
     public const string Usage =
-        "usage: registry import --list national|state:XX (--full|--add|--remove) FILE... --as-of YYYY-MM-DD";
+        "usage: registry import --list national|national:CA|state:XX (--full|--add|--remove) FILE... --as-of YYYY-MM-DD";
 
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error)
     {
@@ -36,7 +36,7 @@ internal static class RegistryImportCommand
                 default: files.Add(args[i]); break;
             }
         }
-        if (list is null || !RegistryLists.IsValid(list)) return Fail(error, "--list must be national or state:XX");
+        if (list is null || !RegistryLists.IsValid(list)) return Fail(error, "--list must be national, national:CA or state:XX");
         if (mode is null) return Fail(error, "give --full, --add or --remove with the files");
         if (files.Count == 0) return Fail(error, "name at least one file");
         if (!DateOnly.TryParseExact(asOf, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date))

@@ -31,7 +31,8 @@ public static class RegistryImporter
     public static ImportResult Import(string folder, string list, ImportMode mode, IReadOnlyList<string> files, DateOnly asOf,
         TimeProvider time, IProgress<ImportProgress>? progress = null)
     {
-        if (!RegistryLists.IsValid(list)) throw new ArgumentException($"Unknown list '{list}': use national or state:XX.");
+        if (!RegistryLists.IsValid(list))
+            throw new ArgumentException($"Unknown list '{list}': use national, national:CA or state:XX.");
         Directory.CreateDirectory(folder);
         var target = Path.Combine(folder, RegistryLists.FileName(list));
         if (mode != ImportMode.Full && !File.Exists(target))

@@ -85,6 +85,10 @@ public sealed class SellerOptions
     public string DefaultLanguage { get; set; } = "en-US";
     /// <summary>Toll-free number that reaches the automated opt-out line. Optional.</summary>
     public string? OptOutNumber { get; set; }
+    /// <summary>The postal address at which the seller can be reached, which a prerecorded call to a Canadian number must give
+    /// (CRTC Unsolicited Telecommunications Rules, Part IV). Optional; without it calls to Canadian numbers are blocked
+    /// (<c>mailing_address_missing</c>). At most 200 characters, one line.</summary>
+    public string? MailingAddress { get; set; }
 
     /// <summary>Whether <see cref="OptOutNumber"/> is toll-free (47 CFR 64.1200(b)(3)): parsed once, read on every
     /// decision.</summary>
@@ -268,6 +272,9 @@ internal sealed class VoiceProxyOptionsValidator(IHostEnvironment environment) :
             Require(s.OptOutNumber is null
                 || (Phone.IsE164(s.OptOutNumber) && Phone.TypeOf(s.OptOutNumber) != PhoneNumbers.PhoneNumberType.PREMIUM_RATE),
                 $"Sellers:{i}:OptOutNumber", "must be an E.164 number, not a 900 number.");
+            Require(s.MailingAddress is null
+                || (s.MailingAddress.Trim().Length is > 0 and <= 200 && !s.MailingAddress.Any(char.IsControl)),
+                $"Sellers:{i}:MailingAddress", "must be 1-200 characters on one line when set.");
             for (var j = 0; j < (s.BlockedLineTypes?.Count ?? 0); j++)
                 Require(LineTypes.All.Contains(s.BlockedLineTypes![j]), $"Sellers:{i}:BlockedLineTypes:{j}",
                     $"must be one of {string.Join(", ", LineTypes.All)}.");

@@ -104,6 +104,10 @@ internal sealed record GateCase
     public IReadOnlyList<RestrictedDateFact> RestrictedDates { get; init; } = [];
     public bool WrittenConsentExemptsRegistry { get; init; } = true;
     public bool TollFreeOptOutLine { get; init; } = true;
+    /// <summary>The seller's mailing address (what a call to Canada must give); none by default.</summary>
+    public string? MailingAddress { get; init; }
+    /// <summary>Replaces the area code's candidate zones (its states kept): for the tests of one zone at a time.</summary>
+    public IReadOnlyList<string>? Zones { get; init; }
     /// <summary>Null: Lookup not consulted (its checks not applicable).</summary>
     public LookupFacts? Lookup { get; init; }
     public DateTimeOffset At { get; init; } = new(2026, 7, 15, 19, 0, 0, TimeSpan.Zero);
@@ -113,6 +117,10 @@ internal sealed record GateCase
 
     /// <summary>The defaults, decided without the ADAD rules (<see cref="GateTestData.TimeRulesGate"/>).</summary>
     public static GateCase TimeRules { get; } = new() { Gate = GateTestData.TimeRulesGate };
+
+    /// <summary>The defaults for a Toronto number (416, America/Toronto): the seller has a mailing address; the National DNCL
+    /// copy (national:CA) is a day old and does not list it. Wednesday 2026-07-15 15:00 EDT = 19:00Z.</summary>
+    public static GateCase Canada { get; } = new() { Npa = "416", MailingAddress = "1 King St W, Toronto ON M5H 1A1" };
 
     public string To => $"+1{Npa}5550123";
 
@@ -124,12 +132,16 @@ internal sealed record GateCase
         Transactional,
         Marketing,
         InternalDncSince,
-        Registries ?? [new RegistryFact("national", false, Today.AddDays(-1))],
-        GateTestData.Locate(To, CustomerState, CustomerZone),
+        Registries ?? [new RegistryFact(RegistryLists.NationalOf(Location?.Country ?? "US"), false, Today.AddDays(-1))],
+        Location,
         RecentCalls,
-        new SellerPolicy(CallerIds, WrittenConsentExemptsRegistry, TollFreeOptOutLine),
+        new SellerPolicy(CallerIds, WrittenConsentExemptsRegistry, TollFreeOptOutLine, MailingAddress),
         RestrictedDates,
         Lookup);
+
+    public Location? Location => GateTestData.Locate(To, CustomerState, CustomerZone) is { } l && Zones is { } zones
+        ? l with { Zones = zones.Select(GateTestData.Zone).ToList() }
+        : GateTestData.Locate(To, CustomerState, CustomerZone);
 
     public Decision Decide() => Gate.Decide(Intent, Facts, At);
 

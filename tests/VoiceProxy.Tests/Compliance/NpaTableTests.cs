@@ -12,17 +12,20 @@ public sealed class NpaTableTests
         Enumerable.Range(0, 1000).Select(n => Table.Find(n.ToString("000", System.Globalization.CultureInfo.InvariantCulture)))
             .OfType<NpaEntry>();
 
+    /// <summary>The US rows, which the US review below is about; the Canadian rows are CanadaNpaTests'.</summary>
+    private static IEnumerable<NpaEntry> UsEntries() => AllEntries().Where(e => e.Country == "US");
+
     [Fact]
-    public void LoadEmbedded_ReviewedTable_Has375AreaCodes()
+    public void LoadEmbedded_ReviewedTable_Has375UsAreaCodes()
     {
-        Assert.Equal(375, Table.Count);
-        Assert.Equal(375, AllEntries().Count());
+        Assert.Equal(375 + 54, Table.Count);
+        Assert.Equal(375, UsEntries().Count());
     }
 
     [Fact]
-    public void LoadEmbedded_EveryEntry_HasStateAndLoadableZones()
+    public void LoadEmbedded_EveryUsEntry_HasStateAndLoadableZones()
     {
-        Assert.All(AllEntries(), e =>
+        Assert.All(UsEntries(), e =>
         {
             Assert.NotEmpty(e.States);
             Assert.All(e.States, s => Assert.Matches("^[A-Z]{2}$", s));
@@ -43,7 +46,8 @@ public sealed class NpaTableTests
             "SC",
             "SD", "TN", "TX", "UT", "VT", "VA", "WA", "WV", "WI", "WY", "DC", "PR", "VI", "GU", "AS", "MP",
         ];
-        Assert.Equal(expected.Order(StringComparer.Ordinal), Table.States.Order(StringComparer.Ordinal));
+        Assert.Equal(expected.Order(StringComparer.Ordinal),
+            Table.States.Where(s => Countries.Of(s) == "US").Order(StringComparer.Ordinal));
     }
 
     [Fact]
@@ -56,7 +60,7 @@ public sealed class NpaTableTests
             "308", "402", "531", "620", "785", "915", "432", "541", "458", "775", "928", "907", "580", "334", "483",
         ];
         Assert.Equal(expected.Order(StringComparer.Ordinal),
-            AllEntries().Where(e => e.TimeZones.Count > 1).Select(e => e.Npa).Order(StringComparer.Ordinal));
+            UsEntries().Where(e => e.TimeZones.Count > 1).Select(e => e.Npa).Order(StringComparer.Ordinal));
     }
 
     [Theory]
@@ -136,7 +140,8 @@ public sealed class NpaTableTests
     [InlineData("555")]
     [InlineData("000")]
     [InlineData("911")]
-    [InlineData("416")] // Toronto: Canadian NPAs are excluded
+    [InlineData("600")] // Canadian non-geographic codes are excluded, as the US ones are
+    [InlineData("622")]
     [InlineData("876")] // Jamaica: Caribbean-country NPAs are excluded
     [InlineData("")]
     [InlineData("21")]
@@ -186,6 +191,8 @@ public sealed class NpaTableTests
     [InlineData("npa,states,timeZones,note\n212,NY,America/Nowhere,unknown zone")]
     [InlineData("npa,states,timeZones,note\n850,FL,America/Chicago;Mars/Olympus,one unknown zone")]
     [InlineData("npa,states,timeZones,note\n212,NY,,empty zone")]
+    [InlineData("npa,states,timeZones,note\n416,CA-O,America/Toronto,bad province")]
+    [InlineData("npa,states,timeZones,note\n902,CA-NS;NY,America/Halifax,two countries")]
     [InlineData("# comment\nnpa,states,timeZones,note\n212,NY,America/New_York,ok\nnot a row")]
     public void Parse_BadLine_ThrowsFormatException(string csv)
     {
