@@ -76,7 +76,7 @@ internal sealed class Scrubber(
     /// <summary>The row's problem, as <c>POST /v1/compliance/check</c> would name it, or null.</summary>
     private string? Validate(ScrubRequest scrub, ScrubLine line)
     {
-        if (Phone.ValidateUsNumber(line.Phone) is { } phone) return $"phone {phone}";
+        if (Phone.ValidateNumber(line.Phone) is { } phone) return $"phone {phone}";
         if (line.Purpose is not null && Purposes.Parse(line.Purpose) is null)
             return "purpose must be 'transactional' or 'marketing'.";
         var purpose = Purposes.Parse(line.Purpose) ?? scrub.Purpose;

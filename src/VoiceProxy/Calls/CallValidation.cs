@@ -18,7 +18,7 @@ internal sealed class CallValidation(TemplateCatalog templates, NpaTable npa)
         var errors = new Dictionary<string, string[]>();
         void Error(string field, string message) => errors[field] = [message];
 
-        if (Phone.ValidateUsNumber(body.To) is { } toError) Error("to", toError);
+        if (Phone.ValidateNumber(body.To) is { } toError) Error("to", toError);
         var purpose = Purposes.Parse(body.Purpose);
         if (purpose is null) Error("purpose", "must be 'transactional' or 'marketing'.");
         var from = body.From ?? seller.CallerIds[0];

@@ -45,7 +45,7 @@ internal static class ConsentApi
     {
         var now = time.GetUtcNow();
         var errors = new Dictionary<string, string[]>();
-        if (Phone.ValidateUsNumber(body.Phone) is { } phoneError) errors["phone"] = [phoneError];
+        if (Phone.ValidateNumber(body.Phone) is { } phoneError) errors["phone"] = [phoneError];
         if (!Purposes.Names.Contains(body.Scope)) errors["scope"] = ["must be 'transactional' or 'marketing'."];
         if (body.Kind is not (ConsentKinds.Express or ConsentKinds.ExpressWritten))
             errors["kind"] = ["must be 'express' or 'express_written'."];
@@ -88,7 +88,7 @@ internal static class ConsentApi
         var now = time.GetUtcNow();
         var errors = new Dictionary<string, string[]>();
         if (body.RequestedAt > now) errors["requestedAt"] = ["may not be in the future."];
-        if (Phone.ValidateUsNumber(body.Phone) is { } phoneError) errors["phone"] = [phoneError];
+        if (Phone.ValidateNumber(body.Phone) is { } phoneError) errors["phone"] = [phoneError];
         if (body.Scope is not null && !Purposes.Names.Contains(body.Scope))
             errors["scope"] = ["must be 'transactional', 'marketing', or omitted for all."];
         Problems.Limit(errors, "channel", body.Channel, 100);
@@ -119,7 +119,7 @@ internal static class ConsentApi
         string phone, string? seller, ClaimsPrincipal user, VoiceProxyDb db, Pseudonyms pseudonyms,
         IOptions<VoiceProxyOptions> options, CancellationToken ct)
     {
-        if (Phone.ValidateUsNumber(phone) is { } phoneError) return Problems.Invalid("phone", phoneError);
+        if (Phone.ValidateNumber(phone) is { } phoneError) return Problems.Invalid("phone", phoneError);
         var (scope, problem) = SellerScope.Resolve(user, seller, options.Value);
         if (scope is null) return problem!;
 

@@ -36,7 +36,7 @@ internal static class DncApi
         IDncRegistry registry, Pseudonyms pseudonyms, CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>();
-        if (Phone.ValidateUsNumber(body.Phone) is { } phoneError) errors["phone"] = [phoneError];
+        if (Phone.ValidateNumber(body.Phone) is { } phoneError) errors["phone"] = [phoneError];
         if (string.IsNullOrWhiteSpace(body.Reason)) errors["reason"] = ["is required."];
         Problems.Limit(errors, "reason", body.Reason, 1_000);
         if (errors.Count > 0) return Problems.Invalid(errors);
@@ -59,7 +59,7 @@ internal static class DncApi
         string phone, string? seller, ClaimsPrincipal user, VoiceProxyDb db, IDncRegistry registry, Pseudonyms pseudonyms,
         IOptions<VoiceProxyOptions> options, CancellationToken ct)
     {
-        if (Phone.ValidateUsNumber(phone) is { } phoneError) return Problems.Invalid("phone", phoneError);
+        if (Phone.ValidateNumber(phone) is { } phoneError) return Problems.Invalid("phone", phoneError);
         var (scope, problem) = SellerScope.Resolve(user, seller, options.Value);
         if (scope is null) return problem!;
         return TypedResults.Ok(await ViewAsync(db, registry, pseudonyms, scope, phone, ct));
@@ -70,7 +70,7 @@ internal static class DncApi
         StoreWriter writer, Journal journal, Pseudonyms pseudonyms, TimeProvider time, IOptions<VoiceProxyOptions> options,
         CancellationToken ct)
     {
-        if (Phone.ValidateUsNumber(phone) is { } phoneError) return Problems.Invalid("phone", phoneError);
+        if (Phone.ValidateNumber(phone) is { } phoneError) return Problems.Invalid("phone", phoneError);
         if (string.IsNullOrWhiteSpace(body?.Reason) || body.Reason.Length > 1_000)
             return Problems.Invalid(
                 "reason", "is required (at most 1000 characters): say why the number may be called again.");

@@ -7,7 +7,8 @@ namespace VoiceProxy.Infrastructure;
 internal static partial class Phone
 {
     private static readonly PhoneNumberUtil Util = PhoneNumberUtil.GetInstance();
-    private static readonly HashSet<string> UsRegions = ["US", "PR", "VI", "GU", "AS", "MP"];
+    /// <summary>The US with its territories, and Canada: the NANP regions whose rules the gate knows.</summary>
+    private static readonly HashSet<string> CallableRegions = ["US", "PR", "VI", "GU", "AS", "MP", "CA"];
 
     // ASCII digits only: \d would admit other scripts' digits, and a number spelled two ways would be two keys in the ledgers.
     [GeneratedRegex(@"^\+[1-9][0-9]{6,14}$")]
@@ -15,13 +16,13 @@ internal static partial class Phone
 
     public static bool IsE164(string? value) => value is not null && E164().IsMatch(value);
 
-    /// <summary>Returns null when the number can be called, else why not.</summary>
-    public static string? ValidateUsNumber(string? value)
+    /// <summary>Returns null when the number can be called (a US or Canadian number), else why not.</summary>
+    public static string? ValidateNumber(string? value)
     {
         if (string.IsNullOrEmpty(value)) return "is required.";
         if (!IsE164(value)) return "must be an E.164 number such as +14155550123.";
         if (!value.StartsWith("+1", StringComparison.Ordinal) || value.Length != 12)
-            return "must be a US number (+1 and 10 digits); other countries are not supported.";
+            return "must be a US or Canadian number (+1 and 10 digits); other countries are not supported.";
         PhoneNumber parsed;
         try { parsed = Util.Parse(value, null); }
         catch (NumberParseException) { return "is not a valid phone number."; }
@@ -29,7 +30,7 @@ internal static partial class Phone
         if (!Util.IsValidNumber(parsed))
             // A well-formed number in an area code no region claims goes on to the gate, which blocks it as unknown_location.
             return IsWellFormedNanp(value) && region is null or "ZZ" ? null : "is not a valid North American number.";
-        if (!UsRegions.Contains(region)) return $"must be a US number; this one is in {region}.";
+        if (!CallableRegions.Contains(region)) return $"must be a US or Canadian number; this one is in {region}.";
         return Util.GetNumberType(parsed) switch
         {
             PhoneNumberType.PREMIUM_RATE => "is a premium-rate (900) number, which is never called.",

@@ -33,7 +33,7 @@ internal static class LookupApi
         string phone, string? seller, ClaimsPrincipal user, VoiceProxyDb db, Pseudonyms pseudonyms,
         IOptions<VoiceProxyOptions> options, IOptions<LookupOptions> lookup, TimeProvider time, CancellationToken ct)
     {
-        if (Phone.ValidateUsNumber(phone) is { } phoneError) return Problems.Invalid("phone", phoneError);
+        if (Phone.ValidateNumber(phone) is { } phoneError) return Problems.Invalid("phone", phoneError);
         var (scope, problem) = SellerScope.Resolve(user, seller, options.Value);
         if (scope is null) return problem!;
         var person = pseudonyms.Of(phone);

@@ -211,7 +211,7 @@ internal sealed class CallWebhooks(
     {
         var seller = options.Value.Sellers.FirstOrDefault(s => s.OptOutNumber is not null && s.OptOutNumber == form["To"]);
         if (seller is null) return TwimlRenderer.Hangup();
-        if (Phone.ValidateUsNumber(form["From"]) is { } error) return await AnonymousAsync(seller, form, token, error);
+        if (Phone.ValidateNumber(form["From"]) is { } error) return await AnonymousAsync(seller, form, token, error);
         var url = $"{options.Value.WebhookBaseUrl}/twilio/inbound/confirm?seller={Uri.EscapeDataString(seller.Id)}";
         return twiml.InboundPrompt(seller.DefaultLanguage, seller, url);
     }
@@ -224,7 +224,7 @@ internal sealed class CallWebhooks(
         if (seller is null) return TwimlRenderer.Hangup();
         string? from = form["From"];
         if (form["Digits"] != options.Value.OptOutDigit) return twiml.Goodbye(seller.DefaultLanguage, seller);
-        if (Phone.ValidateUsNumber(from) is { } error) return await AnonymousAsync(seller, form, token, error);
+        if (Phone.ValidateNumber(from) is { } error) return await AnonymousAsync(seller, form, token, error);
         var confirmed = twiml.OptOutConfirmed(seller.DefaultLanguage, seller);
         await OnceAsync(token, "inbound-confirm",
             w => optOut.RecordAsync(w, seller.Id, from!, "inbound-line", form["CallSid"], null));

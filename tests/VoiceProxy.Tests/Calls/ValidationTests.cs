@@ -15,7 +15,7 @@ public sealed class ValidationTests(SharedApplication shared) : ApplicationTests
     {
         { """{"to":"4155550123","purpose":"transactional",""" + OrderUpdate + "}", "to" },
         { """{"to":"+442071234567","purpose":"transactional",""" + OrderUpdate + "}", "to" },
-        { """{"to":"+14165550123","purpose":"transactional",""" + OrderUpdate + "}", "to" },
+        { """{"to":"+18765550123","purpose":"transactional",""" + OrderUpdate + "}", "to" }, // Jamaica
         { """{"to":"+19005550123","purpose":"transactional",""" + OrderUpdate + "}", "to" },
         { """{"to":"+1415555012","purpose":"transactional",""" + OrderUpdate + "}", "to" },
         { """{"to":"+14155550123","purpose":"sales",""" + OrderUpdate + "}", "purpose" },
