@@ -47,7 +47,7 @@ internal sealed class CallService(
             CustomerState = request.Customer?.State, CustomerTimeZone = request.Customer?.TimeZone,
             Allowed = decision.Allowed, DecisionJson = JsonSerializer.Serialize(decision, CallsJson.Default.Decision),
             FactsJson = KeptFacts.Serialize(gathered),
-            RulesVersion = decision.RulesVersion,
+            RulesVersion = decision.RulesVersion, Jurisdiction = decision.Jurisdiction,
             ReasonCodes = decision.Allowed ? null : string.Join(' ', decision.Reasons.Select(r => r.Code).Distinct()),
             IdempotencyKey = idempotencyKey, RequestHash = request.RequestHash,
             Status = decision.Allowed ? CallStatus.Queued : CallStatus.Blocked, RequestedAt = now, UpdatedAt = now,

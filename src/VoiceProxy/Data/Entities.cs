@@ -21,6 +21,9 @@ public sealed class CallRecord
     public string? FactsJson { get; init; }
     /// <summary>The rule book that decided (label@hash prefix); null for calls decided before rule books had versions.</summary>
     public string? RulesVersion { get; init; }
+    /// <summary>Whose rules decided (US or CA, by the area code); null when the area code is unknown and for calls decided
+    /// before Canada was known.</summary>
+    public string? Jurisdiction { get; init; }
     /// <summary>A blocked call's distinct reason codes in the decision's order, separated by spaces (what the review list,
     /// export and figures read instead of the decision); null for an allowed call.</summary>
     public string? ReasonCodes { get; init; }

@@ -48,6 +48,7 @@ public class VoiceProxyDb : DbContext
             e.Property(c => c.FactsJson).HasMaxLength(8192);
             e.Property(c => c.ReasonCodes).HasMaxLength(1000);
             e.Property(c => c.RulesVersion).HasMaxLength(100);
+            e.Property(c => c.Jurisdiction).HasMaxLength(2);
             e.HasIndex(c => new { c.Seller, c.To, c.RequestedAt });
             e.HasIndex(c => c.RequestedAt);
             e.HasIndex(c => new { c.Seller, c.IdempotencyKey }).IsUnique();

@@ -10,7 +10,7 @@ internal static class CallCsv
     public static readonly string[] Header =
     [
         "id", "requested_at", "seller", "to", "from", "purpose", "template", "language", "allowed", "reasons", "status",
-        "answered_by", "duration_seconds", "opted_out", "twilio_call_sid", "updated_at",
+        "answered_by", "duration_seconds", "opted_out", "twilio_call_sid", "updated_at", "jurisdiction",
     ];
 
     private const int FlushAt = 32 * 1024;
@@ -39,6 +39,7 @@ internal static class CallCsv
             cells[13] = r.OptedOut ? "true" : "false";
             cells[14] = r.TwilioCallSid;
             cells[15] = Instant(r.UpdatedAt);
+            cells[16] = r.Jurisdiction;
             Csv.AppendRow(line, cells);
             if (line.Length < FlushAt) continue;
             await writer.WriteAsync(line, ct);

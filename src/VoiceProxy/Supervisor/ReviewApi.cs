@@ -12,7 +12,7 @@ namespace VoiceProxy.Supervisor;
 public sealed record CallSummary(
     string Id, string Seller, string To, string From, string Purpose, string Template, string Language, string Status,
     bool Allowed, IReadOnlyList<string> Reasons, string? AnsweredBy, int? DurationSeconds, bool OptedOut, string? TwilioCallSid,
-    DateTimeOffset RequestedAt, DateTimeOffset UpdatedAt);
+    DateTimeOffset RequestedAt, DateTimeOffset UpdatedAt, string? Jurisdiction = null);
 
 public sealed record CallPage(IReadOnlyList<CallSummary> Items, string? NextCursor);
 
@@ -153,7 +153,7 @@ internal static class ReviewApi
     /// column).</summary>
     private static IQueryable<CallRow> Rows(IQueryable<CallRecord> calls) => calls.Select(c => new CallRow(
         c.Id, c.Seller, c.To, c.From, c.Purpose, c.Template, c.Language, c.Status, c.Allowed, c.ReasonCodes,
-        c.AnsweredBy, c.DurationSeconds, c.OptedOut, c.TwilioCallSid, c.RequestedAt, c.UpdatedAt));
+        c.AnsweredBy, c.DurationSeconds, c.OptedOut, c.TwilioCallSid, c.RequestedAt, c.UpdatedAt, c.Jurisdiction));
 
     internal static string[] Split(string? reasonCodes) =>
         reasonCodes?.Split(' ', StringSplitOptions.RemoveEmptyEntries) ?? [];
@@ -163,9 +163,9 @@ internal static class ReviewApi
 internal sealed record CallRow(
     string Id, string Seller, string To, string From, string Purpose, string Template, string Language, string Status,
     bool Allowed, string? ReasonCodes, string? AnsweredBy, int? DurationSeconds, bool OptedOut, string? TwilioCallSid,
-    DateTimeOffset RequestedAt, DateTimeOffset UpdatedAt)
+    DateTimeOffset RequestedAt, DateTimeOffset UpdatedAt, string? Jurisdiction)
 {
     public CallSummary ToSummary() => new(
         Id, Seller, To, From, Purpose, Template, Language, Status, Allowed, ReviewApi.Split(ReasonCodes),
-        AnsweredBy, DurationSeconds, OptedOut, TwilioCallSid, RequestedAt, UpdatedAt);
+        AnsweredBy, DurationSeconds, OptedOut, TwilioCallSid, RequestedAt, UpdatedAt, Jurisdiction);
 }

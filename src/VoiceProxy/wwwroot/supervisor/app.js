@@ -122,7 +122,8 @@ function callRow(c) {
     cell("Requested", "when", utc(c.requestedAt)),
     cell("Seller", "seller", c.seller),
     cell("To", "phone", c.to),
-    cell("Purpose", "purpose", c.purpose),
+    cell("Purpose", "purpose", c.purpose, c.jurisdiction ? " " : null,
+      c.jurisdiction ? el("span", { class: "small-reasons", title: "jurisdiction" }, c.jurisdiction) : null),
     cell("Decision", "decision", decision, reasons),
     cell("Status", "status", c.status, c.optedOut ? " " : null, c.optedOut ? badge("OPTED OUT", "opted-out") : null),
     cell("Answered by", "answered", c.answeredBy ?? "—"),
@@ -218,6 +219,7 @@ async function showCall(id) {
   $("opt-out-banner").hidden = !call.optedOut;
   const pairs = [
     ["Id", call.id], ["Seller", call.seller], ["To", call.to], ["From", call.from], ["Purpose", call.purpose],
+    ["Jurisdiction", call.decision.jurisdiction ?? "—"],
     ["Template", `${call.template} (${call.language})`], ["Status", call.status], ["Answered by", call.answeredBy ?? "—"],
     ["Duration", call.durationSeconds == null ? "—" : `${call.durationSeconds} s`], ["Twilio SID", call.twilioCallSid ?? "—"],
     ["Opted out", call.optedOut ? "YES" : "no"], ["Requested", `${utc(call.requestedAt)} UTC`],

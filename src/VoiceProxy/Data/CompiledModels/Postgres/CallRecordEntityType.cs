@@ -19,7 +19,7 @@ namespace VoiceProxy.Data.CompiledModels.Postgres
                 "VoiceProxy.Data.CallRecord",
                 typeof(CallRecord),
                 baseEntityType,
-                propertyCount: 27,
+                propertyCount: 28,
                 navigationCount: 1,
                 unnamedIndexCount: 4,
                 keyCount: 1);
@@ -125,6 +125,15 @@ namespace VoiceProxy.Data.CompiledModels.Postgres
                 nullable: true,
                 maxLength: 4000);
             idempotencyKey.AddAnnotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.None);
+
+            var jurisdiction = runtimeEntityType.AddProperty(
+                "Jurisdiction",
+                typeof(string),
+                propertyInfo: typeof(CallRecord).GetProperty("Jurisdiction", BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                fieldInfo: typeof(CallRecord).GetField("<Jurisdiction>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                nullable: true,
+                maxLength: 2);
+            jurisdiction.AddAnnotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.None);
 
             var language = runtimeEntityType.AddProperty(
                 "Language",

@@ -12,7 +12,7 @@ namespace VoiceProxy.Data.CompiledModels.Postgres
     public partial class PostgresVoiceProxyDbModel
     {
         private PostgresVoiceProxyDbModel()
-            : base(skipDetectChanges: false, modelId: new Guid("34fe9b31-f0db-415c-ac5a-b3a5bd803a07"), entityTypeCount: 15)
+            : base(skipDetectChanges: false, modelId: new Guid("f4d60afd-df98-44e0-8f84-0d80538de668"), entityTypeCount: 15)
         {
         }
 

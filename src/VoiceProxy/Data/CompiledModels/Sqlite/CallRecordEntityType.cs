@@ -18,7 +18,7 @@ namespace VoiceProxy.Data.CompiledModels.Sqlite
                 "VoiceProxy.Data.CallRecord",
                 typeof(CallRecord),
                 baseEntityType,
-                propertyCount: 27,
+                propertyCount: 28,
                 navigationCount: 1,
                 unnamedIndexCount: 4,
                 keyCount: 1);
@@ -112,6 +112,14 @@ namespace VoiceProxy.Data.CompiledModels.Sqlite
                 fieldInfo: typeof(CallRecord).GetField("<IdempotencyKey>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
                 nullable: true,
                 maxLength: 4000);
+
+            var jurisdiction = runtimeEntityType.AddProperty(
+                "Jurisdiction",
+                typeof(string),
+                propertyInfo: typeof(CallRecord).GetProperty("Jurisdiction", BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                fieldInfo: typeof(CallRecord).GetField("<Jurisdiction>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                nullable: true,
+                maxLength: 2);
 
             var language = runtimeEntityType.AddProperty(
                 "Language",

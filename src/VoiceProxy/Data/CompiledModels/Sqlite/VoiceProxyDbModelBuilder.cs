@@ -11,7 +11,7 @@ namespace VoiceProxy.Data.CompiledModels.Sqlite
     public partial class VoiceProxyDbModel
     {
         private VoiceProxyDbModel()
-            : base(skipDetectChanges: false, modelId: new Guid("30360fc3-30ae-413e-8b23-3f5d383aad4d"), entityTypeCount: 15)
+            : base(skipDetectChanges: false, modelId: new Guid("01b6bbdf-ba34-49ca-ab51-2d6d91352b32"), entityTypeCount: 15)
         {
         }
 

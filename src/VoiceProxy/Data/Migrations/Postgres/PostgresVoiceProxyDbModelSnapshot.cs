@@ -202,6 +202,10 @@ namespace VoiceProxy.Data.Migrations.Postgres
                         .HasMaxLength(4000)
                         .HasColumnType("character varying(4000)");
 
+                    b.Property<string>("Jurisdiction")
+                        .HasMaxLength(2)
+                        .HasColumnType("character varying(2)");
+
                     b.Property<string>("Language")
                         .IsRequired()
                         .HasMaxLength(4000)
