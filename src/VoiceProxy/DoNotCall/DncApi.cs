@@ -99,9 +99,10 @@ internal static class DncApi
         VoiceProxyDb db, IDncRegistry registry, Pseudonyms pseudonyms, string seller, string phone, CancellationToken ct)
     {
         var entry = await InternalDnc.CurrentAsync(db, seller, pseudonyms.KeyOf(phone), ct);
-        var national = registry.Check(RegistryLists.National, phone);
+        // The national list of the number's country: the US registry, or Canada's DNCL.
+        var national = registry.Check(Phone.IsCanadian(phone) ? RegistryLists.NationalCanada : RegistryLists.National, phone);
         var states = registry.Lists
-            .Where(l => l != RegistryLists.National)
+            .Where(l => l.StartsWith("state:", StringComparison.Ordinal))
             .Order(StringComparer.Ordinal)
             .Select(l => ToListing(registry.Check(l, phone)))
             .ToList();

@@ -50,6 +50,13 @@ internal static partial class Phone
     private static bool IsWellFormedNanp(string e164) =>
         e164[2] >= '2' && e164[5] >= '2' && e164.Substring(3, 2) != "11" && e164.Substring(6, 2) != "11";
 
+    /// <summary>Whether a +1 number is Canadian (libphonenumber's region CA): its national list is Canada's DNCL.</summary>
+    public static bool IsCanadian(string e164)
+    {
+        try { return Util.GetRegionCodeForNumber(Util.Parse(e164, null)) == "CA"; }
+        catch (NumberParseException) { return false; }
+    }
+
     /// <summary>The area code (NPA) of a validated +1 number.</summary>
     public static string Npa(string e164) => e164.Substring(2, 3);
 

@@ -35,6 +35,9 @@ public sealed partial class TemplateCatalog
     {
         ["Identity"] = ["sellerName"],
         ["OptOut"] = ["optOutDigit"],
+        // Said right after the opt-out instruction on a call to a Canadian number: the mailing address and a number at
+        // which the seller can be reached (CRTC Unsolicited Telecommunications Rules, Part IV).
+        ["CanadaContact"] = ["mailingAddress", "callbackNumber"],
         ["SalesPurpose"] = ["goods"],
         ["Callback"] = ["callbackNumber"],
         // Said when the listener may be a machine (AnsweredBy unknown, or not known yet): 47 CFR 64.1200(b)(3).
@@ -46,7 +49,8 @@ public sealed partial class TemplateCatalog
         ["InboundAnonymous"] = ["sellerName"],
         ["Goodbye"] = [],
     }.ToFrozenDictionary();
-    public static readonly string[] FramePlaceholders = ["sellerName", "optOutDigit", "callbackNumber", "optOutNumber", "goods"];
+    public static readonly string[] FramePlaceholders =
+        ["sellerName", "optOutDigit", "callbackNumber", "optOutNumber", "goods", "mailingAddress"];
 
     /// <summary>Words per second assumed for Twilio's voices when the frame's timing is checked. Deliberately slow, so a
     /// frame's estimated delays err long: Amazon Polly's own timing example ("Mary had a little lamb", speech marks) puts

@@ -29,10 +29,18 @@ internal sealed class TwimlRenderer(TemplateCatalog catalog, IOptions<VoiceProxy
             "bórrenme", "no más llamadas", "no me llamen", "no llamen", "alto", "basta", "deténganse", "dejen de llamar",
             "salir", "revocar", "revoco",
         ],
+        ["fr-CA"] =
+        [
+            "arrêtez", "arrête", "arrêter", "stop", "ne m'appelez plus", "ne m'appelle plus", "n'appelez plus",
+            "ne plus m'appeler", "plus d'appels", "retirez-moi de votre liste", "retirez-moi", "enlevez-moi", "désabonner",
+            "désabonnez-moi", "désinscrire", "désinscrivez-moi", "révoquer", "je révoque",
+        ],
     };
 
     private static readonly Dictionary<string, string[]> NormalizedPhrases =
         OptOutPhrases.ToDictionary(p => p.Key, p => p.Value.Select(Normalize).ToArray());
+
+    private const string Canada = "CA";
 
     private string OptOutDigit => options.Value.OptOutDigit;
 
@@ -62,9 +70,10 @@ internal sealed class TwimlRenderer(TemplateCatalog catalog, IOptions<VoiceProxy
         return plain.ToString();
     }
 
-    /// <summary>Identity first, the opt-out instruction right after it, the sales statement for marketing, the message, the
-    /// callback number, and the toll-free opt-out line when the listener may be a machine (<paramref name="maybeMachine"/>);
-    /// all inside one Gather so the opt-out works from the first word.</summary>
+    /// <summary>Identity first, the opt-out instruction right after it, on a call to Canada the mailing address and number
+    /// (UTR Part IV), the sales statement for marketing, the message, the callback number, and the toll-free opt-out line
+    /// when the listener may be a machine (<paramref name="maybeMachine"/>); all inside one Gather so the opt-out works from
+    /// the first word.</summary>
     public Rendered Message(
         CallRecord call, SellerOptions seller, MessageTemplate template, IReadOnlyDictionary<string, string> variables,
         int attempt, bool maybeMachine)
@@ -86,6 +95,8 @@ internal sealed class TwimlRenderer(TemplateCatalog catalog, IOptions<VoiceProxy
         var spoken = new List<string>();
         AddVerbs(gather, frame.Parts["Identity"].Elements(), values, call.Language, spoken);
         AddVerbs(gather, frame.Parts["OptOut"].Elements(), values, call.Language, spoken);
+        if (call.Jurisdiction == Canada)
+            AddVerbs(gather, frame.Parts["CanadaContact"].Elements(), values, call.Language, spoken);
         if (template.Purpose == Purpose.Marketing)
             AddVerbs(gather, frame.Parts["SalesPurpose"].Elements(), values, call.Language, spoken);
         AddVerbs(gather, template.Body.Elements(), variables, call.Language, spoken);
@@ -96,8 +107,9 @@ internal sealed class TwimlRenderer(TemplateCatalog catalog, IOptions<VoiceProxy
         return new Rendered(response.Hangup(), string.Join(" ", spoken));
     }
 
-    /// <summary>For an answering machine: identity, what is sold when the message is marketing (16 CFR 310.4(d)), callback
-    /// number and the automated opt-out number (47 CFR 64.1200(b)(3)). The loader makes the Voicemail part's first verb the
+    /// <summary>For an answering machine: identity, on a call to Canada the mailing address and number (UTR Part IV), what
+    /// is sold when the message is marketing (16 CFR 310.4(d)), callback number and the automated opt-out number
+    /// (47 CFR 64.1200(b)(3)). The loader makes the Voicemail part's first verb the
     /// sentence naming the seller.</summary>
     public Rendered Voicemail(CallRecord call, SellerOptions seller, MessageTemplate? template)
     {
@@ -107,6 +119,8 @@ internal sealed class TwimlRenderer(TemplateCatalog catalog, IOptions<VoiceProxy
         var response = new VoiceResponse();
         var verbs = frame.Parts["Voicemail"].Elements().ToList();
         AddVerbs(response, [verbs[0]], values, call.Language, spoken);
+        if (call.Jurisdiction == Canada)
+            AddVerbs(response, frame.Parts["CanadaContact"].Elements(), values, call.Language, spoken);
         if (template?.Purpose == Purpose.Marketing)
             AddVerbs(response, frame.Parts["SalesPurpose"].Elements(), values, call.Language, spoken);
         AddVerbs(response, verbs.Skip(1), values, call.Language, spoken);
@@ -155,6 +169,8 @@ internal sealed class TwimlRenderer(TemplateCatalog catalog, IOptions<VoiceProxy
         ["callbackNumber"] = Digits(seller.CallbackNumber),
         ["optOutNumber"] = Digits(seller.OptOutNumber ?? seller.CallbackNumber),
         ["goods"] = goods ?? "",
+        // Only said on calls to Canada, which the gate blocks for a seller without one.
+        ["mailingAddress"] = seller.MailingAddress?.Trim() ?? "",
     };
 
     /// <summary>+18005550199 is spoken as "8 0 0, 5 5 5, 0 1 9 9".</summary>

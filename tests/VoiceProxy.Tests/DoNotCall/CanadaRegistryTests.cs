@@ -55,6 +55,15 @@ public sealed class CanadaRegistryTests : IDisposable
         Assert.Equal(1001, (long?)dncl["count"]);
         Assert.False((bool?)dncl["stale"]);
         Assert.True(File.Exists(Path.Combine(_app.RegistryFolder, "national-CA.snapshot")));
+
+        // A Canadian number's national list is the DNCL; a US number's stays the US registry (not loaded here).
+        var (_, canadian) = await supervisor.GetJsonAsync($"/v1/dnc/{ApiHelpers.Path(Listed)}?seller=acme");
+        Assert.Equal("national:CA", (string?)canadian["national"]!["list"]);
+        Assert.True((bool?)canadian["national"]!["listed"]);
+        Assert.Empty(canadian["states"]!.AsArray());
+        var (_, us) = await supervisor.GetJsonAsync($"/v1/dnc/{ApiHelpers.Path("+14155550123")}?seller=acme");
+        Assert.Equal("national", (string?)us["national"]!["list"]);
+        Assert.Null(us["national"]!["asOf"]);
     }
 
     [Fact]
