@@ -51,6 +51,8 @@ internal sealed class ScrubOutput(ScrubFormat format)
                 json.WriteEndArray();
                 if (r.NextAllowedAt is { } next) json.WriteString("nextAllowedAt", next);
                 else json.WriteNull("nextAllowedAt");
+                // Whose rules decided (US or CA); the CSV form keeps its columns.
+                if (r.Jurisdiction is { } jurisdiction) json.WriteString("jurisdiction", jurisdiction);
             }
             json.WriteEndObject();
             json.Flush();

@@ -16,7 +16,7 @@ public sealed record ScrubRequest(
 /// <summary>One answer line: a decision, or the row's problem.</summary>
 public sealed record ScrubResult(
     int Row, string? Ref, string? Phone, bool Allowed, IReadOnlyList<string> Reasons, DateTimeOffset? NextAllowedAt,
-    string? Error = null);
+    string? Error = null, string? Jurisdiction = null);
 
 /// <summary>What a scrub came to, as its audit event records it.</summary>
 public sealed record ScrubSummary(
@@ -67,7 +67,8 @@ internal sealed class Scrubber(
             var (i, request) = valid[v];
             var decision = Decide(request.Intent, facts[v], scrub.At);
             results[i] = new ScrubResult(lines[i].Row, lines[i].Ref, lines[i].Phone, decision.Allowed,
-                decision.Reasons.Select(r => r.Code).Distinct().ToList(), decision.NextAllowedAt);
+                decision.Reasons.Select(r => r.Code).Distinct().ToList(), decision.NextAllowedAt,
+                Jurisdiction: decision.Jurisdiction);
         }
         foreach (var r in results) Count(r);
         return results;

@@ -3,8 +3,8 @@ using Microsoft.EntityFrameworkCore;
 
 namespace VoiceProxy.Tests.Telephony;
 
-/// <summary>Opt-out by any reasonable means (FCC 24-24; issue 14, item 7), through signed webhooks: every phrase in both
-/// languages, and the opt-out line called from a withheld number.</summary>
+/// <summary>Opt-out by any reasonable means (FCC 24-24; issue 14, item 7), through signed webhooks: every phrase in each
+/// language, and the opt-out line called from a withheld number.</summary>
 public sealed class OptOutPhraseTests(SharedApplication shared) : ApplicationTests(shared), IClassFixture<SharedApplication>
 {
     private readonly TwilioWebhookClient _twilio = new(shared.App.CreateClient());
@@ -23,6 +23,10 @@ public sealed class OptOutPhraseTests(SharedApplication shared) : ApplicationTes
     [InlineData("en-US", "Stop.")]
     [InlineData("en-US", "quit")]
     [InlineData("en-US", "I revoke my consent")]
+    [InlineData("fr-CA", "Arrêtez!")]
+    [InlineData("fr-CA", "Ne m'appelez plus, s'il vous plaît")]
+    [InlineData("fr-CA", "retirez-moi de votre liste")]
+    [InlineData("fr-CA", "je veux me désabonner")]
     [InlineData("es-US", "Quiero darme de baja")]
     [InlineData("es-US", "cancelar la suscripción")]
     [InlineData("es-US", "Quítenme de la lista")]
@@ -44,6 +48,7 @@ public sealed class OptOutPhraseTests(SharedApplication shared) : ApplicationTes
     [InlineData("en-US", "my stopwatch broke")]
     [InlineData("en-US", "quite alright, thanks")]
     [InlineData("es-US", "saltar al siguiente")]
+    [InlineData("fr-CA", "je suis à l'arrêt d'autobus")]
     public async Task Gather_WordsThatOnlyContainAPhrase_NoOptOut(string language, string speech) =>
         Assert.False(await SaysAsync(language, speech));
 
