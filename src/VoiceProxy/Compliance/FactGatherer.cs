@@ -75,7 +75,7 @@ internal sealed class FactGatherer(
             : await Restricted.For(db)(db, location.States.ToArray(), first, last, at).ToListAsync(ct);
         var relied = ConsentLedger.Current(consents, Purposes.Name(intent.Purpose));
         return Assemble(intent, seller, consents, dnc, recent, location, restricted,
-            await LookupAsync(intent, seller, relied, at, lookup, ct));
+            await LookupAsync(intent, seller, relied, at, lookup, location?.Country, ct));
     }
 
     /// <summary>The facts for many calls at once, in their order: the same facts <see cref="GatherAsync"/> finds for each,
@@ -121,7 +121,8 @@ internal sealed class FactGatherer(
                 var location = LocateOnce(r.Intent.To, r.Customer);
                 var history = consents[key.Phone].Concat(consents[key.Erased]).ToList();
                 var answers = lookup
-                    ? await LookupAsync(r.Intent, sellerOptions, ConsentLedger.Current(history, purpose), r.At, true, ct)
+                    ? await LookupAsync(r.Intent, sellerOptions, ConsentLedger.Current(history, purpose), r.At, true,
+                        location?.Country, ct)
                     : LookupFacts.NotConsulted(PolicyOf(sellerOptions), "Twilio Lookup was not asked for these calls");
                 facts[i] = Assemble(r.Intent, sellerOptions, history, last is { Action: DncAction.Add } ? last : null, recent,
                     location, RestrictedFor(restricted, location, r.At), answers);
@@ -180,14 +181,18 @@ internal sealed class FactGatherer(
     /// <summary>The Lookup facts: the cached answers, read on the same connection as the other facts, and one Lookup request
     /// for whatever the cache lacks.</summary>
     private async Task<LookupFacts> LookupAsync(
-        CallIntent intent, SellerOptions seller, ConsentStatus relied, DateTimeOffset at, bool lookup, CancellationToken ct)
+        CallIntent intent, SellerOptions seller, ConsentStatus relied, DateTimeOffset at, bool lookup, string? country,
+        CancellationToken ct)
     {
         var o = lookupOptions.Value;
         var policy = PolicyOf(seller);
         if (!o.Enabled) return LookupFacts.NotConsulted(policy, "Twilio Lookup is off (VoiceProxy:Lookup:Enabled=false)");
         if (!lookup) return LookupFacts.NotConsulted(policy, "Twilio Lookup was skipped for this check (\"lookup\": false)");
         var cached = await lookups.CachedAsync(db, intent.To, ct);
-        var (lastVerified, skipped) = await LastVerifiedAsync(intent, relied, at, o.ReassignedAfterDays, cached, ct);
+        // The Reassigned Numbers Database covers US numbers only: a Canadian number is asked its line type alone.
+        var (lastVerified, skipped) = country == Countries.Canada
+            ? (null, "the Reassigned Numbers Database covers US numbers only")
+            : await LastVerifiedAsync(intent, relied, at, o.ReassignedAfterDays, cached, ct);
         var (lineType, reassigned) = await lookups.AnswerAsync(intent.Seller, intent.To, lastVerified, cached);
         return new LookupFacts(policy, lineType, reassigned, null, skipped);
     }

@@ -43,6 +43,19 @@ public sealed class FrameStartupTests
             "<Voicemail> must start with a <Say> of one sentence naming {{sellerName}}" },
         { "es-US", "OptOutLine", "<OptOutLine><Say>Llámenos.</Say></OptOutLine>", "<OptOutLine> must say {{optOutNumber}}" },
         { "en-US", "InboundAnonymous", "", "the frame has no <InboundAnonymous> part" },
+        // French: the same checks as English and Spanish, and every frame must be able to speak to Canada.
+        { "fr-CA", "Identity", "<Identity><Say>Bonne nouvelle! Ceci est {{sellerName}}.</Say></Identity>",
+            "the seller's identity must be the first thing said" },
+        { "fr-CA", "OptOut",
+            "<OptOut><Say>Si vous ne voulez plus jamais recevoir nos appels, appuyez sur {{optOutDigit}}.</Say></OptOut>",
+            "after the seller's name" },
+        { "fr-CA", "Voicemail",
+            "<Voicemail><Say>Rappelez le {{callbackNumber}}.</Say>"
+                + "<Say>C'était {{sellerName}}; {{optOutNumber}}.</Say></Voicemail>",
+            "<Voicemail> must start with a <Say> of one sentence naming {{sellerName}}" },
+        { "fr-CA", "CanadaContact", "<CanadaContact><Say>Appelez le {{callbackNumber}}.</Say></CanadaContact>",
+            "<CanadaContact> must say {{mailingAddress}}" },
+        { "en-US", "CanadaContact", "", "the frame has no <CanadaContact> part" },
     };
 
     [Theory]
