@@ -123,7 +123,7 @@ function callRow(c) {
     cell("Seller", "seller", c.seller),
     cell("To", "phone", c.to),
     cell("Purpose", "purpose", c.purpose, c.jurisdiction ? " " : null,
-      c.jurisdiction ? el("span", { class: "small-reasons", title: "jurisdiction" }, c.jurisdiction) : null),
+      c.jurisdiction ? el("span", { class: "jurisdiction muted", title: "jurisdiction" }, c.jurisdiction) : null),
     cell("Decision", "decision", decision, reasons),
     cell("Status", "status", c.status, c.optedOut ? " " : null, c.optedOut ? badge("OPTED OUT", "opted-out") : null),
     cell("Answered by", "answered", c.answeredBy ?? "—"),
