@@ -113,8 +113,8 @@ public sealed record RuleBookData(
 /// first 12 hex digits of the SHA-256 of the file); <see cref="InForceAt"/> gives the entries in force at an instant.</summary>
 public sealed class RuleBook
 {
-    /// <summary>The file's JSON shape (weekdays by name), also how <c>GET /v1/rules</c> shows the entries.
-    /// Read through the source-generated <see cref="RuleBookJson"/>, weekdays by name: no reflection at start-up.</summary>
+    /// <summary>The file's JSON shape (weekdays by name), also how <c>GET /v1/rules</c> shows the entries; through the
+    /// source-generated <see cref="RuleBookJson"/>, so start-up reflects over none of these types.</summary>
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
