@@ -33,6 +33,10 @@ public sealed record Location(IReadOnlyList<string> States, IReadOnlyList<TimeZo
 
     /// <summary>A candidate state (the customer's) lies in another country than the area code.</summary>
     public bool SpansCountries => States.Any(s => Countries.Of(s) != Country);
+
+    /// <summary>The rule book's jurisdictions the call is in (<see cref="RuleBook.JurisdictionsOf"/>), worked out once
+    /// per location rather than for each rule entry a rule looks at.</summary>
+    public IReadOnlyList<string> Jurisdictions { get; } = RuleBook.JurisdictionsOf(States);
 }
 
 /// <summary>What the decision needs of the seller's settings. <see cref="TollFreeOptOutLine"/>: an OptOutNumber is

@@ -232,7 +232,7 @@ internal sealed class StateHoursRule : IRule
         var applicable = c.Facts.Location is { } l
             ? c.Settings.Rules.Data.CallingHours
                 .Where(h => h.Jurisdiction.Length > 2
-                    && RuleBook.JurisdictionsOf(l.States).Contains(h.Jurisdiction) && h.AppliesToPurpose(c.Intent.Purpose)
+                    && l.Jurisdictions.Contains(h.Jurisdiction) && h.AppliesToPurpose(c.Intent.Purpose)
                     && local.Any(t => h.InForceOn(DateOnly.FromDateTime(t.Local.DateTime))))
                 .ToList()
             : [];
@@ -270,7 +270,7 @@ internal sealed class StateAdadRule : IRule
         var local = c.LocalTimes();
         var applicable = c.Facts.Location is { } l
             ? c.Settings.Rules.Data.AdadRules
-                .Where(r => RuleBook.JurisdictionsOf(l.States).Contains(r.Jurisdiction) && r.AppliesToPurpose(c.Intent.Purpose)
+                .Where(r => l.Jurisdictions.Contains(r.Jurisdiction) && r.AppliesToPurpose(c.Intent.Purpose)
                     && local.Any(t => r.InForceOn(DateOnly.FromDateTime(t.Local.DateTime))))
                 .ToList()
             : [];
@@ -299,13 +299,14 @@ internal sealed class RestrictedDayRule : IRule
         var book = c.Settings.Rules.Data;
         var purpose = c.Intent.Purpose;
         var local = c.LocalTimes();
-        bool Applies(RuleEntry r, string state) =>
-            r.Jurisdiction == RuleBook.JurisdictionOf(state) && r.AppliesToPurpose(purpose);
-        var applicable = c.Facts.Location is not { } location ? [] : location.States.Select(state => (
-                State: state,
-                Days: book.DayBans.Where(r => Applies(r, state)).ToList(),
-                Holidays: book.HolidayBans.Where(r => Applies(r, state)).ToList(),
-                Dates: c.Facts.RestrictedDates.Where(r => r.State == state && r.AppliesTo(purpose)).ToList()))
+        bool Applies(RuleEntry r, string jurisdiction) => r.Jurisdiction == jurisdiction && r.AppliesToPurpose(purpose);
+        var applicable = c.Facts.Location is not { } location ? [] : location.States
+            .Select(state => (State: state, Jurisdiction: RuleBook.JurisdictionOf(state)))
+            .Select(s => (
+                s.State,
+                Days: book.DayBans.Where(r => Applies(r, s.Jurisdiction)).ToList(),
+                Holidays: book.HolidayBans.Where(r => Applies(r, s.Jurisdiction)).ToList(),
+                Dates: c.Facts.RestrictedDates.Where(r => r.State == s.State && r.AppliesTo(purpose)).ToList()))
             .Where(x => x.Days.Count + x.Holidays.Count + x.Dates.Count > 0)
             .ToList();
         if (applicable.Count == 0)
